@@ -1,0 +1,149 @@
+"""The Django database backend for MongoDB: ``ENGINE: "djongo_app"``."""
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils.asyncio import async_unsafe
+from django.utils.functional import cached_property
+
+from .client import DatabaseClient
+from .connection import MongoConnection, client_arguments, shared_client
+from .creation import DatabaseCreation
+from .cursor import Cursor
+from .errors import Database, wrap_pymongo_errors
+from .features import DatabaseFeatures
+from .introspection import DatabaseIntrospection
+from .operations import DatabaseOperations
+from .schema import DatabaseSchemaEditor
+
+LIKE = "LIKE %s ESCAPE '\\'"
+ILIKE = "ILIKE %s ESCAPE '\\'"
+
+
+class DatabaseWrapper(BaseDatabaseWrapper):
+    vendor = "mongodb"
+    display_name = "MongoDB (djongo_app)"
+
+    # Names recorded in migrations and shown by introspection; MongoDB
+    # itself stores any BSON type in any field.
+    data_types = {
+        "AutoField": "int",
+        "BigAutoField": "long",
+        "SmallAutoField": "int",
+        "BinaryField": "binData",
+        "BooleanField": "bool",
+        "CharField": "string",
+        "DateField": "date",
+        "DateTimeField": "date",
+        "DecimalField": "decimal",
+        "DurationField": "long",
+        "FileField": "string",
+        "FilePathField": "string",
+        "FloatField": "double",
+        "IntegerField": "int",
+        "BigIntegerField": "long",
+        "IPAddressField": "string",
+        "GenericIPAddressField": "string",
+        "JSONField": "object",
+        "OneToOneField": "int",
+        "PositiveBigIntegerField": "long",
+        "PositiveIntegerField": "long",
+        "PositiveSmallIntegerField": "int",
+        "SlugField": "string",
+        "SmallIntegerField": "int",
+        "TextField": "string",
+        "TimeField": "string",
+        "UUIDField": "string",
+    }
+    # Lookups → the SQL the transpiler reads (see operations.py).
+    operators = {
+        "exact": "= %s",
+        "iexact": ILIKE,
+        "contains": LIKE,
+        "icontains": ILIKE,
+        "regex": "REGEXP %s",
+        "iregex": "IREGEXP %s",
+        "gt": "> %s",
+        "gte": ">= %s",
+        "lt": "< %s",
+        "lte": "<= %s",
+        "startswith": LIKE,
+        "endswith": LIKE,
+        "istartswith": ILIKE,
+        "iendswith": ILIKE,
+    }
+    # Pattern lookups whose right-hand side is an expression.
+    pattern_esc = "LIKE_ESCAPE({})"
+    pattern_ops = {
+        "contains": "LIKE '%%' || {} || '%%' ESCAPE '\\'",
+        "icontains": "ILIKE '%%' || {} || '%%' ESCAPE '\\'",
+        "startswith": "LIKE {} || '%%' ESCAPE '\\'",
+        "istartswith": "ILIKE {} || '%%' ESCAPE '\\'",
+        "endswith": "LIKE '%%' || {} ESCAPE '\\'",
+        "iendswith": "ILIKE '%%' || {} ESCAPE '\\'",
+    }
+
+    Database = Database
+    SchemaEditorClass = DatabaseSchemaEditor
+    client_class = DatabaseClient
+    creation_class = DatabaseCreation
+    features_class = DatabaseFeatures
+    introspection_class = DatabaseIntrospection
+    ops_class = DatabaseOperations
+
+    def get_connection_params(self):
+        return {
+            "arguments": client_arguments(self.settings_dict, self.alias),
+            "name": self.settings_dict["NAME"],
+        }
+
+    @async_unsafe
+    def get_new_connection(self, conn_params):
+        client = shared_client(conn_params["arguments"])
+        return MongoConnection(client, conn_params["name"])
+
+    def init_connection_state(self):
+        # The version check asks the server; no session state to set up.
+        super().init_connection_state()
+
+    def get_database_version(self):
+        return self.server_info["version_tuple"]
+
+    @cached_property
+    def server_info(self):
+        self.ensure_connection()
+        with wrap_pymongo_errors():
+            build = self.connection.database.command("buildInfo")
+            hello = self.connection.database.command("hello")
+        return {
+            "version_tuple": tuple(build.get("versionArray", [0, 0, 0])[:3]),
+            "replica_set": "setName" in hello,
+            "sharded": hello.get("msg") == "isdbgrid",
+        }
+
+    @async_unsafe
+    def create_cursor(self, name=None):
+        return Cursor(self.connection)
+
+    def _set_autocommit(self, autocommit):
+        # Statements commit one by one until transactions are wired in.
+        pass
+
+    def _commit(self):
+        pass
+
+    def _rollback(self):
+        pass
+
+    def _close(self):
+        if self.connection is not None:
+            self.connection.close()
+
+    def is_usable(self):
+        try:
+            with wrap_pymongo_errors():
+                self.connection.database.command("ping")
+        except Exception:  # noqa: BLE001 - any failure means unusable
+            return False
+        return True
+
+    def _savepoint_allowed(self):
+        return False

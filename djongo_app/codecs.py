@@ -1,0 +1,34 @@
+"""BSON encoding of Python values pymongo does not know.
+
+Values prepared by Django fields already arrive as BSON types (see
+operations.py); this covers raw parameters such as a ``date`` passed to
+``cursor.execute()`` or a Decimal in a lookup against an expression.
+"""
+
+import datetime
+import decimal
+
+from bson.decimal128 import Decimal128
+
+
+def fallback_encoder(value):
+    """Return a BSON-encodable stand-in for ``value`` or raise TypeError."""
+    encoder = FALLBACK_ENCODERS.get(type(value))
+    if encoder is None:
+        for python_type, candidate in FALLBACK_ENCODERS.items():
+            if isinstance(value, python_type):
+                encoder = candidate
+                break
+    if encoder is None:
+        raise TypeError(f"djongo_app cannot store a value of type {type(value).__name__}")
+    return encoder(value)
+
+
+FALLBACK_ENCODERS = {
+    decimal.Decimal: Decimal128,
+    datetime.date: lambda d: datetime.datetime(d.year, d.month, d.day),
+    datetime.time: lambda t: t.isoformat(),
+    datetime.timedelta: lambda d: d // datetime.timedelta(microseconds=1),
+    memoryview: bytes,
+    bytearray: bytes,
+}

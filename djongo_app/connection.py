@@ -1,0 +1,177 @@
+"""Settings → MongoClient, and the connection object Django holds.
+
+``DATABASES`` entries follow Django's conventions::
+
+    NAME            the database name (required)
+    HOST            a host name, or a full mongodb:// or mongodb+srv:// URI
+    PORT            the port (not with a URI)
+    USER, PASSWORD  credentials (not with credentials in the URI)
+    AUTH_SOURCE     the authentication database (authSource)
+    AUTH_MECHANISM  e.g. SCRAM-SHA-256 (authMechanism)
+    OPTIONS         extra MongoClient keyword arguments
+    CLIENT          Djongo's dict of MongoClient arguments, accepted as an
+                    alias; it may not contradict the keys above
+    ENFORCE_SCHEMA  Djongo's flag, accepted (documents are not validated
+                    by the server either way)
+
+A setting that contradicts another, an unknown key or an unknown
+MongoClient option raises ImproperlyConfigured when Django connects.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from bson.codec_options import TypeRegistry
+from django.core.exceptions import ImproperlyConfigured
+from pymongo import MongoClient
+from pymongo.common import validate
+from pymongo.errors import ConfigurationError
+
+from .codecs import fallback_encoder
+from .counters import Counters
+
+DJANGO_KEYS = frozenset(
+    {
+        "ENGINE",
+        "NAME",
+        "USER",
+        "PASSWORD",
+        "HOST",
+        "PORT",
+        "OPTIONS",
+        "ATOMIC_REQUESTS",
+        "AUTOCOMMIT",
+        "CONN_MAX_AGE",
+        "CONN_HEALTH_CHECKS",
+        "TIME_ZONE",
+        "TEST",
+    }
+)
+OWN_KEYS = frozenset({"AUTH_SOURCE", "AUTH_MECHANISM", "CLIENT", "ENFORCE_SCHEMA"})
+# Top-level setting → the MongoClient argument it stands for.
+CLIENT_ARGUMENTS = {
+    "HOST": "host",
+    "PORT": "port",
+    "USER": "username",
+    "PASSWORD": "password",
+    "AUTH_SOURCE": "authSource",
+    "AUTH_MECHANISM": "authMechanism",
+}
+URI_SCHEMES = ("mongodb://", "mongodb+srv://")
+DEFAULT_CLIENT_OPTIONS = {
+    "tz_aware": False,
+    "uuidRepresentation": "standard",
+    "appname": "djongo_app",
+    "type_registry": TypeRegistry(fallback_encoder=fallback_encoder),
+}
+# Arguments djongo_app depends on; OPTIONS may not change them.
+FIXED_OPTIONS = frozenset({"tz_aware", "document_class", "type_registry"})
+
+
+def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> dict[str, Any]:
+    """Return the MongoClient keyword arguments of a DATABASES entry."""
+    where = f"settings.DATABASES[{alias!r}]"
+    unknown = set(settings_dict) - DJANGO_KEYS - OWN_KEYS
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{where} has unknown keys for djongo_app: {', '.join(sorted(unknown))}. "
+            f"Accepted: {', '.join(sorted(DJANGO_KEYS | OWN_KEYS))}."
+        )
+    if not settings_dict.get("NAME"):
+        raise ImproperlyConfigured(f"{where} is improperly configured. Please supply NAME.")
+    client = dict(settings_dict.get("CLIENT") or {})
+    options = dict(settings_dict.get("OPTIONS") or {})
+    arguments: dict[str, Any] = {}
+    for key, argument in CLIENT_ARGUMENTS.items():
+        value = settings_dict.get(key) or None
+        aliased = client.pop(argument, None)
+        if value is not None and aliased is not None and value != aliased:
+            raise ImproperlyConfigured(
+                f"{where} sets {key}={value!r} and CLIENT[{argument!r}]={aliased!r}; "
+                "give one of them."
+            )
+        if value is None:
+            value = aliased
+        if value is not None:
+            arguments[argument] = int(value) if argument == "port" else value
+    for key, value in client.items():
+        if key in options and options[key] != value:
+            raise ImproperlyConfigured(
+                f"{where} sets {key!r} differently in CLIENT and OPTIONS; give one of them."
+            )
+        options.setdefault(key, value)
+    fixed = FIXED_OPTIONS & set(options)
+    if fixed:
+        raise ImproperlyConfigured(
+            f"{where}['OPTIONS'] may not set {', '.join(sorted(fixed))}: "
+            "djongo_app relies on its own value."
+        )
+    host = arguments.get("host", "localhost")
+    if isinstance(host, str) and host.startswith(URI_SCHEMES):
+        parts = urlsplit(host)
+        if "port" in arguments:
+            raise ImproperlyConfigured(
+                f"{where} gives HOST as a URI and PORT too; put the port in the URI."
+            )
+        if parts.username and ("username" in arguments or "password" in arguments):
+            raise ImproperlyConfigured(
+                f"{where} gives credentials both in the HOST URI and in USER/PASSWORD."
+            )
+    for key, value in options.items():
+        try:
+            validate(key, value)
+        except (ConfigurationError, ValueError, TypeError) as exc:
+            raise ImproperlyConfigured(f"{where}['OPTIONS'] {key!r}: {exc}") from exc
+    arguments.update(options)
+    return {**DEFAULT_CLIENT_OPTIONS, **arguments}
+
+
+_clients: dict[tuple[int, str], MongoClient] = {}
+_clients_lock = threading.Lock()
+
+
+def shared_client(arguments: dict[str, Any]) -> MongoClient:
+    """Return the process's MongoClient for ``arguments``.
+
+    A MongoClient is a pool with monitor threads: Django opens and closes
+    connections per request, so clients are shared per process and kept.
+    """
+    key = (os.getpid(), repr(sorted((k, repr(v)) for k, v in arguments.items())))
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = MongoClient(**arguments)
+            _clients[key] = client
+        return client
+
+
+def close_clients() -> None:
+    """Close every shared client (tests, and process shutdown)."""
+    with _clients_lock:
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
+
+
+class MongoConnection:
+    """The object behind ``DatabaseWrapper.connection``.
+
+    It holds the database handle, the session of the running transaction
+    (None outside one) and the auto-increment counters.
+    """
+
+    def __init__(self, client: MongoClient, name: str):
+        self.client = client
+        self.name = name
+        self.database = client[name]
+        self.session = None
+        self.counters = Counters(self.database)
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.end_session()
+            self.session = None

@@ -1,0 +1,45 @@
+"""Test databases: ``test_<NAME>``, created empty and dropped after."""
+
+from django.db.backends.base.creation import BaseDatabaseCreation
+
+from .errors import wrap_pymongo_errors
+
+
+class DatabaseCreation(BaseDatabaseCreation):
+    def _execute_create_test_db(self, cursor, parameters, keepdb=False):
+        pass
+
+    def _create_test_db(self, verbosity, autoclobber, keepdb=False):
+        name = self._get_test_db_name()
+        if keepdb:
+            return name
+        self._drop_database(name)
+        return name
+
+    def _destroy_test_db(self, test_database_name, verbosity):
+        self._drop_database(test_database_name)
+
+    def _drop_database(self, name):
+        self.connection.ensure_connection()
+        with wrap_pymongo_errors():
+            self.connection.connection.client.drop_database(name)
+
+    def _clone_test_db(self, suffix, verbosity, keepdb=False):
+        source = self.connection.settings_dict["NAME"]
+        target = self.get_test_db_clone_settings(suffix)["NAME"]
+        self.connection.ensure_connection()
+        client = self.connection.connection.client
+        with wrap_pymongo_errors():
+            if not keepdb:
+                client.drop_database(target)
+            for name in client[source].list_collection_names():
+                documents = list(client[source][name].find())
+                if documents:
+                    client[target][name].insert_many(documents)
+                for index in client[source][name].list_indexes():
+                    if index["name"] != "_id_":
+                        options = {k: v for k, v in index.items() if k not in {"key", "v", "ns"}}
+                        client[target][name].create_index(list(index["key"].items()), **options)
+
+    def sql_table_creation_suffix(self):
+        return ""

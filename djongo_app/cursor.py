@@ -1,0 +1,149 @@
+"""The DB-API cursor: SQL in, plan from the cache, rows out."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from bson import json_util
+from django.db import ProgrammingError
+
+from .errors import wrap_pymongo_errors
+from .transpiler import plan_cache
+
+
+class ExecutionContext:
+    """What a plan needs to run: parameters, collections, session, counters."""
+
+    def __init__(self, connection, params):
+        self.connection = connection
+        self.params = params
+
+    def collection(self, name):
+        return self.connection.database[name]
+
+    @property
+    def session(self):
+        return self.connection.session
+
+    def run_subquery(self, plan):
+        return list(plan.execute(self).rows)
+
+    def auto_fields(self, table):
+        return self.connection.counters.auto_fields(table, session=self.session)
+
+    def reserve_ids(self, table, column, count):
+        return self.connection.counters.reserve(table, column, count, session=self.session)
+
+    def advance_ids(self, table, column, value):
+        self.connection.counters.advance(table, column, value, session=self.session)
+
+
+class Cursor:
+    """A PEP 249 cursor over a :class:`~djongo_app.base.MongoConnection`.
+
+    ``execute`` looks the SQL up in the plan cache (parsing it on a miss),
+    binds the parameters and runs the plan; rows are read lazily from the
+    server cursor as Django fetches them.
+    """
+
+    arraysize = 100
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.closed = False
+        self._rows = iter(())
+        self.rowcount = -1
+        self.lastrowid = None
+        self.description = None
+        self.last_command = None
+
+    def execute(self, sql, params=None):
+        self._check_open()
+        has_params = params is not None
+        params = tuple(params) if has_params else ()
+        plan = plan_cache.get(sql, has_params=has_params)
+        context = ExecutionContext(self.connection, params)
+        self.last_command = _CommandText(plan, context)
+        with wrap_pymongo_errors():
+            result = plan.execute(context)
+        self._rows = iter(result.rows)
+        self.rowcount = result.rowcount
+        self.lastrowid = result.lastrowid
+        self.description = (
+            [(name, None, None, None, None, None, None) for name in result.description]
+            if result.description
+            else None
+        )
+
+    def executemany(self, sql, param_list):
+        rowcount = 0
+        for params in param_list:
+            self.execute(sql, params)
+            rowcount += max(self.rowcount, 0)
+        self.rowcount = rowcount
+
+    def fetchone(self):
+        self._check_open()
+        with wrap_pymongo_errors():
+            return next(self._rows, None)
+
+    def fetchmany(self, size=None):
+        self._check_open()
+        with wrap_pymongo_errors():
+            return list(itertools.islice(self._rows, size or self.arraysize))
+
+    def fetchall(self):
+        self._check_open()
+        with wrap_pymongo_errors():
+            return list(self._rows)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    def close(self):
+        self.closed = True
+        self._rows = iter(())
+
+    def setinputsizes(self, sizes):
+        pass
+
+    def setoutputsize(self, size, column=None):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def _check_open(self):
+        if self.closed:
+            raise ProgrammingError("djongo_app: the cursor is closed.")
+
+
+class _CommandText:
+    """The MongoDB command of the last statement, formatted when read."""
+
+    def __init__(self, plan, context):
+        self.plan = plan
+        self.context = context
+
+    def __str__(self):
+        try:
+            command = self.plan.command(self.context)
+        except Exception as exc:  # noqa: BLE001 - logging must never fail
+            return f"<command unavailable: {exc}>"
+        return json.dumps(command, default=json_util.default, sort_keys=False)
+
+    __repr__ = __str__
+
+
+__all__ = ["Cursor", "ExecutionContext"]

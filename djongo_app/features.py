@@ -1,0 +1,105 @@
+"""What djongo_app can do, as Django's feature flags."""
+
+from django.db.backends.base.features import BaseDatabaseFeatures
+
+
+class DatabaseFeatures(BaseDatabaseFeatures):
+    minimum_database_version = (4, 4)
+
+    # Inserts and ids ---------------------------------------------------------
+    can_return_columns_from_insert = True
+    can_return_rows_from_bulk_insert = True
+    has_bulk_insert = True
+    supports_default_keyword_in_insert = True
+    supports_default_keyword_in_bulk_insert = True
+    allows_auto_pk_0 = True
+    # Conflicts are not resolved by the transpiler (no INSERT OR IGNORE).
+    supports_ignore_conflicts = False
+    supports_update_conflicts = False
+    supports_update_conflicts_with_target = False
+    supports_expression_defaults = False
+    supports_sequence_reset = True
+
+    # Transactions (MongoDB sessions are wired in by the transactions work;
+    # until then every statement commits on its own).
+    supports_transactions = False
+    uses_savepoints = False
+    can_release_savepoints = False
+    atomic_transactions = False
+    can_rollback_ddl = False
+    autocommits_when_autocommit_is_off = True
+
+    # Schema ------------------------------------------------------------------
+    # Relations are not enforced by the server: no foreign key constraints.
+    supports_foreign_keys = False
+    can_create_inline_fk = False
+    indexes_foreign_keys = True
+    supports_column_check_constraints = False
+    supports_table_check_constraints = False
+    can_introspect_check_constraints = False
+    supports_deferrable_unique_constraints = False
+    supports_expression_indexes = False
+    supports_covering_indexes = False
+    supports_partial_indexes = False
+    supports_functions_in_partial_indexes = False
+    supports_index_on_text_field = True
+    supports_unlimited_charfield = True
+    supports_collation_on_charfield = False
+    supports_collation_on_textfield = False
+    supports_comments = False
+    supports_stored_generated_columns = False
+    supports_virtual_generated_columns = False
+    supports_tablespaces = False
+    connection_persists_old_columns = False
+    can_rename_index = False
+    supports_combined_alters = False
+    # A unique index treats NULL as a value; djongo_app uses partial
+    # indexes so that NULLs stay distinct, as in SQL.
+    supports_nullable_unique_constraints = True
+    supports_partially_nullable_unique_constraints = True
+    can_introspect_default = False
+    can_introspect_foreign_keys = False
+    can_introspect_json_field = False
+
+    # Types -------------------------------------------------------------------
+    has_native_uuid_field = False
+    has_native_duration_field = False
+    has_native_json_field = False
+    supports_json_field = False
+    supports_timezones = False
+    has_zoneinfo_database = True
+    supports_temporal_subtraction = False
+    has_real_datatype = True
+    supports_cast_with_precision = False
+    rounds_to_even = False
+
+    # Queries -----------------------------------------------------------------
+    allows_group_by_select_index = False
+    supports_subqueries_in_group_by = False
+    supports_order_by_nulls_modifier = False
+    nulls_order_largest = False
+    supports_over_clause = False
+    supports_aggregate_filter_clause = False
+    supports_select_union = False
+    supports_select_intersection = False
+    supports_select_difference = False
+    supports_slicing_ordering_in_compound = False
+    supports_boolean_expr_in_select_clause = True
+    supports_comparing_boolean_expr = True
+    supports_tuple_lookups = False
+    supports_logical_xor = False
+    supports_regex_backreferencing = True
+    has_case_insensitive_like = False
+    has_select_for_update = False
+    can_distinct_on_fields = False
+    supports_paramstyle_pyformat = False
+    # Cursors read lazily from the server; Django may fetch in chunks.
+    can_use_chunked_reads = True
+    supports_date_lookup_using_string = False
+    supports_mixed_date_datetime_comparisons = False
+    greatest_least_ignores_nulls = False
+    test_db_allows_multiple_connections = True
+    supported_explain_formats = set()
+
+    django_test_skips = {}
+    django_test_expected_failures = set()

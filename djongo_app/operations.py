@@ -1,0 +1,225 @@
+"""The SQL dialect Django emits for djongo_app, and value conversions.
+
+Every non-standard construct is shaped here into a form the transpiler's
+parser reads without guessing: LIKE lookups carry an explicit ESCAPE,
+case-insensitive ones use ILIKE, regular expressions use REGEXP/IREGEXP,
+and booleans are always compared explicitly (``"active" = %s``).
+
+Values are stored as BSON types a MongoDB user would expect: datetimes as
+BSON dates (UTC, millisecond precision), dates as midnight datetimes,
+decimals as Decimal128, times as ISO strings, durations as integer
+microseconds, UUIDs as 32-character hex strings.
+"""
+
+import datetime
+import decimal
+import uuid
+
+from bson.decimal128 import Decimal128
+from django.conf import settings
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
+
+from .counters import SCHEMA_COLLECTION
+
+
+class DatabaseOperations(BaseDatabaseOperations):
+    compiler_module = "django.db.models.sql.compiler"
+
+    # Mongo accepts up to 100,000 documents per insert command; smaller
+    # batches keep each command well under the 48 MB message limit.
+    bulk_insert_batch_size = 1000
+
+    def quote_name(self, name):
+        if name.startswith('"') and name.endswith('"'):
+            return name
+        return '"{}"'.format(name.replace('"', '""'))
+
+    def max_name_length(self):
+        # A collection namespace ("<db>.<collection>") is limited to 255
+        # bytes; keep names comfortably inside it.
+        return 200
+
+    def no_limit_value(self):
+        return None
+
+    def pk_default_value(self):
+        return "DEFAULT"
+
+    def bulk_batch_size(self, fields, objs):
+        return self.bulk_insert_batch_size
+
+    def conditional_expression_supported_in_where_clause(self, expression):
+        # Django would otherwise write "WHERE boolean_field"; an explicit
+        # comparison keeps the dialect small and the NULL semantics clear.
+        return False
+
+    def return_insert_columns(self, fields):
+        if not fields:
+            return "", ()
+        columns = [
+            f"{self.quote_name(field.model._meta.db_table)}."
+            f"{self.quote_name(field.column)}"
+            for field in fields
+        ]
+        return "RETURNING " + ", ".join(columns), ()
+
+    def fetch_returned_insert_rows(self, cursor):
+        return cursor.fetchall()
+
+    def last_insert_id(self, cursor, table_name, pk_name):
+        return cursor.lastrowid
+
+    def last_executed_query(self, cursor, sql, params):
+        command = getattr(cursor, "last_command", None)
+        text = super().last_executed_query(cursor, sql, params)
+        if command is None:
+            return text
+        return f"{text} -- MongoDB: {command}"
+
+    def regex_lookup(self, lookup_type):
+        return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = [
+            "{} {};".format(style.SQL_KEYWORD("DELETE FROM"), style.SQL_FIELD(self.quote_name(t)))
+            for t in tables
+        ]
+        if reset_sequences and tables:
+            placeholders = ", ".join(f"'{t}'" for t in tables)
+            statements.append(
+                f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 '
+                f'WHERE "name" IN ({placeholders});'
+            )
+        return statements
+
+    def sequence_reset_by_name_sql(self, style, sequences):
+        tables = [sequence["table"] for sequence in sequences]
+        if not tables:
+            return []
+        placeholders = ", ".join(f"'{t}'" for t in tables)
+        return [
+            f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 '
+            f'WHERE "name" IN ({placeholders})'
+        ]
+
+    # Python → BSON ---------------------------------------------------------
+
+    def adapt_datefield_value(self, value):
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value
+        return datetime.datetime(value.year, value.month, value.day)
+
+    def adapt_datetimefield_value(self, value):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        if timezone.is_aware(value):
+            if not settings.USE_TZ:
+                raise ValueError(
+                    "djongo_app backend does not support timezone-aware "
+                    "datetimes when USE_TZ is False."
+                )
+            value = timezone.make_naive(value, datetime.timezone.utc)
+        # BSON dates keep milliseconds: truncate so that a lookup compares
+        # the value that was stored.
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+    def adapt_timefield_value(self, value):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        if timezone.is_aware(value):
+            raise ValueError("djongo_app backend does not support timezone-aware times.")
+        return value.isoformat()
+
+    def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        return Decimal128(decimal.Decimal(value))
+
+    def adapt_ipaddressfield_value(self, value):
+        return value or None
+
+    def adapt_durationfield_value(self, value):
+        if value is None:
+            return None
+        return value // datetime.timedelta(microseconds=1)
+
+    # BSON → Python -----------------------------------------------------------
+
+    def get_db_converters(self, expression):
+        converters = super().get_db_converters(expression)
+        converter = self.converters.get(expression.output_field.get_internal_type())
+        if converter is not None:
+            converters.append(getattr(self, converter))
+        return converters
+
+    converters = {
+        "DateTimeField": "convert_datetimefield_value",
+        "DateField": "convert_datefield_value",
+        "TimeField": "convert_timefield_value",
+        "DecimalField": "convert_decimalfield_value",
+        "UUIDField": "convert_uuidfield_value",
+        "BooleanField": "convert_booleanfield_value",
+        "BinaryField": "convert_binaryfield_value",
+    }
+
+    def convert_datetimefield_value(self, value, expression, connection):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = parse_datetime(value)
+        elif not isinstance(value, datetime.datetime) and isinstance(value, datetime.date):
+            value = datetime.datetime(value.year, value.month, value.day)
+        if settings.USE_TZ and not timezone.is_aware(value):
+            value = timezone.make_aware(value, datetime.timezone.utc)
+        return value
+
+    def convert_datefield_value(self, value, expression, connection):
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            if settings.USE_TZ and timezone.is_aware(value):
+                value = timezone.make_naive(value, datetime.timezone.utc)
+            return value.date()
+        if isinstance(value, str):
+            return parse_date(value)
+        return value
+
+    def convert_timefield_value(self, value, expression, connection):
+        if value is None or isinstance(value, datetime.time):
+            return value
+        if isinstance(value, datetime.datetime):
+            return value.time()
+        return parse_time(value)
+
+    def convert_decimalfield_value(self, value, expression, connection):
+        if value is None:
+            return None
+        if isinstance(value, Decimal128):
+            value = value.to_decimal()
+        elif not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value))
+        output = expression.output_field
+        places = getattr(output, "decimal_places", None)
+        if places is not None and value.is_finite():
+            value = value.quantize(decimal.Decimal(1).scaleb(-places))
+        return value
+
+    def convert_uuidfield_value(self, value, expression, connection):
+        if value is None or isinstance(value, uuid.UUID):
+            return value
+        return uuid.UUID(value)
+
+    def convert_booleanfield_value(self, value, expression, connection):
+        return bool(value) if value in (0, 1) else value
+
+    def convert_durationfield_value(self, value, expression, connection):
+        if value is None or isinstance(value, datetime.timedelta):
+            return value
+        return datetime.timedelta(microseconds=int(value))
+
+    def convert_binaryfield_value(self, value, expression, connection):
+        return value if value is None else bytes(value)

@@ -1,0 +1,298 @@
+"""DDL for migrations, run directly as MongoDB commands.
+
+Collections are created with their indexes: the integer primary key (kept
+under its column name, ``_id`` stays an ObjectId, as in Djongo), unique
+fields, ``db_index`` fields, ``unique_together``, ``Meta.indexes`` and
+``UniqueConstraint``. Unique indexes on nullable columns are partial, so
+that several NULLs never collide, as in SQL.
+"""
+
+from django.db import NotSupportedError
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import UniqueConstraint
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from .errors import wrap_pymongo_errors
+
+# The BSON types a partial unique index covers: all but null.
+NON_NULL_TYPES = [
+    "double",
+    "string",
+    "object",
+    "array",
+    "binData",
+    "objectId",
+    "bool",
+    "date",
+    "int",
+    "timestamp",
+    "long",
+    "decimal",
+]
+
+
+class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
+    """Schema changes as collection and index commands, not SQL."""
+
+    @property
+    def database(self):
+        self.connection.ensure_connection()
+        return self.connection.connection.database
+
+    @property
+    def counters(self):
+        self.connection.ensure_connection()
+        return self.connection.connection.counters
+
+    def quote_value(self, value):
+        return repr(value)
+
+    def prepare_default(self, value):
+        return self.quote_value(value)
+
+    # Models ------------------------------------------------------------------
+
+    def create_model(self, model):
+        table = model._meta.db_table
+        with wrap_pymongo_errors():
+            if table not in self.database.list_collection_names(filter={"name": table}):
+                self.database.create_collection(table)
+            indexes = self._model_index_models(model)
+            if indexes:
+                self.database[table].create_indexes(indexes)
+            auto = [
+                f.column
+                for f in model._meta.local_concrete_fields
+                if getattr(f, "db_returning", False) and f.get_internal_type().endswith("AutoField")
+            ]
+            if auto:
+                self.counters.register(table, auto)
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.create_model(field.remote_field.through)
+
+    def delete_model(self, model):
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.delete_model(field.remote_field.through)
+        table = model._meta.db_table
+        with wrap_pymongo_errors():
+            self.database.drop_collection(table)
+            self.counters.drop(table)
+
+    def alter_db_table(self, model, old_db_table, new_db_table):
+        if old_db_table == new_db_table:
+            return
+        with wrap_pymongo_errors():
+            self.database[old_db_table].rename(new_db_table)
+            self.counters.rename(old_db_table, new_db_table)
+
+    def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
+        pass
+
+    def alter_db_tablespace(self, model, old_db_tablespace, new_db_tablespace):
+        pass
+
+    # Fields ------------------------------------------------------------------
+
+    def add_field(self, model, field):
+        if field.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.create_model(field.remote_field.through)
+            return
+        if field.column is None:
+            return
+        table = model._meta.db_table
+        with wrap_pymongo_errors():
+            default = self.effective_default(field)
+            if default is not None or not field.null:
+                self.database[table].update_many(
+                    {field.column: {"$exists": False}}, {"$set": {field.column: default}}
+                )
+            indexes = self._field_index_models(model, field)
+            if indexes:
+                self.database[table].create_indexes(indexes)
+
+    def remove_field(self, model, field):
+        if field.many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                self.delete_model(field.remote_field.through)
+            return
+        if field.column is None:
+            return
+        table = model._meta.db_table
+        with wrap_pymongo_errors():
+            self._drop_indexes_on(table, [field.column])
+            self.database[table].update_many(
+                {field.column: {"$exists": True}}, {"$unset": {field.column: ""}}
+            )
+
+    def alter_field(self, model, old_field, new_field, strict=False):
+        if old_field.many_to_many and new_field.many_to_many:
+            old_through = old_field.remote_field.through
+            new_through = new_field.remote_field.through
+            if old_through._meta.auto_created and new_through._meta.auto_created:
+                self.alter_db_table(old_through, old_through._meta.db_table, new_through._meta.db_table)
+            return
+        if old_field.column is None or new_field.column is None:
+            return
+        table = model._meta.db_table
+        with wrap_pymongo_errors():
+            old_indexes = {i.document["name"]: i for i in self._field_index_models(model, old_field)}
+            new_indexes = {i.document["name"]: i for i in self._field_index_models(model, new_field)}
+            if old_field.column != new_field.column:
+                self._drop_indexes_on(table, [old_field.column])
+                self.database[table].update_many(
+                    {old_field.column: {"$exists": True}},
+                    {"$rename": {old_field.column: new_field.column}},
+                )
+                old_indexes = {}
+            for name in old_indexes.keys() - new_indexes.keys():
+                self.database[table].drop_index(name)
+            created = [index for name, index in new_indexes.items() if name not in old_indexes]
+            if created:
+                self.database[table].create_indexes(created)
+            if old_field.null and not new_field.null:
+                default = self.effective_default(new_field)
+                if default is not None:
+                    self.database[table].update_many(
+                        {new_field.column: None}, {"$set": {new_field.column: default}}
+                    )
+
+    # Indexes and constraints -----------------------------------------------
+
+    def add_index(self, model, index):
+        with wrap_pymongo_errors():
+            self.database[model._meta.db_table].create_indexes([self._index_model(model, index)])
+
+    def remove_index(self, model, index):
+        with wrap_pymongo_errors():
+            self.database[model._meta.db_table].drop_index(index.name)
+
+    def add_constraint(self, model, constraint):
+        index = self._constraint_index_model(model, constraint)
+        if index is not None:
+            with wrap_pymongo_errors():
+                self.database[model._meta.db_table].create_indexes([index])
+
+    def remove_constraint(self, model, constraint):
+        if isinstance(constraint, UniqueConstraint):
+            with wrap_pymongo_errors():
+                self.database[model._meta.db_table].drop_index(constraint.name)
+
+    def alter_unique_together(self, model, old_unique_together, new_unique_together):
+        old = {tuple(fields) for fields in old_unique_together}
+        new = {tuple(fields) for fields in new_unique_together}
+        collection = self.database[model._meta.db_table]
+        with wrap_pymongo_errors():
+            for fields in old - new:
+                collection.drop_index(self._together_name(model, fields, "_uniq"))
+            created = [self._together_index(model, fields, unique=True) for fields in new - old]
+            if created:
+                collection.create_indexes(created)
+
+    def alter_index_together(self, model, old_index_together, new_index_together):
+        old = {tuple(fields) for fields in old_index_together}
+        new = {tuple(fields) for fields in new_index_together}
+        collection = self.database[model._meta.db_table]
+        with wrap_pymongo_errors():
+            for fields in old - new:
+                collection.drop_index(self._together_name(model, fields, "_idx"))
+            created = [self._together_index(model, fields, unique=False) for fields in new - old]
+            if created:
+                collection.create_indexes(created)
+
+    # IndexModel builders ---------------------------------------------------
+
+    def _model_index_models(self, model):
+        indexes = []
+        for field in model._meta.local_concrete_fields:
+            indexes.extend(self._field_index_models(model, field))
+        for fields in model._meta.unique_together:
+            indexes.append(self._together_index(model, fields, unique=True))
+        for index in model._meta.indexes:
+            indexes.append(self._index_model(model, index))
+        for constraint in model._meta.constraints:
+            index = self._constraint_index_model(model, constraint)
+            if index is not None:
+                indexes.append(index)
+        return indexes
+
+    def _field_index_models(self, model, field):
+        table = model._meta.db_table
+        if field.column is None or field.column == "_id":
+            return []
+        if field.primary_key or field.unique:
+            name = self._create_index_name(table, [field.column], suffix="_uniq")
+            return [self._unique_index([(field.column, ASCENDING)], name, [field] if field.null else [])]
+        if field.db_index:
+            name = self._create_index_name(table, [field.column], suffix="_idx")
+            return [IndexModel([(field.column, ASCENDING)], name=name)]
+        return []
+
+    def _together_name(self, model, field_names, suffix):
+        columns = [model._meta.get_field(name).column for name in field_names]
+        return self._create_index_name(model._meta.db_table, columns, suffix=suffix)
+
+    def _together_index(self, model, field_names, unique):
+        fields = [model._meta.get_field(name) for name in field_names]
+        keys = [(field.column, ASCENDING) for field in fields]
+        name = self._together_name(model, field_names, "_uniq" if unique else "_idx")
+        if unique:
+            return self._unique_index(keys, name, [f for f in fields if f.null])
+        return IndexModel(keys, name=name)
+
+    def _index_keys(self, model, index):
+        if index.expressions:
+            raise NotSupportedError(
+                f"Expression indexes ({index.name}) are not supported by djongo_app."
+            )
+        keys = []
+        for field_name, order in index.fields_orders:
+            column = model._meta.get_field(field_name).column
+            keys.append((column, DESCENDING if order == "DESC" else ASCENDING))
+        return keys
+
+    def _index_model(self, model, index):
+        if index.condition is not None:
+            raise NotSupportedError(
+                f"Partial indexes ({index.name}) are not supported by djongo_app yet."
+            )
+        if not index.name:
+            index.set_name_with_model(model)
+        return IndexModel(self._index_keys(model, index), name=index.name)
+
+    def _constraint_index_model(self, model, constraint):
+        if not isinstance(constraint, UniqueConstraint):
+            raise NotSupportedError(
+                f"{type(constraint).__name__} {constraint.name!r} cannot be enforced "
+                "by MongoDB and is not supported by djongo_app."
+            )
+        if constraint.condition is not None or constraint.expressions:
+            raise NotSupportedError(
+                f"UniqueConstraint {constraint.name!r} with a condition or expressions "
+                "is not supported by djongo_app yet."
+            )
+        fields = [model._meta.get_field(name) for name in constraint.fields]
+        keys = [(field.column, ASCENDING) for field in fields]
+        return self._unique_index(keys, constraint.name, [f for f in fields if f.null])
+
+    def _unique_index(self, keys, name, nullable_fields):
+        if not nullable_fields:
+            return IndexModel(keys, name=name, unique=True)
+        # SQL lets NULLs repeat in a unique column: index only the
+        # documents whose nullable columns all hold a value.
+        partial = {f.column: {"$type": NON_NULL_TYPES} for f in nullable_fields}
+        return IndexModel(keys, name=name, unique=True, partialFilterExpression=partial)
+
+    def _drop_indexes_on(self, table, columns):
+        collection = self.database[table]
+        for name, info in collection.index_information().items():
+            if name == "_id_":
+                continue
+            indexed = [key for key, _ in info["key"]]
+            if set(indexed) & set(columns):
+                collection.drop_index(name)
+
+
+__all__ = ["DatabaseSchemaEditor"]

@@ -1,0 +1,107 @@
+"""A MongoDB server for tests and the example project.
+
+``server_uri()`` returns ``$MONGODB_URI`` when it is set (a real mongod or
+replica set); otherwise it starts SecantusDB, a MongoDB wire-protocol
+server, on a free loopback port in a child process, once per process, and
+stops it when the process exits. SecantusDB comes with the ``test`` extra.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+_lock = threading.Lock()
+_server: subprocess.Popen | None = None
+_uri: str | None = None
+# The server's stderr, read back when it fails to start.
+_log = tempfile.TemporaryFile()
+
+
+def server_uri(storage_path: str = ":memory:") -> str:
+    """Return the URI of the server to use, starting one if needed."""
+    global _server, _uri
+    configured = os.environ.get("MONGODB_URI")
+    if configured:
+        return configured
+    with _lock:
+        if _uri is None:
+            port = _free_port()
+            _log.seek(0)
+            _log.truncate()
+            _server = subprocess.Popen(
+                [
+                    *_server_command(),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--storage-path",
+                    storage_path,
+                    "--log-level",
+                    "WARNING",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=_log,
+            )
+            atexit.register(stop_server)
+            _uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+            _wait_until_ready(port)
+        return _uri
+
+
+def stop_server() -> None:
+    """Stop the server started by :func:`server_uri`, if any."""
+    global _server, _uri
+    with _lock:
+        if _server is not None and _server.poll() is None:
+            _server.terminate()
+            try:
+                _server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _server.kill()
+        _server = None
+        _uri = None
+
+
+def _server_command() -> list[str]:
+    script = shutil.which("secantusd-py")
+    if script is None:
+        bin_dir = os.path.dirname(sys.executable)
+        candidate = os.path.join(bin_dir, "secantusd-py")
+        if os.path.exists(candidate):
+            script = candidate
+    if script is None:
+        raise RuntimeError(
+            "SecantusDB is not installed and MONGODB_URI is not set: "
+            "install djongo_app[test] or point MONGODB_URI at a server."
+        )
+    return [script]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_ready(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _server is not None and _server.poll() is not None:
+            _log.seek(0)
+            error = _log.read().decode(errors="replace")
+            raise RuntimeError(f"SecantusDB exited at start: {error}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"SecantusDB did not listen on port {port} within {timeout}s")

@@ -1,0 +1,418 @@
+"""Value expressions and predicates → MongoDB aggregation expressions.
+
+Compiling returns a *bound form*: a function of the execution context that
+returns the expression with parameter values filled in. Constants are
+always wrapped in ``$literal`` so that a user's string such as ``"$x"`` is
+never read as a field path.
+
+Predicates follow SQL's three-valued logic: ``truth(p, True)`` is an
+expression that is true exactly when ``p`` is TRUE, ``truth(p, False)``
+exactly when ``p`` is FALSE; NULL (unknown) satisfies neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..errors import not_supported
+from . import nodes as n
+from .functions import AGGREGATES, FUNCTIONS, is_null
+from .like import like_to_regex
+from .scope import Context, Scope
+
+Bound = Callable[[Context], Any]
+
+AGG_COMPARISONS = {
+    "=": "$eq",
+    "<>": "$ne",
+    "<": "$lt",
+    "<=": "$lte",
+    ">": "$gt",
+    ">=": "$gte",
+}
+NEGATED_COMPARISONS = {
+    "=": "<>",
+    "<>": "=",
+    "<": ">=",
+    "<=": ">",
+    ">": "<=",
+    ">=": "<",
+}
+FLIPPED_COMPARISONS = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+CAST_TYPES = {
+    "INTEGER": "long",
+    "INT": "long",
+    "BIGINT": "long",
+    "SMALLINT": "int",
+    "REAL": "double",
+    "FLOAT": "double",
+    "DOUBLE": "double",
+    "DOUBLE PRECISION": "double",
+    "DECIMAL": "decimal",
+    "NUMERIC": "decimal",
+    "TEXT": "string",
+    "VARCHAR": "string",
+    "CHAR": "string",
+    "BOOL": "bool",
+    "BOOLEAN": "bool",
+    "DATETIME": "date",
+    "TIMESTAMP": "date",
+}
+
+
+def literal(value: Any) -> dict[str, Any]:
+    return {"$literal": value}
+
+
+def constant(value: Any) -> Bound:
+    expr = literal(value)
+    return lambda ctx: expr
+
+
+class ExpressionCompiler:
+    """Compile expressions of one statement against one scope.
+
+    ``replacements`` maps subtrees (aggregate calls, GROUP BY expressions)
+    to the document paths where an earlier stage stored their values.
+    """
+
+    def __init__(
+        self,
+        scope: Scope,
+        sql: str,
+        replacements: Mapping[n.Expr, str] | None = None,
+        subqueries: Any = None,
+    ):
+        self.scope = scope
+        self.sql = sql
+        self.replacements = replacements or {}
+        self.subqueries = subqueries
+
+    # Values -----------------------------------------------------------------
+
+    def value(self, expr: n.Expr) -> Bound:
+        """Return the bound aggregation expression of ``expr``'s value."""
+        if expr in self.replacements:
+            ref = "$" + self.replacements[expr]
+            return lambda ctx: ref
+        method = getattr(self, "value_" + type(expr).__name__, None)
+        if method is None:
+            if _is_predicate(expr):
+                return self.predicate_value(expr)
+            raise not_supported(f"The expression {type(expr).__name__}", self.sql)
+        return method(expr)  # type: ignore[no-any-return]
+
+    def value_Column(self, expr: n.Column) -> Bound:
+        try:
+            ref = "$" + self.scope.path(expr)
+        except KeyError:
+            raise not_supported(
+                f"A reference to {_column_text(expr)} from this place (correlated)",
+                self.sql,
+            ) from None
+        return lambda ctx: ref
+
+    def value_Param(self, expr: n.Param) -> Bound:
+        index = expr.index
+        return lambda ctx: {"$literal": ctx.params[index]}
+
+    def value_Literal(self, expr: n.Literal) -> Bound:
+        return constant(expr.value)
+
+    def value_Negate(self, expr: n.Negate) -> Bound:
+        inner = self.value(expr.expr)
+        return lambda ctx: {"$multiply": [-1, inner(ctx)]}
+
+    def value_BinaryOp(self, expr: n.BinaryOp) -> Bound:
+        left, right = self.value(expr.left), self.value(expr.right)
+        build = BINARY_OPERATORS.get(expr.op)
+        if build is None:
+            raise not_supported(f"The operator {expr.op}", self.sql)
+        return lambda ctx: build(left(ctx), right(ctx))
+
+    def value_Func(self, expr: n.Func) -> Bound:
+        if expr.name in AGGREGATES:
+            raise not_supported(
+                f"The aggregate {expr.name}() in this place", self.sql
+            )
+        build = FUNCTIONS.get(expr.name)
+        if build is None:
+            raise not_supported(f"The function {expr.name}()", self.sql)
+        args = [self.value(arg) for arg in expr.args]
+        return lambda ctx: build(*(arg(ctx) for arg in args))
+
+    def value_Cast(self, expr: n.Cast) -> Bound:
+        base_type = expr.type_name.split("(")[0].strip()
+        target = CAST_TYPES.get(base_type)
+        if target is None:
+            raise not_supported(f"CAST to {expr.type_name}", self.sql)
+        inner = self.value(expr.expr)
+        if target == "long":
+            # SQL truncates toward zero when casting a real to an integer.
+            return lambda ctx: {
+                "$convert": {"input": {"$trunc": inner(ctx)}, "to": "long"}
+            }
+        return lambda ctx: {"$convert": {"input": inner(ctx), "to": target}}
+
+    def value_Case(self, expr: n.Case) -> Bound:
+        branches = [(self.truth(w.condition), self.value(w.result)) for w in expr.whens]
+        default = self.value(expr.default) if expr.default else constant(None)
+        return lambda ctx: {
+            "$switch": {
+                "branches": [{"case": c(ctx), "then": r(ctx)} for c, r in branches],
+                "default": default(ctx),
+            }
+        }
+
+    def value_ScalarSubquery(self, expr: n.ScalarSubquery) -> Bound:
+        run = self._uncorrelated_subquery(expr.query, "A scalar subquery")
+
+        def bound(ctx: Context) -> Any:
+            rows = run(ctx)
+            return literal(rows[0][0] if rows else None)
+
+        return bound
+
+    def predicate_value(self, expr: n.Expr) -> Bound:
+        """Return the value of a predicate: true, false or null."""
+        true, false = self.truth(expr, True), self.truth(expr, False)
+        return lambda ctx: {
+            "$cond": [true(ctx), True, {"$cond": [false(ctx), False, None]}]
+        }
+
+    # Predicates -------------------------------------------------------------
+
+    def truth(self, expr: n.Expr, polarity: bool = True) -> Bound:
+        """Return an expression true exactly when ``expr`` is ``polarity``."""
+        method = getattr(self, "truth_" + type(expr).__name__, None)
+        if method is None:
+            # Any other value used as a condition: a boolean column or a
+            # function returning one.
+            value = self.value(expr)
+            return lambda ctx: {"$eq": [value(ctx), polarity]}
+        return method(expr, polarity)  # type: ignore[no-any-return]
+
+    def truth_And(self, expr: n.And, polarity: bool) -> Bound:
+        items = [self.truth(item, polarity) for item in expr.items]
+        op = "$and" if polarity else "$or"
+        return lambda ctx: {op: [item(ctx) for item in items]}
+
+    def truth_Or(self, expr: n.Or, polarity: bool) -> Bound:
+        items = [self.truth(item, polarity) for item in expr.items]
+        op = "$or" if polarity else "$and"
+        return lambda ctx: {op: [item(ctx) for item in items]}
+
+    def truth_Not(self, expr: n.Not, polarity: bool) -> Bound:
+        return self.truth(expr.expr, not polarity)
+
+    def truth_Literal(self, expr: n.Literal, polarity: bool) -> Bound:
+        result = expr.value is not None and bool(expr.value) is polarity
+        return constant(result)
+
+    def truth_Comparison(self, expr: n.Comparison, polarity: bool) -> Bound:
+        op = expr.op if polarity else NEGATED_COMPARISONS[expr.op]
+        mongo_op = AGG_COMPARISONS[op]
+        left, right = self.value(expr.left), self.value(expr.right)
+
+        def bound(ctx: Context) -> Any:
+            lhs, rhs = left(ctx), right(ctx)
+            guards = [is_not_null(side) for side in (lhs, rhs) if not _is_literal(side)]
+            if _is_null_literal(lhs) or _is_null_literal(rhs):
+                return False
+            return _all([*guards, {mongo_op: [lhs, rhs]}])
+
+        return bound
+
+    def truth_IsNull(self, expr: n.IsNull, polarity: bool) -> Bound:
+        value = self.value(expr.expr)
+        wants_null = polarity != expr.negated
+        if wants_null:
+            return lambda ctx: is_null(value(ctx))
+        return lambda ctx: is_not_null(value(ctx))
+
+    def truth_InList(self, expr: n.InList, polarity: bool) -> Bound:
+        value = self.value(expr.expr)
+        items = [self.value(item) for item in expr.items]
+        member = polarity != expr.negated
+
+        def bound(ctx: Context) -> Any:
+            lhs = value(ctx)
+            values = [item(ctx) for item in items]
+            non_null = [v for v in values if not _is_null_literal(v)]
+            if not member and len(non_null) != len(values):
+                # x NOT IN (..., NULL) is never TRUE.
+                return False
+            test = {"$in": [lhs, non_null]}
+            return _all([is_not_null(lhs), test if member else {"$not": [test]}])
+
+        return bound
+
+    def truth_InSubquery(self, expr: n.InSubquery, polarity: bool) -> Bound:
+        run = self._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
+        value = self.value(expr.expr)
+        member = polarity != expr.negated
+
+        def bound(ctx: Context) -> Any:
+            rows = run(ctx)
+            values = [row[0] for row in rows]
+            if not member and any(v is None for v in values):
+                return False
+            test = {"$in": [value(ctx), literal([v for v in values if v is not None])]}
+            return _all([is_not_null(value(ctx)), test if member else {"$not": [test]}])
+
+        return bound
+
+    def truth_Exists(self, expr: n.Exists, polarity: bool) -> Bound:
+        run = self._uncorrelated_subquery(expr.query, "An EXISTS subquery")
+        wanted = polarity != expr.negated
+        return lambda ctx: bool(run(ctx)) is wanted
+
+    def truth_Between(self, expr: n.Between, polarity: bool) -> Bound:
+        return self.truth(between_as_and(expr), polarity)
+
+    def truth_Like(self, expr: n.Like, polarity: bool) -> Bound:
+        value = self.value(expr.expr)
+        pattern = self.pattern_value(expr.pattern)
+        options = "si" if expr.case_insensitive else "s"
+        matches = polarity != expr.negated
+        escape = expr.escape
+
+        def bound(ctx: Context) -> Any:
+            raw = pattern(ctx)
+            if raw is None:
+                return False
+            lhs = value(ctx)
+            test = {
+                "$regexMatch": {
+                    "input": {"$toString": lhs},
+                    "regex": like_to_regex(raw, escape),
+                    "options": options,
+                }
+            }
+            return _all([is_not_null(lhs), test if matches else {"$not": [test]}])
+
+        return bound
+
+    def truth_Regex(self, expr: n.Regex, polarity: bool) -> Bound:
+        value = self.value(expr.expr)
+        pattern = self.pattern_value(expr.pattern)
+        options = "i" if expr.case_insensitive else ""
+        matches = polarity != expr.negated
+
+        def bound(ctx: Context) -> Any:
+            raw = pattern(ctx)
+            if raw is None:
+                return False
+            lhs = value(ctx)
+            test = {
+                "$regexMatch": {
+                    "input": {"$toString": lhs},
+                    "regex": raw,
+                    "options": options,
+                }
+            }
+            return _all([is_not_null(lhs), test if matches else {"$not": [test]}])
+
+        return bound
+
+    def pattern_value(self, expr: n.Expr) -> Callable[[Context], Any]:
+        """Return the bound Python value of a LIKE or REGEXP pattern."""
+        if isinstance(expr, n.Param):
+            index = expr.index
+            return lambda ctx: ctx.params[index]
+        if isinstance(expr, n.Literal):
+            value = expr.value
+            return lambda ctx: value
+        raise not_supported("A LIKE or REGEXP pattern computed from columns", self.sql)
+
+    # Subqueries -------------------------------------------------------------
+
+    def _uncorrelated_subquery(
+        self, query: n.Select, what: str
+    ) -> Callable[[Context], list[tuple[Any, ...]]]:
+        if self.subqueries is None:
+            raise not_supported(what, self.sql)
+        plan = self.subqueries(query)
+        return lambda ctx: ctx.run_subquery(plan)
+
+
+def between_as_and(expr: n.Between) -> n.Expr:
+    """Return ``x BETWEEN a AND b`` as ``x >= a AND x <= b`` (or its NOT)."""
+    both = n.And(
+        (n.Comparison(">=", expr.expr, expr.low), n.Comparison("<=", expr.expr, expr.high))
+    )
+    return n.Not(both) if expr.negated else both
+
+
+def is_not_null(expr: Any) -> dict[str, Any]:
+    return {"$ne": [{"$ifNull": [expr, None]}, None]}
+
+
+def _all(conditions: list[Any]) -> Any:
+    return conditions[0] if len(conditions) == 1 else {"$and": conditions}
+
+
+def _is_literal(expr: Any) -> bool:
+    return isinstance(expr, dict) and set(expr) == {"$literal"}
+
+
+def _is_null_literal(expr: Any) -> bool:
+    return expr is None or (_is_literal(expr) and expr["$literal"] is None)
+
+
+def _column_text(column: n.Column) -> str:
+    return f'"{column.table}"."{column.name}"' if column.table else f'"{column.name}"'
+
+
+PREDICATE_TYPES = (
+    n.Comparison,
+    n.IsNull,
+    n.InList,
+    n.InSubquery,
+    n.Between,
+    n.Like,
+    n.Regex,
+    n.Exists,
+    n.And,
+    n.Or,
+    n.Not,
+)
+
+
+def _is_predicate(expr: n.Expr) -> bool:
+    return isinstance(expr, PREDICATE_TYPES)
+
+
+def _divide(a: Any, b: Any) -> Any:
+    # SQL divides integers with truncation; MongoDB's $divide always
+    # returns a double.
+    both_integers = {
+        "$and": [{"$in": [{"$type": a}, ["int", "long"]]}, {"$in": [{"$type": b}, ["int", "long"]]}]
+    }
+    return {
+        "$cond": [
+            {"$or": [is_null(a), is_null(b), {"$eq": [b, 0]}]},
+            None,
+            {"$cond": [both_integers, {"$trunc": {"$divide": [a, b]}}, {"$divide": [a, b]}]},
+        ]
+    }
+
+
+BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+": lambda a, b: {"$add": [a, b]},
+    "-": lambda a, b: {"$subtract": [a, b]},
+    "*": lambda a, b: {"$multiply": [a, b]},
+    "/": _divide,
+    "%": lambda a, b: {"$mod": [a, b]},
+    "%%": lambda a, b: {"$mod": [a, b]},
+    # SQL's || is NULL when either side is.
+    "||": lambda a, b: {
+        "$cond": [
+            {"$or": [is_null(a), is_null(b)]},
+            None,
+            {"$concat": [{"$toString": a}, {"$toString": b}]},
+        ]
+    },
+}

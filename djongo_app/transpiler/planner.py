@@ -1,0 +1,634 @@
+"""Parse tree → plan.
+
+A SELECT over one collection with plain columns becomes a ``find``;
+``COUNT(*)`` alone becomes ``count_documents``; everything else (joins,
+GROUP BY, aggregates, DISTINCT, computed columns or sort keys, derived
+tables) becomes an aggregation pipeline in this order:
+
+1. ``$match`` with the WHERE conjuncts that read only the base table;
+2. per JOIN, ``$lookup`` (conjuncts reading only that INNER-joined table go
+   inside its pipeline) and ``$unwind``;
+3. ``$match`` with the remaining conjuncts;
+4. ``$group`` for GROUP BY or aggregates (inside ``$facet`` when there is
+   no GROUP BY, so an empty input still gives its one row), then HAVING;
+5. ``$project`` of the output columns and sort keys, DISTINCT as a
+   ``$group`` on them, then ``$sort``, ``$skip`` and ``$limit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import not_supported
+from . import nodes as n
+from .expressions import Bound, ExpressionCompiler, literal
+from .functions import AGGREGATES, is_null
+from .plans import (
+    AggregatePlan,
+    ConstantPlan,
+    CountPlan,
+    DeletePlan,
+    FindPlan,
+    InsertPlan,
+    Plan,
+    UpdatePlan,
+    get_path,
+    path_row_builder,
+)
+from .scope import JOIN_PREFIX, Scope, Source, referenced_tables, single_table
+from .where import FilterCompiler
+
+
+def plan(statement: n.Statement, sql: str) -> Plan:
+    """Return the plan that runs ``statement`` (parsed from ``sql``)."""
+    return Planner(sql).plan(statement)
+
+
+@dataclass
+class Pipeline:
+    """A SELECT compiled to stages, before its rows are shaped."""
+
+    collection: str
+    stages: list[Bound]
+    output_keys: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+@dataclass
+class _GroupState:
+    replacements: dict[n.Expr, str] = field(default_factory=dict)
+    group_keys: dict[str, Bound] = field(default_factory=dict)
+    accumulators: dict[str, Bound] = field(default_factory=dict)
+    finishers: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    empty_values: dict[str, Any] = field(default_factory=dict)
+
+
+class Planner:
+    def __init__(self, sql: str):
+        self.sql = sql
+
+    def plan(self, statement: n.Statement) -> Plan:
+        if isinstance(statement, n.Select):
+            return self.plan_select(statement)
+        if isinstance(statement, n.Insert):
+            return self.plan_insert(statement)
+        if isinstance(statement, n.Update):
+            return self.plan_update(statement)
+        return self.plan_delete(statement)
+
+    def subquery_plan(self, query: n.Select) -> Plan:
+        return self.plan_select(query)
+
+    def compilers(
+        self, scope: Scope, replacements: dict[n.Expr, str] | None = None
+    ) -> tuple[ExpressionCompiler, FilterCompiler]:
+        expressions = ExpressionCompiler(scope, self.sql, replacements, self.subquery_plan)
+        return expressions, FilterCompiler(expressions)
+
+    # SELECT ---------------------------------------------------------------
+
+    def plan_select(self, select: n.Select) -> Plan:
+        names = tuple(_item_name(item) for item in select.items)
+        if select.source is None:
+            return self.plan_constant_select(select, names)
+        if isinstance(select.source, n.Table):
+            find = self.try_find(select, select.source, names)
+            if find is not None:
+                return find
+        pipeline = self.build_pipeline(select)
+        return AggregatePlan(
+            pipeline.collection, pipeline.stages, pipeline.output_keys, names
+        )
+
+    def plan_constant_select(self, select: n.Select, names: tuple[str, ...]) -> Plan:
+        if select.where is not None or select.joins or select.group_by:
+            raise not_supported("A SELECT without FROM that filters or groups", self.sql)
+        expressions, _ = self.compilers(Scope())
+        values = []
+        for item in select.items:
+            if not isinstance(item.expr, n.Param | n.Literal):
+                raise not_supported("A computed SELECT without FROM", self.sql)
+            values.append(expressions.value(item.expr))
+        return ConstantPlan(values, names)
+
+    def try_find(
+        self, select: n.Select, table: n.Table, names: tuple[str, ...]
+    ) -> Plan | None:
+        if select.joins or select.group_by or select.having or select.distinct:
+            return None
+        scope = single_table(table.alias)
+        _, filters = self.compilers(scope)
+        if _is_count_star(select):
+            if select.order_by or select.limit is not None or select.offset:
+                return None
+            return CountPlan(table.name, filters.compile(select.where), names)
+        getters: list[Callable[[dict[str, Any]], Any]] = []
+        paths: list[str] = []
+        for item in select.items:
+            if isinstance(item.expr, n.Column):
+                path = _safe_path(scope, item.expr)
+                if path is None:
+                    return None
+                paths.append(path)
+                getters.append(lambda doc, path=path: get_path(doc, path))
+            elif isinstance(item.expr, n.Literal):
+                getters.append(lambda doc, value=item.expr.value: value)
+            else:
+                return None
+        sort: list[tuple[str, int]] = []
+        for order in select.order_by:
+            expr = _resolve_order_reference(order.expr, select)
+            path = _safe_path(scope, expr) if isinstance(expr, n.Column) else None
+            if path is None:
+                return None
+            sort.append((path, -1 if order.descending else 1))
+        return FindPlan(
+            collection=table.name,
+            filter=filters.compile(select.where),
+            projection=_projection(paths),
+            row=path_row_builder(getters),
+            sort=tuple(sort),
+            skip=select.offset,
+            limit=select.limit,
+            columns=names,
+        )
+
+    def build_pipeline(self, select: n.Select) -> Pipeline:
+        source = select.source
+        stages: list[Bound] = []
+        if isinstance(source, n.SubqueryTable):
+            inner = self.build_pipeline(source.query)
+            collection = inner.collection
+            stages.extend(inner.stages)
+            columns = {}
+            for name, key in zip(inner.names, inner.output_keys, strict=True):
+                columns.setdefault(name, key)
+            base = Source(columns=columns)
+            base_alias = source.alias
+        elif isinstance(source, n.Table):
+            collection = source.name
+            base = Source()
+            base_alias = source.alias
+        else:  # pragma: no cover - constant selects never get here
+            raise not_supported("A SELECT without FROM", self.sql)
+
+        sources = {base_alias: base}
+        for join in select.joins:
+            sources[join.table.alias] = Source(prefix=f"{JOIN_PREFIX}{join.table.alias}.")
+        default = base_alias if not select.joins else None
+        scope = Scope(sources, default=default)
+
+        # WHERE conjuncts: base-only first, then per joined table, then rest.
+        conjuncts = _conjuncts(select.where)
+        base_only, per_join, rest = [], {j.table.alias: [] for j in select.joins}, []
+        inner_aliases = {j.table.alias for j in select.joins if j.kind == "INNER"}
+        for conjunct in conjuncts:
+            tables = {base_alias if t is None else t for t in referenced_tables(conjunct)}
+            if tables <= {base_alias}:
+                base_only.append(conjunct)
+            elif len(tables) == 1 and tables <= inner_aliases:
+                per_join[next(iter(tables))].append(conjunct)
+            else:
+                rest.append(conjunct)
+        _, filters = self.compilers(scope)
+        if base_only:
+            stages.append(_match_stage(filters.compile(_and_of(base_only))))
+        for join in select.joins:
+            stages.extend(self.join_stages(join, scope, per_join[join.table.alias]))
+        if rest:
+            stages.append(_match_stage(filters.compile(_and_of(rest))))
+
+        output_scope = scope
+        replacements: dict[n.Expr, str] = {}
+        if select.group_by or _has_aggregate(select):
+            group = self.group_state(select, scope)
+            group_stages = self.group_stages(group)
+            if not select.group_by:
+                stages = _facet_stages(stages + group_stages, group.empty_values)
+            else:
+                stages.extend(group_stages)
+            replacements = group.replacements
+            output_scope = Scope()
+            if select.having is not None:
+                _, having_filters = self.compilers(output_scope, replacements)
+                stages.append(_match_stage(having_filters.compile(select.having)))
+
+        expressions, _ = self.compilers(output_scope, replacements)
+        output: dict[str, Bound] = {}
+        output_keys = []
+        aliases: dict[str, str] = {}
+        for index, item in enumerate(select.items):
+            if isinstance(item.expr, n.Star):
+                raise not_supported("SELECT *", self.sql)
+            key = f"c{index}"
+            output[key] = expressions.value(item.expr)
+            output_keys.append(key)
+            if item.alias:
+                aliases.setdefault(item.alias, key)
+        sort_keys: list[tuple[str, int]] = []
+        for index, order in enumerate(select.order_by):
+            key = self.order_key(order.expr, select, aliases, output, expressions, index)
+            sort_keys.append((key, -1 if order.descending else 1))
+
+        stages.append(_project_stage(output))
+        if select.distinct:
+            stages.append(lambda ctx, keys=list(output): {"$group": {"_id": {k: f"${k}" for k in keys}}})
+            stages.append(lambda ctx: {"$replaceWith": "$_id"})
+        if sort_keys:
+            sort_document = dict(sort_keys)
+            stages.append(lambda ctx: {"$sort": sort_document})
+        if select.offset:
+            offset = select.offset
+            stages.append(lambda ctx: {"$skip": offset})
+        if select.limit is not None:
+            limit = select.limit
+            if limit == 0:
+                stages.append(lambda ctx: {"$match": {"$expr": {"$literal": False}}})
+            else:
+                stages.append(lambda ctx: {"$limit": limit})
+        names = tuple(_item_name(item) for item in select.items)
+        return Pipeline(collection, stages, tuple(output_keys), names)
+
+    def order_key(
+        self,
+        expr: n.Expr,
+        select: n.Select,
+        aliases: dict[str, str],
+        output: dict[str, Bound],
+        expressions: ExpressionCompiler,
+        index: int,
+    ) -> str:
+        if isinstance(expr, n.Literal) and isinstance(expr.value, int):
+            position = expr.value
+            if not 1 <= position <= len(select.items):
+                raise not_supported(f"ORDER BY position {position}", self.sql)
+            return f"c{position - 1}"
+        if isinstance(expr, n.Column) and expr.table is None and expr.name in aliases:
+            return aliases[expr.name]
+        for position, item in enumerate(select.items):
+            if item.expr == expr:
+                return f"c{position}"
+        key = f"o{index}"
+        output[key] = expressions.value(expr)
+        return key
+
+    def join_stages(self, join: n.Join, scope: Scope, pushed: list[n.Expr]) -> list[Bound]:
+        alias = join.table.alias
+        target = f"{JOIN_PREFIX}{alias}"
+        on_conjuncts = _conjuncts(join.on)
+        local = foreign = None
+        extra: list[n.Expr] = []
+        for conjunct in on_conjuncts:
+            pair = _equi_join_pair(conjunct, alias) if local is None else None
+            if pair is not None:
+                local_column, foreign_column = pair
+                local = _safe_path(scope, local_column)
+                foreign = foreign_column.name
+                if local is None:
+                    raise not_supported("A JOIN condition on an unknown table", self.sql)
+            else:
+                extra.append(conjunct)
+        if local is None or foreign is None:
+            raise not_supported("A JOIN without an equality between the tables", self.sql)
+        inner_scope = Scope({alias: Source()}, default=alias)
+        pipeline: list[Bound] = []
+        outer_refs = [c for c in extra if referenced_tables(c) - {alias}]
+        if outer_refs:
+            raise not_supported("A JOIN condition reading a third table", self.sql)
+        if extra or pushed:
+            _, inner_filters = self.compilers(inner_scope)
+            pipeline.append(_match_stage(inner_filters.compile(_and_of(extra + pushed))))
+        lookup_from = join.table.name
+        preserve = join.kind == "LEFT"
+
+        def lookup(ctx: Any) -> dict[str, Any]:
+            spec: dict[str, Any] = {
+                "from": lookup_from,
+                "localField": local,
+                "foreignField": foreign,
+                "as": target,
+            }
+            if pipeline:
+                spec["pipeline"] = [stage(ctx) for stage in pipeline]
+            return {"$lookup": spec}
+
+        unwind = {"$unwind": {"path": "$" + target, "preserveNullAndEmptyArrays": preserve}}
+        return [lookup, lambda ctx: unwind]
+
+    def group_state(self, select: n.Select, scope: Scope) -> _GroupState:
+        expressions, _ = self.compilers(scope)
+        state = _GroupState()
+        for index, expr in enumerate(select.group_by):
+            expr = _resolve_order_reference(expr, select)
+            key = f"g{index}"
+            state.group_keys[key] = expressions.value(expr)
+            state.replacements[expr] = f"_id.{key}"
+        used: list[n.Expr] = [item.expr for item in select.items]
+        used += [order.expr for order in select.order_by]
+        if select.having is not None:
+            used.append(select.having)
+        aggregates = _unique(a for expr in used for a in _aggregates_in(expr))
+        for index, aggregate in enumerate(aggregates):
+            self.add_accumulator(state, f"a{index}", aggregate, expressions)
+        # Columns outside aggregates and GROUP BY take their group's first
+        # value (they are functionally dependent on the grouped key).
+        loose = _unique(
+            c
+            for expr in used
+            for c in _columns_outside(expr, state.replacements)
+        )
+        for index, column in enumerate(loose):
+            key = f"f{index}"
+            value = expressions.value(column)
+            state.accumulators[key] = lambda ctx, value=value: {"$first": value(ctx)}
+            state.replacements[column] = key
+            state.empty_values[key] = None
+        return state
+
+    def add_accumulator(
+        self, state: _GroupState, key: str, aggregate: n.Func, expressions: ExpressionCompiler
+    ) -> None:
+        name = aggregate.name
+        state.replacements[aggregate] = key
+        if name == "COUNT" and (not aggregate.args or isinstance(aggregate.args[0], n.Star)):
+            state.accumulators[key] = lambda ctx: {"$sum": 1}
+            state.empty_values[key] = 0
+            return
+        if len(aggregate.args) != 1:
+            raise not_supported(f"{name}() with {len(aggregate.args)} arguments", self.sql)
+        value = expressions.value(aggregate.args[0])
+        if aggregate.distinct:
+            state.accumulators[key] = lambda ctx: {"$addToSet": value(ctx)}
+            state.finishers[key] = _distinct_finisher(name, key)
+        elif name == "COUNT":
+            state.accumulators[key] = lambda ctx: {
+                "$sum": {"$cond": [is_null(value(ctx)), 0, 1]}
+            }
+        elif name == "SUM":
+            # $sum of no numbers is 0; SQL's SUM is NULL then.
+            count_key = f"{key}_n"
+            state.accumulators[key] = lambda ctx: {"$sum": value(ctx)}
+            state.accumulators[count_key] = lambda ctx: {
+                "$sum": {"$cond": [is_null(value(ctx)), 0, 1]}
+            }
+            state.finishers[key] = lambda: {
+                "$cond": [{"$eq": [f"${count_key}", 0]}, None, f"${key}"]
+            }
+        else:
+            operator = {"AVG": "$avg", "MIN": "$min", "MAX": "$max"}[name]
+            state.accumulators[key] = lambda ctx: {operator: value(ctx)}
+        state.empty_values[key] = 0 if name == "COUNT" else None
+
+    def group_stages(self, state: _GroupState) -> list[Bound]:
+        keys, accumulators, finishers = state.group_keys, state.accumulators, state.finishers
+
+        def group(ctx: Any) -> dict[str, Any]:
+            spec: dict[str, Any] = {
+                "_id": {k: v(ctx) for k, v in keys.items()} if keys else None
+            }
+            spec.update({k: v(ctx) for k, v in accumulators.items()})
+            return {"$group": spec}
+
+        stages: list[Bound] = [group]
+        if finishers:
+            finished = {k: build() for k, build in finishers.items()}
+            stages.append(lambda ctx: {"$set": finished})
+        return stages
+
+    # INSERT, UPDATE, DELETE -----------------------------------------------
+
+    def plan_insert(self, insert: n.Insert) -> Plan:
+        if insert.ignore_conflicts:
+            raise not_supported("INSERT OR IGNORE (ignore_conflicts)", self.sql)
+        expressions, _ = self.compilers(Scope())
+        rows = []
+        for row in insert.rows:
+            values: list[Callable[[Any], Any] | None] = []
+            for expr in row:
+                if isinstance(expr, n.Default):
+                    values.append(None)
+                elif isinstance(expr, n.Param):
+                    values.append(lambda ctx, i=expr.index: ctx.params[i])
+                elif isinstance(expr, n.Literal):
+                    values.append(lambda ctx, v=expr.value: v)
+                else:
+                    raise not_supported("An INSERT value that is an expression", self.sql)
+            rows.append(values)
+        columns = insert.columns
+        if not insert.rows[0] and not columns:
+            rows = [[]]
+        return InsertPlan(insert.table, columns, rows, insert.returning)
+
+    def plan_update(self, update: n.Update) -> Plan:
+        scope = single_table(update.table)
+        expressions, filters = self.compilers(scope)
+        constants: dict[str, Callable[[Any], Any]] = {}
+        computed: dict[str, Bound] = {}
+        for assignment in update.assignments:
+            value = assignment.value
+            if isinstance(value, n.Param):
+                constants[assignment.column] = lambda ctx, i=value.index: ctx.params[i]
+            elif isinstance(value, n.Literal):
+                constants[assignment.column] = lambda ctx, v=value.value: v
+            else:
+                computed[assignment.column] = expressions.value(value)
+
+        if computed:
+            # An update pipeline keeps SQL's NULL arithmetic (NULL + 1 is
+            # NULL) where $inc would fail on a null field.
+            def update_document(ctx: Any) -> Any:
+                values = {c: literal(v(ctx)) for c, v in constants.items()}
+                values.update({c: v(ctx) for c, v in computed.items()})
+                return [{"$set": values}]
+        else:
+
+            def update_document(ctx: Any) -> Any:
+                return {"$set": {c: v(ctx) for c, v in constants.items()}}
+
+        return UpdatePlan(update.table, filters.compile(update.where), update_document)
+
+    def plan_delete(self, delete: n.Delete) -> Plan:
+        _, filters = self.compilers(single_table(delete.table))
+        return DeletePlan(delete.table, filters.compile(delete.where))
+
+
+# Helpers ------------------------------------------------------------------
+
+
+def _item_name(item: n.SelectItem) -> str:
+    if item.alias:
+        return item.alias
+    if isinstance(item.expr, n.Column):
+        return item.expr.name
+    return "?column?"
+
+
+def _is_count_star(select: n.Select) -> bool:
+    if len(select.items) != 1:
+        return False
+    expr = select.items[0].expr
+    return (
+        isinstance(expr, n.Func)
+        and expr.name == "COUNT"
+        and not expr.distinct
+        and len(expr.args) == 1
+        and isinstance(expr.args[0], n.Star)
+    )
+
+
+def _safe_path(scope: Scope, column: n.Column) -> str | None:
+    try:
+        return scope.path(column)
+    except KeyError:
+        return None
+
+
+def _resolve_order_reference(expr: n.Expr, select: n.Select) -> n.Expr:
+    """Return the select item an ORDER/GROUP BY position or alias names."""
+    if isinstance(expr, n.Literal) and isinstance(expr.value, int) and not isinstance(expr.value, bool):
+        if 1 <= expr.value <= len(select.items):
+            return select.items[expr.value - 1].expr
+    if isinstance(expr, n.Column) and expr.table is None:
+        for item in select.items:
+            if item.alias == expr.name:
+                return item.expr
+    return expr
+
+
+def _projection(paths: list[str]) -> dict[str, int]:
+    projection: dict[str, int] = {}
+    for path in sorted(set(paths), key=len):
+        if not any(path.startswith(p + ".") for p in projection):
+            projection[path] = 1
+    if not projection:
+        # Nothing to read (SELECT 1 ... for exists()): fetch the smallest
+        # possible document rather than all of it.
+        return {"_id": 1}
+    if "_id" not in projection:
+        projection["_id"] = 0
+    return projection
+
+
+def _conjuncts(expr: n.Expr | None) -> list[n.Expr]:
+    if expr is None:
+        return []
+    if isinstance(expr, n.And):
+        return list(expr.items)
+    return [expr]
+
+
+def _and_of(items: list[n.Expr]) -> n.Expr:
+    return items[0] if len(items) == 1 else n.And(tuple(items))
+
+
+def _match_stage(compiled: Bound) -> Bound:
+    return lambda ctx: {"$match": compiled(ctx)}
+
+
+def _project_stage(output: dict[str, Bound]) -> Bound:
+    def project(ctx: Any) -> dict[str, Any]:
+        spec: dict[str, Any] = {"_id": 0}
+        spec.update({key: value(ctx) for key, value in output.items()})
+        return {"$project": spec}
+
+    return project
+
+
+def _facet_stages(stages: list[Bound], empty: dict[str, Any]) -> list[Bound]:
+    """Run ``stages`` in a $facet so that an empty result gives one row
+    of ``empty`` values, as SQL's aggregates without GROUP BY do."""
+    empty_document = {k: literal(v) for k, v in empty.items()}
+
+    def facet(ctx: Any) -> dict[str, Any]:
+        return {"$facet": {"rows": [stage(ctx) for stage in stages]}}
+
+    replace = {
+        "$replaceWith": {
+            "$cond": [
+                {"$eq": [{"$size": "$rows"}, 0]},
+                empty_document,
+                {"$first": "$rows"},
+            ]
+        }
+    }
+    return [facet, lambda ctx: replace]
+
+
+def _distinct_finisher(name: str, key: str) -> Callable[[], Any]:
+    values = {"$filter": {"input": f"${key}", "cond": {"$ne": ["$$this", None]}}}
+    build = {
+        "COUNT": lambda: {"$size": values},
+        "SUM": lambda: {"$cond": [{"$eq": [{"$size": values}, 0]}, None, {"$sum": values}]},
+        "AVG": lambda: {"$avg": values},
+        "MIN": lambda: {"$min": values},
+        "MAX": lambda: {"$max": values},
+    }
+    return build[name]
+
+
+def _equi_join_pair(expr: n.Expr, alias: str) -> tuple[n.Column, n.Column] | None:
+    if not (isinstance(expr, n.Comparison) and expr.op == "="):
+        return None
+    left, right = expr.left, expr.right
+    if not (isinstance(left, n.Column) and isinstance(right, n.Column)):
+        return None
+    if right.table == alias and left.table != alias:
+        return left, right
+    if left.table == alias and right.table != alias:
+        return right, left
+    return None
+
+
+def _has_aggregate(select: n.Select) -> bool:
+    exprs: list[n.Expr] = [item.expr for item in select.items]
+    exprs += [order.expr for order in select.order_by]
+    if select.having is not None:
+        exprs.append(select.having)
+    return any(True for expr in exprs for _ in _aggregates_in(expr))
+
+
+def _children(node: Any) -> Iterator[Any]:
+    for name in getattr(node, "__dataclass_fields__", ()):
+        value = getattr(node, name)
+        if isinstance(value, tuple):
+            yield from value
+        else:
+            yield value
+
+
+def _aggregates_in(expr: Any) -> Iterator[n.Func]:
+    if isinstance(expr, n.Func) and expr.name in AGGREGATES:
+        yield expr
+        return
+    if isinstance(expr, n.Select | n.Exists | n.ScalarSubquery | n.InSubquery):
+        if isinstance(expr, n.InSubquery):
+            yield from _aggregates_in(expr.expr)
+        return
+    if isinstance(expr, n.Node):
+        for child in _children(expr):
+            yield from _aggregates_in(child)
+
+
+def _columns_outside(expr: Any, replaced: dict[n.Expr, str]) -> Iterator[n.Column]:
+    if expr in replaced or (isinstance(expr, n.Func) and expr.name in AGGREGATES):
+        return
+    if isinstance(expr, n.Column):
+        yield expr
+        return
+    if isinstance(expr, n.Select | n.Exists | n.ScalarSubquery):
+        return
+    if isinstance(expr, n.Node):
+        for child in _children(expr):
+            yield from _columns_outside(child, replaced)
+
+
+def _unique(items: Any) -> list[Any]:
+    seen: dict[Any, None] = {}
+    for item in items:
+        seen.setdefault(item, None)
+    return list(seen)
+
+
+__all__ = ["Pipeline", "Planner", "plan"]

@@ -1,0 +1,285 @@
+"""Plans: what a parsed statement runs, built once and bound per execution.
+
+A plan's ``command(ctx)`` returns the MongoDB command it will issue for the
+parameters in ``ctx`` (a plain dict, as the server would log it); its
+``execute(ctx)`` issues that command and returns a :class:`Result`. Row
+builders turn documents into tuples in the SELECT's column order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .expressions import Bound
+from .scope import Context
+
+RowBuilder = Callable[[dict[str, Any]], tuple[Any, ...]]
+
+
+class Executor(Context, Protocol):
+    """The execution context a cursor hands to ``Plan.execute``."""
+
+    def collection(self, name: str) -> Any: ...
+
+    @property
+    def session(self) -> Any: ...
+
+    def auto_fields(self, table: str) -> tuple[str, ...] | None: ...
+
+    def reserve_ids(self, table: str, column: str, count: int) -> int: ...
+
+    def advance_ids(self, table: str, column: str, value: int) -> None: ...
+
+
+@dataclass
+class Result:
+    rows: Iterable[tuple[Any, ...]] = ()
+    rowcount: int = -1
+    lastrowid: Any = None
+    description: Sequence[str] | None = None
+
+
+class Plan:
+    """Base class of plans: subclasses are dataclasses with a
+    ``collection`` and the result's ``columns``."""
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def execute(self, ctx: Executor) -> Result:
+        raise NotImplementedError
+
+
+def get_path(document: Any, path: str) -> Any:
+    """Return the value at a dotted ``path`` of ``document`` or None."""
+    if "." not in path:
+        return document.get(path) if isinstance(document, dict) else None
+    value = document
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit():
+            index = int(part)
+            value = value[index] if index < len(value) else None
+        else:
+            return None
+    return value
+
+
+def path_row_builder(getters: Sequence[Callable[[dict[str, Any]], Any]]) -> RowBuilder:
+    def build(document: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(get(document) for get in getters)
+
+    return build
+
+
+@dataclass
+class FindPlan(Plan):
+    collection: str
+    filter: Bound
+    projection: dict[str, int] | None
+    row: RowBuilder
+    sort: tuple[tuple[str, int], ...] = ()
+    skip: int = 0
+    limit: int | None = None
+    columns: tuple[str, ...] = ()
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        command: dict[str, Any] = {"find": self.collection, "filter": self.filter(ctx)}
+        if self.projection is not None:
+            command["projection"] = self.projection
+        if self.sort:
+            command["sort"] = dict(self.sort)
+        if self.skip:
+            command["skip"] = self.skip
+        if self.limit is not None:
+            command["limit"] = self.limit
+        return command
+
+    def execute(self, ctx: Executor) -> Result:
+        if self.limit == 0:
+            return Result(rows=[], description=self.columns)
+        cursor = ctx.collection(self.collection).find(
+            self.filter(ctx),
+            self.projection,
+            sort=list(self.sort) or None,
+            skip=self.skip,
+            limit=self.limit or 0,
+            session=ctx.session,
+        )
+        return Result(rows=map(self.row, cursor), description=self.columns)
+
+
+@dataclass
+class CountPlan(Plan):
+    """``SELECT COUNT(*) FROM t WHERE ...``: one row with the count."""
+
+    collection: str
+    filter: Bound
+    columns: tuple[str, ...] = ()
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {"count": self.collection, "query": self.filter(ctx)}
+
+    def execute(self, ctx: Executor) -> Result:
+        count = ctx.collection(self.collection).count_documents(
+            self.filter(ctx), session=ctx.session
+        )
+        return Result(rows=[(count,)], description=self.columns)
+
+
+@dataclass
+class AggregatePlan(Plan):
+    collection: str
+    stages: list[Bound]
+    output_keys: tuple[str, ...]
+    columns: tuple[str, ...] = ()
+
+    def pipeline(self, ctx: Context) -> list[dict[str, Any]]:
+        return [stage(ctx) for stage in self.stages]
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {"aggregate": self.collection, "pipeline": self.pipeline(ctx)}
+
+    def execute(self, ctx: Executor) -> Result:
+        keys = self.output_keys
+        cursor = ctx.collection(self.collection).aggregate(
+            self.pipeline(ctx), session=ctx.session
+        )
+        rows = (tuple(doc.get(key) for key in keys) for doc in cursor)
+        return Result(rows=rows, description=self.columns)
+
+
+@dataclass
+class ConstantPlan(Plan):
+    """A SELECT without FROM: one row of constants and parameters."""
+
+    values: list[Bound]
+    columns: tuple[str, ...] = ()
+    collection: str = ""
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {"values": [value(ctx)["$literal"] for value in self.values]}
+
+    def execute(self, ctx: Executor) -> Result:
+        row = tuple(value(ctx)["$literal"] for value in self.values)
+        return Result(rows=[row], description=self.columns)
+
+
+@dataclass
+class InsertPlan(Plan):
+    """Insert documents, giving auto-increment columns their next ids.
+
+    Columns named in RETURNING that the statement gives no value are
+    treated as auto-increment columns even when ``__schema__`` has no entry
+    for the table yet; the entry is then created on first use.
+    """
+
+    collection: str
+    columns: tuple[str, ...]
+    rows: list[list[Callable[[Context], Any] | None]]
+    returning: tuple[str, ...] = ()
+
+    def documents(self, ctx: Context) -> list[dict[str, Any]]:
+        documents = []
+        for row in self.rows:
+            document: dict[str, Any] = {}
+            for column, value in zip(self.columns, row, strict=True):
+                if value is not None:
+                    set_path(document, column, value(ctx))
+            documents.append(document)
+        return documents
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {"insert": self.collection, "documents": self.documents(ctx)}
+
+    def execute(self, ctx: Executor) -> Result:
+        documents = self.documents(ctx)
+        lastrowid = None
+        for column in self.auto_columns(ctx, documents):
+            lastrowid = self._assign_ids(ctx, documents, column)
+        if documents:
+            ctx.collection(self.collection).insert_many(
+                documents, ordered=True, session=ctx.session
+            )
+        rows = [tuple(get_path(d, c) for c in self.returning) for d in documents]
+        return Result(
+            rows=rows if self.returning else [],
+            rowcount=len(documents),
+            lastrowid=lastrowid,
+            description=self.returning,
+        )
+
+    def auto_columns(
+        self, ctx: Executor, documents: list[dict[str, Any]]
+    ) -> tuple[str, ...]:
+        """Return the columns whose missing values come from counters."""
+        registered = ctx.auto_fields(self.collection)
+        if registered is not None:
+            return registered
+        # No __schema__ entry yet: RETURNING columns left without a value
+        # are the auto-increment ones; reserving creates the entry.
+        return tuple(
+            c
+            for c in self.returning
+            if any(get_path(d, c) is None for d in documents)
+        )
+
+    def _assign_ids(self, ctx: Executor, documents: list[dict[str, Any]], column: str) -> Any:
+        missing = [d for d in documents if get_path(d, column) is None]
+        explicit = [get_path(d, column) for d in documents if get_path(d, column) is not None]
+        if explicit:
+            highest = max(explicit)
+            if isinstance(highest, int):
+                ctx.advance_ids(self.collection, column, highest)
+        if not missing:
+            return explicit[-1] if explicit else None
+        first = ctx.reserve_ids(self.collection, column, len(missing))
+        for offset, document in enumerate(missing):
+            set_path(document, column, first + offset)
+        return get_path(documents[-1], column)
+
+
+def set_path(document: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted ``path`` in ``document``, creating nested dicts."""
+    *parents, last = path.split(".")
+    for part in parents:
+        document = document.setdefault(part, {})
+    document[last] = value
+
+
+@dataclass
+class UpdatePlan(Plan):
+    collection: str
+    filter: Bound
+    update: Bound
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {
+            "update": self.collection,
+            "updates": [{"q": self.filter(ctx), "u": self.update(ctx), "multi": True}],
+        }
+
+    def execute(self, ctx: Executor) -> Result:
+        result = ctx.collection(self.collection).update_many(
+            self.filter(ctx), self.update(ctx), session=ctx.session
+        )
+        return Result(rowcount=result.matched_count)
+
+
+@dataclass
+class DeletePlan(Plan):
+    collection: str
+    filter: Bound
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {"delete": self.collection, "deletes": [{"q": self.filter(ctx), "limit": 0}]}
+
+    def execute(self, ctx: Executor) -> Result:
+        result = ctx.collection(self.collection).delete_many(
+            self.filter(ctx), session=ctx.session
+        )
+        return Result(rowcount=result.deleted_count)
+

@@ -1,0 +1,261 @@
+"""WHERE trees → MongoDB query filters.
+
+A predicate on one column against constants becomes a query operator
+(``{"a": {"$gt": 5}}``), which can use an index; anything else becomes an
+``$expr`` built by :class:`.expressions.ExpressionCompiler`.
+
+SQL's three-valued logic is kept by compiling a predicate for a wanted
+*polarity*: ``compile(p, True)`` matches the rows where ``p`` is TRUE,
+``compile(p, False)`` those where it is FALSE. ``NOT`` flips the polarity
+and De Morgan's laws push it down, so ``NOT (a = 1)`` never matches a row
+whose ``a`` is NULL, exactly as on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bson.regex import Regex
+
+from . import nodes as n
+from .expressions import (
+    FLIPPED_COMPARISONS,
+    NEGATED_COMPARISONS,
+    Bound,
+    ExpressionCompiler,
+    between_as_and,
+)
+from .like import like_to_regex
+from .scope import Context
+
+MATCH_ALL: dict[str, Any] = {}
+# An always-false filter: SQL comparisons with NULL are never TRUE.
+MATCH_NONE: dict[str, Any] = {"$expr": {"$literal": False}}
+
+QUERY_OPERATORS = {
+    "=": "$eq",
+    "<>": "$ne",
+    "<": "$lt",
+    "<=": "$lte",
+    ">": "$gt",
+    ">=": "$gte",
+}
+
+
+def and_filters(filters: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the conjunction of ``filters``, merged into one document
+    where no field repeats."""
+    filters = [f for f in filters if f != MATCH_ALL]
+    if not filters:
+        return {}
+    if any(f == MATCH_NONE for f in filters):
+        return MATCH_NONE
+    if len(filters) == 1:
+        return filters[0]
+    merged: dict[str, Any] = {}
+    for f in filters:
+        if len(f) != 1 or next(iter(f)).startswith("$") or next(iter(f)) in merged:
+            return {"$and": filters}
+        merged.update(f)
+    return merged
+
+
+def or_filters(filters: list[dict[str, Any]]) -> dict[str, Any]:
+    filters = [f for f in filters if f != MATCH_NONE]
+    if not filters:
+        return MATCH_NONE
+    if any(f == MATCH_ALL for f in filters):
+        return MATCH_ALL
+    return filters[0] if len(filters) == 1 else {"$or": filters}
+
+
+class FilterCompiler:
+    """Compile predicates of one statement into bound query filters."""
+
+    def __init__(self, expressions: ExpressionCompiler):
+        self.expressions = expressions
+        self.scope = expressions.scope
+
+    def compile(self, expr: n.Expr | None, polarity: bool = True) -> Bound:
+        """Return the bound filter of the rows where ``expr`` is ``polarity``."""
+        if expr is None:
+            return lambda ctx: MATCH_ALL
+        method = getattr(self, "filter_" + type(expr).__name__, None)
+        result = method(expr, polarity) if method is not None else None
+        if result is None:
+            truth = self.expressions.truth(expr, polarity)
+            return lambda ctx: _expr_filter(truth(ctx))
+        return result  # type: ignore[no-any-return]
+
+    def path_of(self, expr: n.Expr) -> str | None:
+        """Return the document path of a column the query language can test."""
+        if isinstance(expr, n.Column):
+            try:
+                return self.scope.path(expr)
+            except KeyError:
+                return None
+        return None
+
+    def constant_of(self, expr: n.Expr) -> Callable[[Context], Any] | None:
+        """Return the bound Python value of a parameter or literal."""
+        if isinstance(expr, n.Param):
+            index = expr.index
+            return lambda ctx: ctx.params[index]
+        if isinstance(expr, n.Literal):
+            value = expr.value
+            return lambda ctx: value
+        return None
+
+    def filter_And(self, expr: n.And, polarity: bool) -> Bound:
+        items = [self.compile(item, polarity) for item in expr.items]
+        combine = and_filters if polarity else or_filters
+        return lambda ctx: combine([item(ctx) for item in items])
+
+    def filter_Or(self, expr: n.Or, polarity: bool) -> Bound:
+        items = [self.compile(item, polarity) for item in expr.items]
+        combine = or_filters if polarity else and_filters
+        return lambda ctx: combine([item(ctx) for item in items])
+
+    def filter_Not(self, expr: n.Not, polarity: bool) -> Bound:
+        return self.compile(expr.expr, not polarity)
+
+    def filter_Between(self, expr: n.Between, polarity: bool) -> Bound:
+        return self.compile(between_as_and(expr), polarity)
+
+    def filter_Literal(self, expr: n.Literal, polarity: bool) -> Bound:
+        result = expr.value is not None and bool(expr.value) is polarity
+        return lambda ctx: MATCH_ALL if result else MATCH_NONE
+
+    def filter_Column(self, expr: n.Column, polarity: bool) -> Bound | None:
+        # A boolean column used as a condition.
+        path = self.path_of(expr)
+        if path is None:
+            return None
+        return lambda ctx: {path: {"$eq": polarity}}
+
+    def filter_Comparison(self, expr: n.Comparison, polarity: bool) -> Bound | None:
+        op, left, right = expr.op, expr.left, expr.right
+        if self.path_of(left) is None:
+            op, left, right = FLIPPED_COMPARISONS[op], right, left
+        path = self.path_of(left)
+        value = self.constant_of(right)
+        if path is None or value is None:
+            return None
+        if not polarity:
+            op = NEGATED_COMPARISONS[op]
+        mongo_op = QUERY_OPERATORS[op]
+
+        def bound(ctx: Context) -> dict[str, Any]:
+            rhs = value(ctx)
+            if rhs is None:
+                return MATCH_NONE
+            if mongo_op == "$ne":
+                # a <> b is not TRUE when a is NULL.
+                return {path: {"$nin": [rhs, None]}}
+            return {path: {mongo_op: rhs}}
+
+        return bound
+
+    def filter_IsNull(self, expr: n.IsNull, polarity: bool) -> Bound | None:
+        path = self.path_of(expr.expr)
+        if path is None:
+            return None
+        wants_null = polarity != expr.negated
+        condition = {path: {"$eq": None}} if wants_null else {path: {"$ne": None}}
+        return lambda ctx: condition
+
+    def filter_InList(self, expr: n.InList, polarity: bool) -> Bound | None:
+        path = self.path_of(expr.expr)
+        values = [self.constant_of(item) for item in expr.items]
+        if path is None or any(v is None for v in values):
+            return None
+        getters = [v for v in values if v is not None]
+        member = polarity != expr.negated
+
+        def bound(ctx: Context) -> dict[str, Any]:
+            items = [get(ctx) for get in getters]
+            non_null = [v for v in items if v is not None]
+            if member:
+                return {path: {"$in": non_null}} if non_null else MATCH_NONE
+            if len(non_null) != len(items):
+                return MATCH_NONE
+            return {path: {"$nin": [*non_null, None]}}
+
+        return bound
+
+    def filter_InSubquery(self, expr: n.InSubquery, polarity: bool) -> Bound | None:
+        path = self.path_of(expr.expr)
+        if path is None:
+            return None
+        run = self.expressions._uncorrelated_subquery(
+            expr.query, "An IN (SELECT ...) subquery"
+        )
+        member = polarity != expr.negated
+
+        def bound(ctx: Context) -> dict[str, Any]:
+            values = [row[0] for row in run(ctx)]
+            non_null = [v for v in values if v is not None]
+            if member:
+                return {path: {"$in": non_null}} if non_null else MATCH_NONE
+            if len(non_null) != len(values):
+                return MATCH_NONE
+            return {path: {"$nin": [*non_null, None]}}
+
+        return bound
+
+    def filter_Exists(self, expr: n.Exists, polarity: bool) -> Bound:
+        run = self.expressions._uncorrelated_subquery(expr.query, "An EXISTS subquery")
+        wanted = polarity != expr.negated
+        return lambda ctx: MATCH_ALL if bool(run(ctx)) is wanted else MATCH_NONE
+
+    def filter_Like(self, expr: n.Like, polarity: bool) -> Bound | None:
+        path = self.path_of(expr.expr)
+        pattern = self.constant_of(expr.pattern)
+        if path is None or pattern is None:
+            return None
+        options = "si" if expr.case_insensitive else "s"
+        escape = expr.escape
+        return self._regex_filter(
+            path,
+            lambda ctx: _maybe(pattern(ctx), lambda p: like_to_regex(p, escape)),
+            options,
+            polarity != expr.negated,
+        )
+
+    def filter_Regex(self, expr: n.Regex, polarity: bool) -> Bound | None:
+        path = self.path_of(expr.expr)
+        pattern = self.constant_of(expr.pattern)
+        if path is None or pattern is None:
+            return None
+        options = "i" if expr.case_insensitive else ""
+        return self._regex_filter(path, pattern, options, polarity != expr.negated)
+
+    @staticmethod
+    def _regex_filter(
+        path: str,
+        pattern: Callable[[Context], Any],
+        options: str,
+        matches: bool,
+    ) -> Bound:
+        def bound(ctx: Context) -> dict[str, Any]:
+            regex = pattern(ctx)
+            if regex is None:
+                return MATCH_NONE
+            if matches:
+                return {path: {"$regex": regex, "$options": options}}
+            return {path: {"$not": Regex(regex, options), "$ne": None}}
+
+        return bound
+
+
+def _maybe(value: Any, function: Callable[[Any], Any]) -> Any:
+    return None if value is None else function(value)
+
+
+def _expr_filter(expression: Any) -> dict[str, Any]:
+    if expression is True:
+        return MATCH_ALL
+    if expression is False:
+        return MATCH_NONE
+    return {"$expr": expression}

@@ -1,0 +1,61 @@
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    email = models.EmailField(unique=True, null=True, blank=True)
+    age = models.IntegerField(null=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    label = models.CharField(max_length=50, unique=True)
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200, db_index=True)
+    author = models.ForeignKey(Author, models.CASCADE, related_name="books")
+    editor = models.ForeignKey(
+        Author, models.SET_NULL, null=True, related_name="edited"
+    )
+    pages = models.IntegerField(default=0)
+    rating = models.FloatField(null=True)
+    price = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    published = models.DateField(null=True)
+    created = models.DateTimeField(null=True)
+    tags = models.ManyToManyField(Tag, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-pages"], name="book_pages_desc")]
+        constraints = [
+            models.UniqueConstraint(fields=["title", "author"], name="book_title_author")
+        ]
+
+
+class Counter(models.Model):
+    key = models.CharField(max_length=20, primary_key=True)
+    value = models.IntegerField(null=True)
+
+
+class Everything(models.Model):
+    """One column of each common type, for round trips."""
+
+    big = models.BigIntegerField(null=True)
+    small = models.SmallIntegerField(null=True)
+    text = models.TextField(null=True)
+    flag = models.BooleanField(null=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=3, null=True)
+    ratio = models.FloatField(null=True)
+    day = models.DateField(null=True)
+    moment = models.DateTimeField(null=True)
+    clock = models.TimeField(null=True)
+    span = models.DurationField(null=True)
+    uid = models.UUIDField(null=True)
+    blob = models.BinaryField(null=True)
+    slug = models.SlugField(null=True)
