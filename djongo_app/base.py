@@ -141,7 +141,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         try:
             with wrap_pymongo_errors():
                 self.connection.database.command("ping")
-        except Exception:  # noqa: BLE001 - any failure means unusable
+        except Exception:
             return False
         return True
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
 
 from bson import json_util
 from django.db import ProgrammingError
@@ -139,7 +138,7 @@ class _CommandText:
     def __str__(self):
         try:
             command = self.plan.command(self.context)
-        except Exception as exc:  # noqa: BLE001 - logging must never fail
+        except Exception as exc:
             return f"<command unavailable: {exc}>"
         return json.dumps(command, default=json_util.default, sort_keys=False)
 

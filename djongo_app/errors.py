@@ -63,17 +63,14 @@ PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
 
 def _write_errors_are_duplicates(exc: pymongo_errors.BulkWriteError) -> bool:
     errors = exc.details.get("writeErrors", []) if exc.details else []
-    return bool(errors) and all(
-        err.get("code") in DUPLICATE_KEY_CODES for err in errors
-    )
+    return bool(errors) and all(err.get("code") in DUPLICATE_KEY_CODES for err in errors)
 
 
 def translate(exc: BaseException) -> Error:
     """Return the django.db exception that stands for a pymongo ``exc``."""
     code = getattr(exc, "code", None)
     if code in DUPLICATE_KEY_CODES or (
-        isinstance(exc, pymongo_errors.BulkWriteError)
-        and _write_errors_are_duplicates(exc)
+        isinstance(exc, pymongo_errors.BulkWriteError) and _write_errors_are_duplicates(exc)
     ):
         return IntegrityError(f"djongo_app: duplicate key: {_message(exc)}")
     if isinstance(exc, pymongo_errors.OperationFailure) and exc.has_error_label(
@@ -105,9 +102,7 @@ def wrap_pymongo_errors() -> Iterator[None]:
 
 def not_supported(construct: str, sql: str) -> NotSupportedError:
     """Return the error for ``construct`` found in ``sql``, for raising."""
-    return NotSupportedError(
-        f"{construct} is not supported by djongo_app: {_shorten(sql)}"
-    )
+    return NotSupportedError(f"{construct} is not supported by djongo_app: {_shorten(sql)}")
 
 
 def _shorten(sql: str, limit: int = 500) -> str:

@@ -90,7 +90,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_logical_xor = False
     supports_regex_backreferencing = True
     has_case_insensitive_like = False
-    has_select_for_update = False
+    # True so that Django emits FOR UPDATE, which the transpiler rejects
+    # with NotSupportedError instead of Django silently ignoring it.
+    has_select_for_update = True
     can_distinct_on_fields = False
     supports_paramstyle_pyformat = False
     # Cursors read lazily from the server; Django may fetch in chunks.

@@ -99,7 +99,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
 
 def _bson_type(value):
-    from bson import ObjectId, Decimal128
+    from bson import Decimal128, ObjectId
 
     table = (
         (bool, "bool"),

@@ -59,8 +59,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         if not fields:
             return "", ()
         columns = [
-            f"{self.quote_name(field.model._meta.db_table)}."
-            f"{self.quote_name(field.column)}"
+            f"{self.quote_name(field.model._meta.db_table)}.{self.quote_name(field.column)}"
             for field in fields
         ]
         return "RETURNING " + ", ".join(columns), ()
@@ -72,11 +71,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         return cursor.lastrowid
 
     def last_executed_query(self, cursor, sql, params):
+        text = sql if not params else f"{sql} -- params: {tuple(params)!r}"
         command = getattr(cursor, "last_command", None)
-        text = super().last_executed_query(cursor, sql, params)
-        if command is None:
-            return text
-        return f"{text} -- MongoDB: {command}"
+        return text if command is None else f"{text} -- MongoDB: {command}"
 
     def regex_lookup(self, lookup_type):
         return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"
@@ -89,8 +86,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         if reset_sequences and tables:
             placeholders = ", ".join(f"'{t}'" for t in tables)
             statements.append(
-                f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 '
-                f'WHERE "name" IN ({placeholders});'
+                f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 WHERE "name" IN ({placeholders});'
             )
         return statements
 
@@ -99,10 +95,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         if not tables:
             return []
         placeholders = ", ".join(f"'{t}'" for t in tables)
-        return [
-            f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 '
-            f'WHERE "name" IN ({placeholders})'
-        ]
+        return [f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 WHERE "name" IN ({placeholders})']
 
     # Python → BSON ---------------------------------------------------------
 
@@ -122,7 +115,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                     "djongo_app backend does not support timezone-aware "
                     "datetimes when USE_TZ is False."
                 )
-            value = timezone.make_naive(value, datetime.timezone.utc)
+            value = timezone.make_naive(value, datetime.UTC)
         # BSON dates keep milliseconds: truncate so that a lookup compares
         # the value that was stored.
         return value.replace(microsecond=value.microsecond // 1000 * 1000)
@@ -174,7 +167,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         elif not isinstance(value, datetime.datetime) and isinstance(value, datetime.date):
             value = datetime.datetime(value.year, value.month, value.day)
         if settings.USE_TZ and not timezone.is_aware(value):
-            value = timezone.make_aware(value, datetime.timezone.utc)
+            value = timezone.make_aware(value, datetime.UTC)
         return value
 
     def convert_datefield_value(self, value, expression, connection):
@@ -182,7 +175,7 @@ class DatabaseOperations(BaseDatabaseOperations):
             return None
         if isinstance(value, datetime.datetime):
             if settings.USE_TZ and timezone.is_aware(value):
-                value = timezone.make_naive(value, datetime.timezone.utc)
+                value = timezone.make_naive(value, datetime.UTC)
             return value.date()
         if isinstance(value, str):
             return parse_date(value)

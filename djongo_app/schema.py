@@ -132,14 +132,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             old_through = old_field.remote_field.through
             new_through = new_field.remote_field.through
             if old_through._meta.auto_created and new_through._meta.auto_created:
-                self.alter_db_table(old_through, old_through._meta.db_table, new_through._meta.db_table)
+                self.alter_db_table(
+                    old_through, old_through._meta.db_table, new_through._meta.db_table
+                )
             return
         if old_field.column is None or new_field.column is None:
             return
         table = model._meta.db_table
         with wrap_pymongo_errors():
-            old_indexes = {i.document["name"]: i for i in self._field_index_models(model, old_field)}
-            new_indexes = {i.document["name"]: i for i in self._field_index_models(model, new_field)}
+            old_indexes = {
+                i.document["name"]: i for i in self._field_index_models(model, old_field)
+            }
+            new_indexes = {
+                i.document["name"]: i for i in self._field_index_models(model, new_field)
+            }
             if old_field.column != new_field.column:
                 self._drop_indexes_on(table, [old_field.column])
                 self.database[table].update_many(
@@ -224,7 +230,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return []
         if field.primary_key or field.unique:
             name = self._create_index_name(table, [field.column], suffix="_uniq")
-            return [self._unique_index([(field.column, ASCENDING)], name, [field] if field.null else [])]
+            return [
+                self._unique_index([(field.column, ASCENDING)], name, [field] if field.null else [])
+            ]
         if field.db_index:
             name = self._create_index_name(table, [field.column], suffix="_idx")
             return [IndexModel([(field.column, ASCENDING)], name=name)]

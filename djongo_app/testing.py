@@ -22,7 +22,7 @@ _lock = threading.Lock()
 _server: subprocess.Popen | None = None
 _uri: str | None = None
 # The server's stderr, read back when it fails to start.
-_log = tempfile.TemporaryFile()
+_log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
 
 
 def server_uri(storage_path: str = ":memory:") -> str:

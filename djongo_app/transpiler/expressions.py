@@ -134,9 +134,7 @@ class ExpressionCompiler:
 
     def value_Func(self, expr: n.Func) -> Bound:
         if expr.name in AGGREGATES:
-            raise not_supported(
-                f"The aggregate {expr.name}() in this place", self.sql
-            )
+            raise not_supported(f"The aggregate {expr.name}() in this place", self.sql)
         build = FUNCTIONS.get(expr.name)
         if build is None:
             raise not_supported(f"The function {expr.name}()", self.sql)
@@ -151,9 +149,7 @@ class ExpressionCompiler:
         inner = self.value(expr.expr)
         if target == "long":
             # SQL truncates toward zero when casting a real to an integer.
-            return lambda ctx: {
-                "$convert": {"input": {"$trunc": inner(ctx)}, "to": "long"}
-            }
+            return lambda ctx: {"$convert": {"input": {"$trunc": inner(ctx)}, "to": "long"}}
         return lambda ctx: {"$convert": {"input": inner(ctx), "to": target}}
 
     def value_Case(self, expr: n.Case) -> Bound:
@@ -178,9 +174,7 @@ class ExpressionCompiler:
     def predicate_value(self, expr: n.Expr) -> Bound:
         """Return the value of a predicate: true, false or null."""
         true, false = self.truth(expr, True), self.truth(expr, False)
-        return lambda ctx: {
-            "$cond": [true(ctx), True, {"$cond": [false(ctx), False, None]}]
-        }
+        return lambda ctx: {"$cond": [true(ctx), True, {"$cond": [false(ctx), False, None]}]}
 
     # Predicates -------------------------------------------------------------
 

@@ -34,9 +34,7 @@ def null_propagating(build: Builder) -> Builder:
 
 
 def _is_constant(expr: Any) -> bool:
-    return isinstance(expr, dict) and set(expr) == {"$literal"} and (
-        expr["$literal"] is not None
-    )
+    return isinstance(expr, dict) and set(expr) == {"$literal"} and (expr["$literal"] is not None)
 
 
 def _concat(*args: Any) -> Any:

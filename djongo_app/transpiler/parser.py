@@ -211,9 +211,7 @@ class Parser:
 
     def error(self, what: str) -> Exception:
         near = " ".join(t.value for t in self.tokens[self.pos : self.pos + 6])
-        return not_supported(
-            f"{what} near {near!r} (the SQL construct there)", self.sql
-        )
+        return not_supported(f"{what} near {near!r} (the SQL construct there)", self.sql)
 
     # Statements ------------------------------------------------------------
 
@@ -296,9 +294,7 @@ class Parser:
     def parse_select_item(self) -> n.SelectItem:
         expr = self.parse_expr()
         alias = None
-        if self.accept_keyword("AS"):
-            alias = self.parse_name()
-        elif self.current.kind in {QUOTED, NAME}:
+        if self.accept_keyword("AS") or self.current.kind in {QUOTED, NAME}:
             alias = self.parse_name()
         return n.SelectItem(expr, alias)
 

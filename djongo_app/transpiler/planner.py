@@ -98,9 +98,7 @@ class Planner:
             if find is not None:
                 return find
         pipeline = self.build_pipeline(select)
-        return AggregatePlan(
-            pipeline.collection, pipeline.stages, pipeline.output_keys, names
-        )
+        return AggregatePlan(pipeline.collection, pipeline.stages, pipeline.output_keys, names)
 
     def plan_constant_select(self, select: n.Select, names: tuple[str, ...]) -> Plan:
         if select.where is not None or select.joins or select.group_by:
@@ -113,9 +111,7 @@ class Planner:
             values.append(expressions.value(item.expr))
         return ConstantPlan(values, names)
 
-    def try_find(
-        self, select: n.Select, table: n.Table, names: tuple[str, ...]
-    ) -> Plan | None:
+    def try_find(self, select: n.Select, table: n.Table, names: tuple[str, ...]) -> Plan | None:
         if select.joins or select.group_by or select.having or select.distinct:
             return None
         scope = single_table(table.alias)
@@ -234,7 +230,9 @@ class Planner:
 
         stages.append(_project_stage(output))
         if select.distinct:
-            stages.append(lambda ctx, keys=list(output): {"$group": {"_id": {k: f"${k}" for k in keys}}})
+            stages.append(
+                lambda ctx, keys=list(output): {"$group": {"_id": {k: f"${k}" for k in keys}}}
+            )
             stages.append(lambda ctx: {"$replaceWith": "$_id"})
         if sort_keys:
             sort_document = dict(sort_keys)
@@ -334,11 +332,7 @@ class Planner:
             self.add_accumulator(state, f"a{index}", aggregate, expressions)
         # Columns outside aggregates and GROUP BY take their group's first
         # value (they are functionally dependent on the grouped key).
-        loose = _unique(
-            c
-            for expr in used
-            for c in _columns_outside(expr, state.replacements)
-        )
+        loose = _unique(c for expr in used for c in _columns_outside(expr, state.replacements))
         for index, column in enumerate(loose):
             key = f"f{index}"
             value = expressions.value(column)
@@ -363,9 +357,7 @@ class Planner:
             state.accumulators[key] = lambda ctx: {"$addToSet": value(ctx)}
             state.finishers[key] = _distinct_finisher(name, key)
         elif name == "COUNT":
-            state.accumulators[key] = lambda ctx: {
-                "$sum": {"$cond": [is_null(value(ctx)), 0, 1]}
-            }
+            state.accumulators[key] = lambda ctx: {"$sum": {"$cond": [is_null(value(ctx)), 0, 1]}}
         elif name == "SUM":
             # $sum of no numbers is 0; SQL's SUM is NULL then.
             count_key = f"{key}_n"
@@ -385,9 +377,7 @@ class Planner:
         keys, accumulators, finishers = state.group_keys, state.accumulators, state.finishers
 
         def group(ctx: Any) -> dict[str, Any]:
-            spec: dict[str, Any] = {
-                "_id": {k: v(ctx) for k, v in keys.items()} if keys else None
-            }
+            spec: dict[str, Any] = {"_id": {k: v(ctx) for k, v in keys.items()} if keys else None}
             spec.update({k: v(ctx) for k, v in accumulators.items()})
             return {"$group": spec}
 
@@ -402,7 +392,6 @@ class Planner:
     def plan_insert(self, insert: n.Insert) -> Plan:
         if insert.ignore_conflicts:
             raise not_supported("INSERT OR IGNORE (ignore_conflicts)", self.sql)
-        expressions, _ = self.compilers(Scope())
         rows = []
         for row in insert.rows:
             values: list[Callable[[Any], Any] | None] = []
@@ -487,9 +476,13 @@ def _safe_path(scope: Scope, column: n.Column) -> str | None:
 
 def _resolve_order_reference(expr: n.Expr, select: n.Select) -> n.Expr:
     """Return the select item an ORDER/GROUP BY position or alias names."""
-    if isinstance(expr, n.Literal) and isinstance(expr.value, int) and not isinstance(expr.value, bool):
-        if 1 <= expr.value <= len(select.items):
-            return select.items[expr.value - 1].expr
+    if (
+        isinstance(expr, n.Literal)
+        and isinstance(expr.value, int)
+        and not isinstance(expr.value, bool)
+        and 1 <= expr.value <= len(select.items)
+    ):
+        return select.items[expr.value - 1].expr
     if isinstance(expr, n.Column) and expr.table is None:
         for item in select.items:
             if item.alias == expr.name:

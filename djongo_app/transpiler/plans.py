@@ -145,9 +145,7 @@ class AggregatePlan(Plan):
 
     def execute(self, ctx: Executor) -> Result:
         keys = self.output_keys
-        cursor = ctx.collection(self.collection).aggregate(
-            self.pipeline(ctx), session=ctx.session
-        )
+        cursor = ctx.collection(self.collection).aggregate(self.pipeline(ctx), session=ctx.session)
         rows = (tuple(doc.get(key) for key in keys) for doc in cursor)
         return Result(rows=rows, description=self.columns)
 
@@ -212,20 +210,14 @@ class InsertPlan(Plan):
             description=self.returning,
         )
 
-    def auto_columns(
-        self, ctx: Executor, documents: list[dict[str, Any]]
-    ) -> tuple[str, ...]:
+    def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
         """Return the columns whose missing values come from counters."""
         registered = ctx.auto_fields(self.collection)
         if registered is not None:
             return registered
         # No __schema__ entry yet: RETURNING columns left without a value
         # are the auto-increment ones; reserving creates the entry.
-        return tuple(
-            c
-            for c in self.returning
-            if any(get_path(d, c) is None for d in documents)
-        )
+        return tuple(c for c in self.returning if any(get_path(d, c) is None for d in documents))
 
     def _assign_ids(self, ctx: Executor, documents: list[dict[str, Any]], column: str) -> Any:
         missing = [d for d in documents if get_path(d, column) is None]
@@ -278,8 +270,5 @@ class DeletePlan(Plan):
         return {"delete": self.collection, "deletes": [{"q": self.filter(ctx), "limit": 0}]}
 
     def execute(self, ctx: Executor) -> Result:
-        result = ctx.collection(self.collection).delete_many(
-            self.filter(ctx), session=ctx.session
-        )
+        result = ctx.collection(self.collection).delete_many(self.filter(ctx), session=ctx.session)
         return Result(rowcount=result.deleted_count)
-

@@ -188,9 +188,7 @@ class FilterCompiler:
         path = self.path_of(expr.expr)
         if path is None:
             return None
-        run = self.expressions._uncorrelated_subquery(
-            expr.query, "An IN (SELECT ...) subquery"
-        )
+        run = self.expressions._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
         member = polarity != expr.negated
 
         def bound(ctx: Context) -> dict[str, Any]:

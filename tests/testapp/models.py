@@ -21,9 +21,7 @@ class Tag(models.Model):
 class Book(models.Model):
     title = models.CharField(max_length=200, db_index=True)
     author = models.ForeignKey(Author, models.CASCADE, related_name="books")
-    editor = models.ForeignKey(
-        Author, models.SET_NULL, null=True, related_name="edited"
-    )
+    editor = models.ForeignKey(Author, models.SET_NULL, null=True, related_name="edited")
     pages = models.IntegerField(default=0)
     rating = models.FloatField(null=True)
     price = models.DecimalField(max_digits=8, decimal_places=2, null=True)

@@ -1,0 +1,185 @@
+"""Migrations, DDL, errors, logging and the plan cache against the server."""
+
+import logging
+
+from django.apps import apps
+from django.contrib.auth.models import Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, NotSupportedError, connection, transaction
+from django.db.migrations.recorder import MigrationRecorder
+from django.test import TestCase, TransactionTestCase
+from django.test.utils import CaptureQueriesContext
+
+from djongo_app.transpiler import plan_cache
+from tests.testapp.models import Author, Book, Tag
+
+
+def indexes(table):
+    connection.ensure_connection()
+    return connection.connection.database[table].index_information()
+
+
+class ContribMigrationTests(TestCase):
+    def test_contrib_apps_migrated(self):
+        applied = {app for app, _ in MigrationRecorder(connection).applied_migrations()}
+        self.assertLessEqual({"auth", "contenttypes", "sessions", "admin"}, applied)
+        tables = set(connection.introspection.table_names())
+        for model in apps.get_models():
+            with self.subTest(model=model._meta.label):
+                self.assertIn(model._meta.db_table, tables)
+
+    def test_content_types_and_permissions_created(self):
+        author_type = ContentType.objects.get_for_model(Author)
+        self.assertEqual(
+            sorted(
+                Permission.objects.filter(content_type=author_type).values_list(
+                    "codename", flat=True
+                )
+            ),
+            ["add_author", "change_author", "delete_author", "view_author"],
+        )
+
+    def test_auth_user_round_trip(self):
+        user = User.objects.create_user("ann", "ann@example.com", "secret")
+        self.assertIs(User.objects.get(username="ann").check_password("secret"), True)
+        user.user_permissions.add(Permission.objects.get(codename="add_author"))
+        self.assertIs(User.objects.get(pk=user.pk).has_perm("testapp.add_author"), True)
+
+
+class SchemaTests(TestCase):
+    def test_indexes_from_model_definition(self):
+        book = indexes("testapp_book")
+        self.assertEqual(book["book_pages_desc"]["key"], [("pages", -1)])
+        self.assertEqual(book["book_title_author"]["key"], [("title", 1), ("author_id", 1)])
+        self.assertIs(book["book_title_author"]["unique"], True)
+        title_index = [i for i in book.values() if i["key"] == [("title", 1)]]
+        self.assertEqual(len(title_index), 1)
+        self.assertIsNot(title_index[0].get("unique"), True)
+
+    def test_unique_field_rejects_duplicates(self):
+        Tag.objects.create(label="red")
+        with self.assertRaisesMessage(IntegrityError, "duplicate key"):
+            Tag.objects.create(label="red")
+
+    def test_unique_constraint_rejects_duplicates(self):
+        ann = Author.objects.create(name="Ann")
+        Book.objects.create(title="One", author=ann)
+        with self.assertRaises(IntegrityError):
+            Book.objects.create(title="One", author=ann)
+
+    def test_nullable_unique_allows_several_nulls(self):
+        Author.objects.create(name="a", email=None)
+        Author.objects.create(name="b", email=None)
+        Author.objects.create(name="c", email="c@example.com")
+        with self.assertRaises(IntegrityError):
+            Author.objects.create(name="d", email="c@example.com")
+        self.assertEqual(Author.objects.filter(email__isnull=True).count(), 2)
+
+
+class SchemaEditorTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_create_and_delete_model_with_counter(self):
+        from django.db import models
+
+        class Temporary(models.Model):
+            name = models.CharField(max_length=10, unique=True)
+
+            class Meta:
+                app_label = "testapp"
+                db_table = "temporary_model"
+
+        with connection.schema_editor() as editor:
+            editor.create_model(Temporary)
+        try:
+            self.assertIn("temporary_model", connection.introspection.table_names())
+            self.assertEqual(
+                connection.introspection.get_sequences(None, "temporary_model"),
+                [{"table": "temporary_model", "column": "id"}],
+            )
+            self.assertEqual(Temporary.objects.create(name="x").pk, 1)
+            field = Temporary._meta.get_field("name")
+            renamed = models.CharField(max_length=10, unique=True)
+            renamed.set_attributes_from_name("label")
+            renamed.model = Temporary
+            with connection.schema_editor() as editor:
+                editor.alter_field(Temporary, field, renamed)
+            document = connection.connection.database["temporary_model"].find_one()
+            self.assertEqual((document.get("label"), "name" in document), ("x", False))
+            self.assertEqual(
+                [i["key"] for n, i in indexes("temporary_model").items() if n != "_id_"],
+                [[("id", 1)], [("label", 1)]],
+            )
+        finally:
+            with connection.schema_editor() as editor:
+                editor.delete_model(Temporary)
+        self.assertNotIn("temporary_model", connection.introspection.table_names())
+        self.assertEqual(connection.introspection.get_sequences(None, "temporary_model"), [])
+
+
+class ErrorTests(TestCase):
+    def test_unsupported_sql_names_construct_and_quotes_sql(self):
+        sql = 'SELECT "id" FROM "testapp_author" UNION SELECT "id" FROM "testapp_tag"'
+        with (
+            connection.cursor() as cursor,
+            self.assertRaisesMessage(
+                NotSupportedError, "UNION (compound query) is not supported by djongo_app"
+            ) as raised,
+        ):
+            cursor.execute(sql)
+        self.assertIn('SELECT "id" FROM "testapp_author"', str(raised.exception))
+
+    def test_unknown_function_is_not_supported(self):
+        with (
+            connection.cursor() as cursor,
+            self.assertRaisesMessage(
+                NotSupportedError, "The function FROBNICATE() is not supported by djongo_app"
+            ),
+        ):
+            cursor.execute('SELECT FROBNICATE("name") FROM "testapp_author"')
+
+    def test_select_for_update_is_not_supported(self):
+        with (
+            self.assertRaisesMessage(
+                NotSupportedError, "SELECT ... FOR UPDATE is not supported by djongo_app"
+            ),
+            transaction.atomic(),
+        ):
+            list(Author.objects.select_for_update())
+
+    def test_raw_sql_through_cursor(self):
+        Author.objects.create(name="Ann", age=3)
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT "name", "age" FROM "testapp_author" WHERE "age" >= %s', [1])
+            self.assertEqual(cursor.fetchall(), [("Ann", 3)])
+            self.assertEqual([c[0] for c in cursor.description], ["name", "age"])
+
+    def test_raw_queryset(self):
+        Author.objects.create(name="Ann", age=3)
+        raw = list(Author.objects.raw('SELECT "id", "name" FROM "testapp_author"'))
+        self.assertEqual([a.name for a in raw], ["Ann"])
+
+
+class PlanCacheTests(TestCase):
+    def test_second_execution_reuses_the_plan(self):
+        Author.objects.create(name="Ann")
+        list(Author.objects.filter(name="cache-warm-up"))
+        before = plan_cache.info()
+        self.assertEqual([a.name for a in Author.objects.filter(name="Ann")], ["Ann"])
+        after = plan_cache.info()
+        self.assertEqual(after.misses, before.misses)
+        self.assertEqual(after.hits, before.hits + 1)
+
+
+class LoggingTests(TestCase):
+    def test_logger_shows_sql_and_mongodb_command(self):
+        with (
+            self.assertLogs("django.db.backends", level=logging.DEBUG) as logs,
+            CaptureQueriesContext(connection),
+        ):
+            list(Author.objects.filter(name="Ann"))
+        message = "\n".join(logs.output)
+        self.assertIn('FROM "testapp_author" WHERE "testapp_author"."name" = %s', message)
+        self.assertIn(
+            'MongoDB: {"find": "testapp_author", "filter": {"name": {"$eq": "Ann"}}', message
+        )
