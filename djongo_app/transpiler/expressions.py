@@ -84,11 +84,15 @@ class ExpressionCompiler:
         sql: str,
         replacements: Mapping[n.Expr, str] | None = None,
         subqueries: Any = None,
+        lookups: Mapping[n.Expr, str] | None = None,
     ):
         self.scope = scope
         self.sql = sql
         self.replacements = replacements or {}
         self.subqueries = subqueries
+        # Correlated subqueries already run by a $lookup: node → the
+        # array field holding their rows (each row {"c0": ..., ...}).
+        self.lookups = lookups or {}
 
     # Values -----------------------------------------------------------------
 
@@ -108,10 +112,11 @@ class ExpressionCompiler:
         try:
             ref = "$" + self.scope.path(expr)
         except KeyError:
-            raise not_supported(
-                f"A reference to {_column_text(expr)} from this place (correlated)",
-                self.sql,
-            ) from None
+            if self.scope.correlation is None:
+                raise not_supported(
+                    f"A reference to {_column_text(expr)} from this place", self.sql
+                ) from None
+            ref = self.scope.correlation.variable(expr)
         return lambda ctx: ref
 
     def value_Param(self, expr: n.Param) -> Bound:
@@ -163,6 +168,9 @@ class ExpressionCompiler:
         }
 
     def value_ScalarSubquery(self, expr: n.ScalarSubquery) -> Bound:
+        if expr in self.lookups:
+            first = {"$first": lookup_values(self.lookups[expr])}
+            return lambda ctx: first
         run = self._uncorrelated_subquery(expr.query, "A scalar subquery")
 
         def bound(ctx: Context) -> Any:
@@ -180,6 +188,9 @@ class ExpressionCompiler:
 
     def truth(self, expr: n.Expr, polarity: bool = True) -> Bound:
         """Return an expression true exactly when ``expr`` is ``polarity``."""
+        if expr in self.replacements:
+            ref = "$" + self.replacements[expr]
+            return lambda ctx: {"$eq": [ref, polarity]}
         method = getattr(self, "truth_" + type(expr).__name__, None)
         if method is None:
             # Any other value used as a condition: a boolean column or a
@@ -244,9 +255,21 @@ class ExpressionCompiler:
         return bound
 
     def truth_InSubquery(self, expr: n.InSubquery, polarity: bool) -> Bound:
-        run = self._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
         value = self.value(expr.expr)
         member = polarity != expr.negated
+        if expr in self.lookups:
+            values = lookup_values(self.lookups[expr])
+
+            def from_lookup(ctx: Context) -> Any:
+                lhs = value(ctx)
+                test = {"$in": [lhs, values]}
+                if member:
+                    return _all([is_not_null(lhs), test])
+                no_nulls = {"$not": [{"$in": [None, values]}]}
+                return _all([is_not_null(lhs), no_nulls, {"$not": [test]}])
+
+            return from_lookup
+        run = self._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
 
         def bound(ctx: Context) -> Any:
             rows = run(ctx)
@@ -259,8 +282,12 @@ class ExpressionCompiler:
         return bound
 
     def truth_Exists(self, expr: n.Exists, polarity: bool) -> Bound:
-        run = self._uncorrelated_subquery(expr.query, "An EXISTS subquery")
         wanted = polarity != expr.negated
+        if expr in self.lookups:
+            size = {"$size": f"${self.lookups[expr]}"}
+            test = {"$gt": [size, 0]} if wanted else {"$eq": [size, 0]}
+            return lambda ctx: test
+        run = self._uncorrelated_subquery(expr.query, "An EXISTS subquery")
         return lambda ctx: bool(run(ctx)) is wanted
 
     def truth_Between(self, expr: n.Between, polarity: bool) -> Bound:
@@ -330,6 +357,13 @@ class ExpressionCompiler:
             raise not_supported(what, self.sql)
         plan = self.subqueries(query)
         return lambda ctx: ctx.run_subquery(plan)
+
+
+def lookup_values(key: str) -> dict[str, Any]:
+    """Return the first column of the rows a $lookup stored under ``key``."""
+    # $map rather than the "$key.c0" shorthand, which not every server
+    # implementation resolves over an array of documents.
+    return {"$map": {"input": f"${key}", "in": "$$this.c0"}}
 
 
 def between_as_and(expr: n.Between) -> n.Expr:

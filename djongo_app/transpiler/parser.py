@@ -86,6 +86,11 @@ CLAUSE_WORDS = frozenset(
 )
 
 
+# Words of the grammar that the lexer reports as plain names when a
+# parenthesis follows them.
+NAME_KEYWORDS = frozenset({"EXISTS", "CAST", "CASE", "CURRENT_TIMESTAMP"})
+
+
 @dataclass(frozen=True)
 class Token:
     kind: str
@@ -119,6 +124,8 @@ def _classify(ttype: object, value: str) -> Token | None:
         upper = value.upper()
         if upper in {"ILIKE", "REGEXP", "IREGEXP"}:
             return Token(OP, upper)
+        if upper in NAME_KEYWORDS:
+            return Token(KEYWORD, upper)
         return Token(NAME, value)
     if ttype in T.Wildcard:
         return Token(STAR, value)

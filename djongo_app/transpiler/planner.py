@@ -37,7 +37,18 @@ from .plans import (
     get_path,
     path_row_builder,
 )
-from .scope import JOIN_PREFIX, Scope, Source, referenced_tables, single_table
+from .scope import (
+    JOIN_PREFIX,
+    Correlation,
+    Scope,
+    Source,
+    correlated_subqueries,
+    referenced_tables,
+    single_table,
+)
+
+# Rows of a correlated subquery are looked up into this field.
+SUBQUERY_PREFIX = "__subquery__"
 from .where import FilterCompiler
 
 
@@ -82,9 +93,12 @@ class Planner:
         return self.plan_select(query)
 
     def compilers(
-        self, scope: Scope, replacements: dict[n.Expr, str] | None = None
+        self,
+        scope: Scope,
+        replacements: dict[n.Expr, str] | None = None,
+        lookups: dict[n.Expr, str] | None = None,
     ) -> tuple[ExpressionCompiler, FilterCompiler]:
-        expressions = ExpressionCompiler(scope, self.sql, replacements, self.subquery_plan)
+        expressions = ExpressionCompiler(scope, self.sql, replacements, self.subquery_plan, lookups)
         return expressions, FilterCompiler(expressions)
 
     # SELECT ---------------------------------------------------------------
@@ -113,6 +127,8 @@ class Planner:
 
     def try_find(self, select: n.Select, table: n.Table, names: tuple[str, ...]) -> Plan | None:
         if select.joins or select.group_by or select.having or select.distinct:
+            return None
+        if correlated_subqueries(select.where):
             return None
         scope = single_table(table.alias)
         _, filters = self.compilers(scope)
@@ -151,7 +167,7 @@ class Planner:
             columns=names,
         )
 
-    def build_pipeline(self, select: n.Select) -> Pipeline:
+    def build_pipeline(self, select: n.Select, correlation: Correlation | None = None) -> Pipeline:
         source = select.source
         stages: list[Bound] = []
         if isinstance(source, n.SubqueryTable):
@@ -174,7 +190,24 @@ class Planner:
         for join in select.joins:
             sources[join.table.alias] = Source(prefix=f"{JOIN_PREFIX}{join.table.alias}.")
         default = base_alias if not select.joins else None
-        scope = Scope(sources, default=default)
+        scope = Scope(sources, default=default, correlation=correlation)
+        where_subqueries = correlated_subqueries(select.where)
+        other_subqueries = [
+            node
+            for node in correlated_subqueries(
+                (
+                    tuple(item.expr for item in select.items),
+                    tuple(order.expr for order in select.order_by),
+                    select.group_by,
+                    select.having,
+                )
+            )
+            if node not in where_subqueries
+        ]
+        lookups = {
+            node: f"{SUBQUERY_PREFIX}{index}"
+            for index, node in enumerate(where_subqueries + other_subqueries)
+        }
 
         # WHERE conjuncts: base-only first, then per joined table, then rest.
         conjuncts = _conjuncts(select.where)
@@ -182,24 +215,30 @@ class Planner:
         inner_aliases = {j.table.alias for j in select.joins if j.kind == "INNER"}
         for conjunct in conjuncts:
             tables = {base_alias if t is None else t for t in referenced_tables(conjunct)}
-            if tables <= {base_alias}:
+            if correlated_subqueries(conjunct):
+                rest.append(conjunct)
+            elif tables <= {base_alias}:
                 base_only.append(conjunct)
             elif len(tables) == 1 and tables <= inner_aliases:
                 per_join[next(iter(tables))].append(conjunct)
             else:
                 rest.append(conjunct)
-        _, filters = self.compilers(scope)
+        _, filters = self.compilers(scope, lookups=lookups)
         if base_only:
             stages.append(_match_stage(filters.compile(_and_of(base_only))))
         for join in select.joins:
             stages.extend(self.join_stages(join, scope, per_join[join.table.alias]))
+        for node in where_subqueries:
+            stages.append(self.subquery_lookup(node, lookups[node], scope))
         if rest:
             stages.append(_match_stage(filters.compile(_and_of(rest))))
+        for node in other_subqueries:
+            stages.append(self.subquery_lookup(node, lookups[node], scope))
 
         output_scope = scope
         replacements: dict[n.Expr, str] = {}
         if select.group_by or _has_aggregate(select):
-            group = self.group_state(select, scope)
+            group = self.group_state(select, scope, lookups)
             group_stages = self.group_stages(group)
             if not select.group_by:
                 stages = _facet_stages(stages + group_stages, group.empty_values)
@@ -211,7 +250,7 @@ class Planner:
                 _, having_filters = self.compilers(output_scope, replacements)
                 stages.append(_match_stage(having_filters.compile(select.having)))
 
-        expressions, _ = self.compilers(output_scope, replacements)
+        expressions, _ = self.compilers(output_scope, replacements, lookups)
         output: dict[str, Bound] = {}
         output_keys = []
         aliases: dict[str, str] = {}
@@ -315,8 +354,34 @@ class Planner:
         unwind = {"$unwind": {"path": "$" + target, "preserveNullAndEmptyArrays": preserve}}
         return [lookup, lambda ctx: unwind]
 
-    def group_state(self, select: n.Select, scope: Scope) -> _GroupState:
-        expressions, _ = self.compilers(scope)
+    def subquery_lookup(self, node: n.Expr, key: str, scope: Scope) -> Bound:
+        """Return the $lookup that runs a correlated subquery per row.
+
+        Outer columns reach the subquery's pipeline as ``let`` variables.
+        """
+        outer, _ = self.compilers(scope)
+        correlation = Correlation(outer.value)
+        query = node.query  # type: ignore[attr-defined]
+        inner = self.build_pipeline(query, correlation)
+        lets = correlation.lets
+        stages = inner.stages
+
+        def lookup(ctx: Any) -> dict[str, Any]:
+            return {
+                "$lookup": {
+                    "from": inner.collection,
+                    "let": {name: value(ctx) for name, value in lets.items()},
+                    "pipeline": [stage(ctx) for stage in stages],
+                    "as": key,
+                }
+            }
+
+        return lookup
+
+    def group_state(
+        self, select: n.Select, scope: Scope, lookups: dict[n.Expr, str]
+    ) -> _GroupState:
+        expressions, _ = self.compilers(scope, lookups=lookups)
         state = _GroupState()
         for index, expr in enumerate(select.group_by):
             expr = _resolve_order_reference(expr, select)
@@ -332,7 +397,9 @@ class Planner:
             self.add_accumulator(state, f"a{index}", aggregate, expressions)
         # Columns outside aggregates and GROUP BY take their group's first
         # value (they are functionally dependent on the grouped key).
-        loose = _unique(c for expr in used for c in _columns_outside(expr, state.replacements))
+        loose = _unique(
+            c for expr in used for c in _columns_outside(expr, state.replacements, lookups)
+        )
         for index, column in enumerate(loose):
             key = f"f{index}"
             value = expressions.value(column)
@@ -436,11 +503,35 @@ class Planner:
             def update_document(ctx: Any) -> Any:
                 return {"$set": {c: v(ctx) for c, v in constants.items()}}
 
-        return UpdatePlan(update.table, filters.compile(update.where), update_document)
+        return UpdatePlan(
+            update.table, self.write_filter(update.table, update.where), update_document
+        )
 
     def plan_delete(self, delete: n.Delete) -> Plan:
-        _, filters = self.compilers(single_table(delete.table))
-        return DeletePlan(delete.table, filters.compile(delete.where))
+        return DeletePlan(delete.table, self.write_filter(delete.table, delete.where))
+
+    def write_filter(self, table: str, where: n.Expr | None) -> Bound:
+        """Return the filter of an UPDATE or DELETE.
+
+        A WHERE with correlated subqueries needs a pipeline: the matching
+        ``_id``s are found with an aggregate first, then written by ``_id``.
+        """
+        if not correlated_subqueries(where):
+            _, filters = self.compilers(single_table(table))
+            return filters.compile(where)
+        select = n.Select(
+            items=(n.SelectItem(n.Column("_id", table)),),
+            source=n.Table(table, table),
+            where=where,
+        )
+        pipeline = self.build_pipeline(select)
+        finder = AggregatePlan(pipeline.collection, pipeline.stages, pipeline.output_keys)
+
+        def by_ids(ctx: Any) -> dict[str, Any]:
+            ids = [row[0] for row in ctx.run_subquery(finder)]
+            return {"_id": {"$in": ids}}
+
+        return by_ids
 
 
 # Helpers ------------------------------------------------------------------
@@ -604,17 +695,20 @@ def _aggregates_in(expr: Any) -> Iterator[n.Func]:
             yield from _aggregates_in(child)
 
 
-def _columns_outside(expr: Any, replaced: dict[n.Expr, str]) -> Iterator[n.Column]:
+def _columns_outside(
+    expr: Any, replaced: dict[n.Expr, str], lookups: dict[n.Expr, str]
+) -> Iterator[n.Expr]:
+    """Yield the columns (and correlated subqueries) outside aggregates."""
     if expr in replaced or (isinstance(expr, n.Func) and expr.name in AGGREGATES):
         return
-    if isinstance(expr, n.Column):
+    if isinstance(expr, n.Column) or expr in lookups:
         yield expr
         return
     if isinstance(expr, n.Select | n.Exists | n.ScalarSubquery):
         return
     if isinstance(expr, n.Node):
         for child in _children(expr):
-            yield from _columns_outside(child, replaced)
+            yield from _columns_outside(child, replaced, lookups)
 
 
 def _unique(items: Any) -> list[Any]:

@@ -29,6 +29,9 @@ from .expressions import (
 from .like import like_to_regex
 from .scope import Context
 
+# Predicates that Django compares explicitly with a boolean.
+PREDICATES = (n.Exists, n.InSubquery, n.Like, n.Regex, n.IsNull, n.InList)
+
 MATCH_ALL: dict[str, Any] = {}
 # An always-false filter: SQL comparisons with NULL are never TRUE.
 MATCH_NONE: dict[str, Any] = {"$expr": {"$literal": False}}
@@ -136,6 +139,8 @@ class FilterCompiler:
 
     def filter_Comparison(self, expr: n.Comparison, polarity: bool) -> Bound | None:
         op, left, right = expr.op, expr.left, expr.right
+        if isinstance(left, PREDICATES) and op in {"=", "<>"}:
+            return self._predicate_equals(left, op, right, polarity)
         if self.path_of(left) is None:
             op, left, right = FLIPPED_COMPARISONS[op], right, left
         path = self.path_of(left)
@@ -154,6 +159,25 @@ class FilterCompiler:
                 # a <> b is not TRUE when a is NULL.
                 return {path: {"$nin": [rhs, None]}}
             return {path: {mongo_op: rhs}}
+
+        return bound
+
+    def _predicate_equals(
+        self, predicate: n.Expr, op: str, right: n.Expr, polarity: bool
+    ) -> Bound | None:
+        """Compile ``EXISTS(...) = %s`` (Django's explicit boolean form)."""
+        value = self.constant_of(right)
+        if value is None:
+            return None
+        when_true = self.compile(predicate, True)
+        when_false = self.compile(predicate, False)
+
+        def bound(ctx: Context) -> dict[str, Any]:
+            wanted = value(ctx)
+            if wanted is None:
+                return MATCH_NONE
+            matches_true = (bool(wanted) == (op == "=")) == polarity
+            return when_true(ctx) if matches_true else when_false(ctx)
 
         return bound
 
@@ -186,7 +210,7 @@ class FilterCompiler:
 
     def filter_InSubquery(self, expr: n.InSubquery, polarity: bool) -> Bound | None:
         path = self.path_of(expr.expr)
-        if path is None:
+        if path is None or expr in self.expressions.lookups:
             return None
         run = self.expressions._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
         member = polarity != expr.negated
@@ -202,7 +226,9 @@ class FilterCompiler:
 
         return bound
 
-    def filter_Exists(self, expr: n.Exists, polarity: bool) -> Bound:
+    def filter_Exists(self, expr: n.Exists, polarity: bool) -> Bound | None:
+        if expr in self.expressions.lookups:
+            return None
         run = self.expressions._uncorrelated_subquery(expr.query, "An EXISTS subquery")
         wanted = polarity != expr.negated
         return lambda ctx: MATCH_ALL if bool(run(ctx)) is wanted else MATCH_NONE
