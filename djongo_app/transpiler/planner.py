@@ -46,10 +46,10 @@ from .scope import (
     referenced_tables,
     single_table,
 )
+from .where import FilterCompiler
 
 # Rows of a correlated subquery are looked up into this field.
 SUBQUERY_PREFIX = "__subquery__"
-from .where import FilterCompiler
 
 
 def plan(statement: n.Statement, sql: str) -> Plan:
@@ -479,7 +479,7 @@ class Planner:
 
     def plan_update(self, update: n.Update) -> Plan:
         scope = single_table(update.table)
-        expressions, filters = self.compilers(scope)
+        expressions, _ = self.compilers(scope)
         constants: dict[str, Callable[[Any], Any]] = {}
         computed: dict[str, Bound] = {}
         for assignment in update.assignments:
