@@ -14,8 +14,11 @@ from .introspection import DatabaseIntrospection
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
 
-LIKE = "LIKE %s ESCAPE '\\'"
-ILIKE = "ILIKE %s ESCAPE '\\'"
+# LIKE in this dialect always escapes with a backslash, as Django's
+# prep_for_like_query() does; no ESCAPE clause, since sqlparse's lexer reads
+# the quoted backslash of "ESCAPE '\\'" as an escaped quote.
+LIKE = "LIKE %s"
+ILIKE = "ILIKE %s"
 
 
 class DatabaseWrapper(BaseDatabaseWrapper):
@@ -73,12 +76,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     # Pattern lookups whose right-hand side is an expression.
     pattern_esc = "LIKE_ESCAPE({})"
     pattern_ops = {
-        "contains": "LIKE '%%' || {} || '%%' ESCAPE '\\'",
-        "icontains": "ILIKE '%%' || {} || '%%' ESCAPE '\\'",
-        "startswith": "LIKE {} || '%%' ESCAPE '\\'",
-        "istartswith": "ILIKE {} || '%%' ESCAPE '\\'",
-        "endswith": "LIKE '%%' || {} ESCAPE '\\'",
-        "iendswith": "ILIKE '%%' || {} ESCAPE '\\'",
+        "contains": "LIKE '%%' || {} || '%%'",
+        "icontains": "ILIKE '%%' || {} || '%%'",
+        "startswith": "LIKE {} || '%%'",
+        "istartswith": "ILIKE {} || '%%'",
+        "endswith": "LIKE '%%' || {}",
+        "iendswith": "ILIKE '%%' || {}",
     }
 
     Database = Database

@@ -10,6 +10,10 @@ import decimal
 
 from bson.decimal128 import Decimal128
 
+# Times are stored as fixed-width strings so that they sort and compare
+# like the values they stand for.
+TIME_FORMAT = "%H:%M:%S.%f"
+
 
 def fallback_encoder(value):
     """Return a BSON-encodable stand-in for ``value`` or raise TypeError."""
@@ -27,7 +31,7 @@ def fallback_encoder(value):
 FALLBACK_ENCODERS = {
     decimal.Decimal: Decimal128,
     datetime.date: lambda d: datetime.datetime(d.year, d.month, d.day),
-    datetime.time: lambda t: t.isoformat(),
+    datetime.time: lambda t: t.strftime(TIME_FORMAT),
     datetime.timedelta: lambda d: d // datetime.timedelta(microseconds=1),
     memoryview: bytes,
     bytearray: bytes,

@@ -68,7 +68,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_json_field = False
     supports_timezones = False
     has_zoneinfo_database = True
-    supports_temporal_subtraction = False
+    supports_temporal_subtraction = True
     has_real_datatype = True
     supports_cast_with_precision = False
     rounds_to_even = False

@@ -17,11 +17,24 @@ import uuid
 
 from bson.decimal128 import Decimal128
 from django.conf import settings
+from django.db import NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
+from .codecs import TIME_FORMAT
 from .counters import SCHEMA_COLLECTION
+
+
+def _timezone(tzname):
+    """Return ``tzname`` as MongoDB's date operators accept it ('' = UTC)."""
+    if not tzname:
+        return ""
+    if tzname.startswith(("UTC+", "UTC-")):
+        return tzname[3:]
+    if tzname[0] in "+-" and ":" not in tzname and len(tzname) == 5:
+        return f"{tzname[:3]}:{tzname[3:]}"
+    return tzname.replace("'", "")
 
 
 class DatabaseOperations(BaseDatabaseOperations):
@@ -97,6 +110,67 @@ class DatabaseOperations(BaseDatabaseOperations):
         placeholders = ", ".join(f"'{t}'" for t in tables)
         return [f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 WHERE "name" IN ({placeholders})']
 
+    # Dates and times: function forms the transpiler maps to MongoDB's date
+    # operators (see transpiler/functions.py). Time zones are passed by name.
+
+    def date_extract_sql(self, lookup_type, sql, params):
+        return f"DJ_EXTRACT('{lookup_type}', {sql}, '')", params
+
+    def datetime_extract_sql(self, lookup_type, sql, params, tzname):
+        return f"DJ_EXTRACT('{lookup_type}', {sql}, '{_timezone(tzname)}')", params
+
+    def time_extract_sql(self, lookup_type, sql, params):
+        return f"DJ_TIME_EXTRACT('{lookup_type}', {sql})", params
+
+    def date_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        return f"DJ_TRUNC('{lookup_type}', {sql}, '')", params
+
+    def datetime_trunc_sql(self, lookup_type, sql, params, tzname):
+        return f"DJ_TRUNC('{lookup_type}', {sql}, '{_timezone(tzname)}')", params
+
+    def time_trunc_sql(self, lookup_type, sql, params, tzname=None):
+        return f"DJ_TIME_TRUNC('{lookup_type}', {sql})", params
+
+    def datetime_cast_date_sql(self, sql, params, tzname):
+        return f"DJ_CAST_DATE({sql}, '{_timezone(tzname)}')", params
+
+    def datetime_cast_time_sql(self, sql, params, tzname):
+        return f"DJ_CAST_TIME({sql}, '{_timezone(tzname)}')", params
+
+    def format_for_duration_arithmetic(self, sql):
+        # Durations are stored as integer microseconds already.
+        return sql
+
+    def subtract_temporals(self, internal_type, lhs, rhs):
+        lhs_sql, lhs_params = lhs
+        rhs_sql, rhs_params = rhs
+        return f"DJ_TEMPORAL_SUBTRACT({lhs_sql}, {rhs_sql})", (*lhs_params, *rhs_params)
+
+    def combine_duration_expression(self, connector, sub_expressions):
+        if connector not in {"+", "-"}:
+            raise NotSupportedError(
+                f"The operator {connector} on durations is not supported by djongo_app."
+            )
+        function = "DJ_DURATION_ADD" if connector == "+" else "DJ_DURATION_SUBTRACT"
+        return f"{function}({', '.join(sub_expressions)})"
+
+    def combine_expression(self, connector, sub_expressions):
+        function = self.combined_functions.get(connector)
+        if function is None:
+            return super().combine_expression(connector, sub_expressions)
+        return f"{function}({', '.join(sub_expressions)})"
+
+    # Connectors Django writes infix that the dialect spells as functions.
+    combined_functions = {
+        "%%": "MOD",
+        "^": "POWER",
+        "&": "BITAND",
+        "|": "BITOR",
+        "#": "BITXOR",
+        "<<": "BITLEFTSHIFT",
+        ">>": "BITRIGHTSHIFT",
+    }
+
     # Python → BSON ---------------------------------------------------------
 
     def adapt_datefield_value(self, value):
@@ -125,7 +199,7 @@ class DatabaseOperations(BaseDatabaseOperations):
             return value
         if timezone.is_aware(value):
             raise ValueError("djongo_app backend does not support timezone-aware times.")
-        return value.isoformat()
+        return value.strftime(TIME_FORMAT)
 
     def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
         if value is None or hasattr(value, "resolve_expression"):

@@ -144,6 +144,15 @@ class ExpressionCompiler:
         if build is None:
             raise not_supported(f"The function {expr.name}()", self.sql)
         args = [self.value(arg) for arg in expr.args]
+        # Try the builder once now so that a wrong argument count or a unit
+        # it does not know fails at planning time, with the SQL quoted.
+        probe = [literal(a.value) if isinstance(a, n.Literal) else "$probe" for a in expr.args]
+        try:
+            build(*probe)
+        except (TypeError, KeyError, ValueError):
+            raise not_supported(
+                f"The function {expr.name}() with these arguments", self.sql
+            ) from None
         return lambda ctx: build(*(arg(ctx) for arg in args))
 
     def value_Cast(self, expr: n.Cast) -> Bound:
@@ -220,9 +229,11 @@ class ExpressionCompiler:
         op = expr.op if polarity else NEGATED_COMPARISONS[expr.op]
         mongo_op = AGG_COMPARISONS[op]
         left, right = self.value(expr.left), self.value(expr.right)
+        left_node, right_node = expr.left, expr.right
 
         def bound(ctx: Context) -> Any:
             lhs, rhs = left(ctx), right(ctx)
+            lhs, rhs = _as_sql_booleans(left_node, lhs, rhs), _as_sql_booleans(right_node, rhs, lhs)
             guards = [is_not_null(side) for side in (lhs, rhs) if not _is_literal(side)]
             if _is_null_literal(lhs) or _is_null_literal(rhs):
                 return False
@@ -294,6 +305,8 @@ class ExpressionCompiler:
         return self.truth(between_as_and(expr), polarity)
 
     def truth_Like(self, expr: n.Like, polarity: bool) -> Bound:
+        if not isinstance(expr.pattern, n.Param | n.Literal):
+            return self.substring_truth(expr, polarity)
         value = self.value(expr.expr)
         pattern = self.pattern_value(expr.pattern)
         options = "si" if expr.case_insensitive else "s"
@@ -313,6 +326,40 @@ class ExpressionCompiler:
                 }
             }
             return _all([is_not_null(lhs), test if matches else {"$not": [test]}])
+
+        return bound
+
+    def substring_truth(self, expr: n.Like, polarity: bool) -> Bound:
+        """Compile LIKE against a pattern built from a column, in the shapes
+        of the dialect's pattern_ops: '%' || LIKE_ESCAPE(x) || '%' and the
+        prefix and suffix forms; a bare column compares for equality."""
+        parts = _concat_parts(expr.pattern)
+        escaped = [p for p in parts if isinstance(p, n.Func) and p.name == "LIKE_ESCAPE"]
+        wildcards = [p for p in parts if p not in escaped]
+        if len(escaped) > 1 or any(p != n.Literal("%") for p in wildcards):
+            raise not_supported("A LIKE pattern computed from columns in this form", self.sql)
+        needle_node = escaped[0].args[0] if escaped else expr.pattern
+        kind = (
+            "exact"
+            if not escaped
+            else {
+                (True, True): "contains",
+                (False, True): "startswith",
+                (True, False): "endswith",
+                (False, False): "exact",
+            }[(parts[0] != escaped[0], parts[-1] != escaped[0])]
+        )
+        value, needle = self.value(expr.expr), self.value(needle_node)
+        matches = polarity != expr.negated
+        lower = expr.case_insensitive
+
+        def bound(ctx: Context) -> Any:
+            haystack, wanted = value(ctx), needle(ctx)
+            guards = [is_not_null(haystack), is_not_null(wanted)]
+            if lower:
+                haystack, wanted = {"$toLower": haystack}, {"$toLower": wanted}
+            test = SUBSTRING_TESTS[kind](haystack, wanted)
+            return _all([*guards, test if matches else {"$not": [test]}])
 
         return bound
 
@@ -357,6 +404,45 @@ class ExpressionCompiler:
             raise not_supported(what, self.sql)
         plan = self.subqueries(query)
         return lambda ctx: ctx.run_subquery(plan)
+
+
+def _as_sql_booleans(node: n.Expr, value: Any, other: Any) -> Any:
+    """Return ``value`` made comparable with ``other`` as SQL compares
+    booleans: true = 1 and false = 0 (MongoDB never equates them)."""
+    if not (_is_literal(other) and other["$literal"] in (0, 1)):
+        return value
+    if isinstance(other["$literal"], bool):
+        if _is_predicate(node) or isinstance(node, n.Column | n.Param | n.Literal):
+            return value
+        return {"$toBool": value}
+    if _is_predicate(node):
+        return {"$cond": [is_null(value), None, {"$cond": [value, 1, 0]}]}
+    return value
+
+
+def _concat_parts(expr: n.Expr) -> list[n.Expr]:
+    if isinstance(expr, n.BinaryOp) and expr.op == "||":
+        return _concat_parts(expr.left) + _concat_parts(expr.right)
+    return [expr]
+
+
+def _ends_with(haystack: Any, needle: Any) -> Any:
+    size = {"$strLenCP": needle}
+    start = {"$subtract": [{"$strLenCP": haystack}, size]}
+    return {
+        "$and": [
+            {"$gte": [start, 0]},
+            {"$eq": [{"$substrCP": [haystack, {"$max": [start, 0]}, size]}, needle]},
+        ]
+    }
+
+
+SUBSTRING_TESTS: dict[str, Callable[[Any, Any], Any]] = {
+    "contains": lambda h, n: {"$gte": [{"$indexOfCP": [h, n]}, 0]},
+    "startswith": lambda h, n: {"$eq": [{"$indexOfCP": [h, n]}, 0]},
+    "endswith": _ends_with,
+    "exact": lambda h, n: {"$eq": [h, n]},
+}
 
 
 def lookup_values(key: str) -> dict[str, Any]:

@@ -135,8 +135,174 @@ def _trim(kind: str) -> Builder:
     return build
 
 
+def _text(expr: Any) -> str:
+    """Return the string of a literal argument (a unit or a time zone)."""
+    if isinstance(expr, dict) and "$literal" in expr:
+        return str(expr["$literal"])
+    if isinstance(expr, str) and not expr.startswith("$"):
+        return expr
+    raise TypeError("expected a literal string argument")
+
+
+def _date_spec(value: Any, timezone: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"date": value}
+    if timezone:
+        spec["timezone"] = timezone
+    return spec
+
+
+# Django's extract lookups → MongoDB date operators.
+EXTRACT_OPERATORS = {
+    "year": "$year",
+    "iso_year": "$isoWeekYear",
+    "month": "$month",
+    "week": "$isoWeek",
+    "week_day": "$dayOfWeek",
+    "iso_week_day": "$isoDayOfWeek",
+    "day": "$dayOfMonth",
+    "hour": "$hour",
+    "minute": "$minute",
+    "second": "$second",
+}
+# Where each part sits in a stored time string "HH:MM:SS.ffffff".
+TIME_PARTS = {"hour": 0, "minute": 3, "second": 6}
+DATE_PARTS = ("year", "month", "day", "hour", "minute", "second")
+
+
+def _extract(kind: Any, value: Any, timezone: Any) -> Any:
+    unit, zone = _text(kind), _text(timezone)
+    spec = _date_spec(value, zone)
+    if unit == "quarter":
+        return {"$toInt": {"$ceil": {"$divide": [{"$month": spec}, 3]}}}
+    if unit not in EXTRACT_OPERATORS:
+        raise TypeError(f"cannot extract {unit}")
+    return {EXTRACT_OPERATORS[unit]: spec}
+
+
+def _time_extract(kind: Any, value: Any) -> Any:
+    unit = _text(kind)
+    if unit not in TIME_PARTS:
+        return _extract(kind, value, "")
+    part = {"$toInt": {"$substrCP": [value, TIME_PARTS[unit], 2]}}
+    return {"$cond": [{"$eq": [{"$type": value}, "string"]}, part, _extract(kind, value, "")]}
+
+
+def _trunc(kind: Any, value: Any, timezone: Any) -> Any:
+    """Truncate to ``kind``, as local wall time stored as a naive datetime
+    (what Django's Trunc expects back from the database)."""
+    unit, zone = _text(kind), _text(timezone)
+    spec = {**_date_spec(value, zone), "unit": unit}
+    if unit == "week":
+        spec["startOfWeek"] = "monday"
+    truncated = {"$dateTrunc": spec}
+    if not zone:
+        return truncated
+    parts = {"$dateToParts": {"date": truncated, "timezone": zone}}
+    wall = {"$dateFromParts": {part: f"$$p.{part}" for part in DATE_PARTS}}
+    return {"$let": {"vars": {"p": parts}, "in": wall}}
+
+
+def _time_trunc(kind: Any, value: Any) -> Any:
+    unit = _text(kind)
+    keep = {"hour": 2, "minute": 5, "second": 8}[unit]
+    filler = "00:00:00.000000"[keep:]
+    return {"$concat": [{"$substrCP": [value, 0, keep]}, filler]}
+
+
+def _cast_date(value: Any, timezone: Any) -> Any:
+    spec = _date_spec(value, _text(timezone))
+    return {
+        "$dateFromParts": {
+            "year": {"$year": spec},
+            "month": {"$month": spec},
+            "day": {"$dayOfMonth": spec},
+        }
+    }
+
+
+def _cast_time(value: Any, timezone: Any) -> Any:
+    return {"$dateToString": {**_date_spec(value, _text(timezone)), "format": "%H:%M:%S.%L000"}}
+
+
+def _micros(value: Any) -> Any:
+    """Return a date, or a stored time string, as microseconds."""
+    string_micros = {
+        "$add": [
+            {"$multiply": [{"$toLong": {"$substrCP": [value, 0, 2]}}, 3_600_000_000]},
+            {"$multiply": [{"$toLong": {"$substrCP": [value, 3, 2]}}, 60_000_000]},
+            {"$multiply": [{"$toLong": {"$substrCP": [value, 6, 2]}}, 1_000_000]},
+            {"$toLong": {"$substrCP": [value, 9, 6]}},
+        ]
+    }
+    date_micros = {"$multiply": [{"$toLong": value}, 1000]}
+    return {"$cond": [{"$eq": [{"$type": value}, "string"]}, string_micros, date_micros]}
+
+
+def _temporal_subtract(left: Any, right: Any) -> Any:
+    return {"$subtract": [_micros(left), _micros(right)]}
+
+
+def _as_millis(micros: Any) -> Any:
+    return {"$toLong": {"$trunc": {"$divide": [micros, 1000]}}}
+
+
+def _is_date(value: Any) -> Any:
+    return {"$eq": [{"$type": value}, "date"]}
+
+
+def _duration_add(left: Any, right: Any) -> Any:
+    # A date plus a duration (integer microseconds), or two durations.
+    return {
+        "$cond": [
+            _is_date(left),
+            {"$add": [left, _as_millis(right)]},
+            {
+                "$cond": [
+                    _is_date(right),
+                    {"$add": [right, _as_millis(left)]},
+                    {"$add": [left, right]},
+                ]
+            },
+        ]
+    }
+
+
+def _duration_subtract(left: Any, right: Any) -> Any:
+    return {
+        "$cond": [
+            _is_date(left),
+            {"$subtract": [left, _as_millis(right)]},
+            {"$subtract": [left, right]},
+        ]
+    }
+
+
+def _shift(left: bool) -> Builder:
+    def build(value: Any, places: Any) -> Any:
+        factor = {"$pow": [2, places]}
+        if left:
+            return {"$multiply": [value, factor]}
+        return {"$toLong": {"$floor": {"$divide": [value, factor]}}}
+
+    return build
+
+
 FUNCTIONS: dict[str, Builder] = {
     "ABS": null_propagating(lambda x: {"$abs": x}),
+    "BITAND": null_propagating(lambda a, b: {"$bitAnd": [a, b]}),
+    "BITLEFTSHIFT": null_propagating(_shift(left=True)),
+    "BITOR": null_propagating(lambda a, b: {"$bitOr": [a, b]}),
+    "BITRIGHTSHIFT": null_propagating(_shift(left=False)),
+    "BITXOR": null_propagating(lambda a, b: {"$bitXor": [a, b]}),
+    "DJ_CAST_DATE": null_propagating(_cast_date),
+    "DJ_CAST_TIME": null_propagating(_cast_time),
+    "DJ_DURATION_ADD": null_propagating(_duration_add),
+    "DJ_DURATION_SUBTRACT": null_propagating(_duration_subtract),
+    "DJ_EXTRACT": null_propagating(_extract),
+    "DJ_TEMPORAL_SUBTRACT": null_propagating(_temporal_subtract),
+    "DJ_TIME_EXTRACT": null_propagating(_time_extract),
+    "DJ_TIME_TRUNC": null_propagating(_time_trunc),
+    "DJ_TRUNC": null_propagating(_trunc),
     "CEIL": null_propagating(lambda x: {"$ceil": x}),
     "CEILING": null_propagating(lambda x: {"$ceil": x}),
     "COALESCE": _coalesce,
@@ -155,6 +321,7 @@ FUNCTIONS: dict[str, Builder] = {
     "LPAD": null_propagating(_pad(left=True)),
     "LTRIM": null_propagating(_trim("$ltrim")),
     "MOD": null_propagating(lambda a, b: {"$mod": [a, b]}),
+    "NOW": lambda: "$$NOW",
     "NULLIF": _nullif,
     "POWER": null_propagating(lambda a, b: {"$pow": [a, b]}),
     "REPEAT": null_propagating(_repeat),

@@ -145,7 +145,8 @@ class Between(Expr):
 
 @dataclass(frozen=True)
 class Like(Expr):
-    """``expr [NOT] LIKE|ILIKE pattern [ESCAPE 'c']``."""
+    """``expr [NOT] LIKE|ILIKE pattern [ESCAPE 'c']``; the dialect's default
+    escape character is a backslash."""
 
     expr: Expr
     pattern: Expr

@@ -86,6 +86,10 @@ CLAUSE_WORDS = frozenset(
 )
 
 
+# LIKE patterns escape with a backslash unless an ESCAPE clause says
+# otherwise (Django's prep_for_like_query() escapes this way).
+LIKE_ESCAPE = "\\"
+
 # Words of the grammar that the lexer reports as plain names when a
 # parenthesis follows them.
 NAME_KEYWORDS = frozenset({"EXISTS", "CAST", "CASE", "CURRENT_TIMESTAMP"})
@@ -466,7 +470,7 @@ class Parser:
         if token.kind in {OP, KEYWORD} and token.value in {"LIKE", "ILIKE"}:
             self.advance()
             pattern = self.parse_sum()
-            escape = None
+            escape = LIKE_ESCAPE
             if self.accept_keyword("ESCAPE"):
                 escape = self.parse_string_literal()
             return n.Like(left, pattern, token.value == "ILIKE", escape, negated)
@@ -477,7 +481,7 @@ class Parser:
         if token.kind == OP and token.value in {"NOT LIKE", "NOT ILIKE"}:
             self.advance()
             pattern = self.parse_sum()
-            escape = self.parse_string_literal() if self.accept_keyword("ESCAPE") else None
+            escape = self.parse_string_literal() if self.accept_keyword("ESCAPE") else LIKE_ESCAPE
             return n.Like(left, pattern, "ILIKE" in token.value, escape, True)
         if negated:
             raise self.error("NOT in an unexpected place")
@@ -574,6 +578,9 @@ class Parser:
         if word == "NULL":
             self.advance()
             return n.Literal(None)
+        if word == "CURRENT_TIMESTAMP":
+            self.advance()
+            return n.Func("NOW")
         if word in {"TRUE", "FALSE"}:
             self.advance()
             return n.Literal(word == "TRUE")

@@ -1,0 +1,259 @@
+"""Subqueries, dates and functions against the server."""
+
+import datetime
+import zoneinfo
+
+from django.db import connection, models
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import (
+    Coalesce,
+    Concat,
+    ExtractHour,
+    ExtractQuarter,
+    ExtractWeekDay,
+    Length,
+    Lower,
+    TruncDay,
+    TruncHour,
+    TruncMonth,
+    Upper,
+)
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.testapp.models import Author, Book, Everything
+
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+
+
+class SubqueryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.ann = Author.objects.create(name="Ann")
+        cls.bob = Author.objects.create(name="Bob")
+        cls.cid = Author.objects.create(name="Cid")
+        Book.objects.create(title="x", author=cls.ann, pages=5)
+        Book.objects.create(title="y", author=cls.ann, pages=9)
+        Book.objects.create(title="y", author=cls.bob, pages=1)
+
+    def names(self, queryset):
+        return list(queryset.order_by("name").values_list("name", flat=True))
+
+    def test_exclude_across_reverse_foreign_key(self):
+        self.assertEqual(self.names(Author.objects.exclude(books__title="x")), ["Bob", "Cid"])
+
+    def test_correlated_exists_runs_as_lookup(self):
+        books = Book.objects.filter(author=OuterRef("pk"), pages__gt=4)
+        with CaptureQueriesContext(connection) as captured:
+            self.assertEqual(self.names(Author.objects.filter(Exists(books))), ["Ann"])
+        self.assertIn('"let": {"outer0": "$id"}', captured[0]["sql"])
+        self.assertEqual(self.names(Author.objects.filter(~Exists(books))), ["Bob", "Cid"])
+
+    def test_correlated_scalar_subquery(self):
+        top = Book.objects.filter(author=OuterRef("pk")).order_by("-pages").values("title")[:1]
+        self.assertEqual(
+            list(
+                Author.objects.annotate(top=Subquery(top))
+                .order_by("name")
+                .values_list("name", "top")
+            ),
+            [("Ann", "y"), ("Bob", "y"), ("Cid", None)],
+        )
+
+    def test_uncorrelated_in_subquery(self):
+        long_books = Book.objects.filter(pages__gt=4).values("author")
+        self.assertEqual(self.names(Author.objects.filter(pk__in=long_books)), ["Ann"])
+        self.assertEqual(self.names(Author.objects.exclude(pk__in=long_books)), ["Bob", "Cid"])
+
+    def test_exists_annotation_with_group_by(self):
+        one_page = Exists(Book.objects.filter(author=OuterRef("pk"), pages=1))
+        self.assertEqual(
+            list(
+                Author.objects.annotate(n=Count("books"), short=one_page)
+                .order_by("name")
+                .values_list("name", "n", "short")
+            ),
+            [("Ann", 2, False), ("Bob", 1, True), ("Cid", 0, False)],
+        )
+
+    def test_update_with_correlated_filter(self):
+        updated = Author.objects.exclude(books__title="x").update(age=4)
+        self.assertEqual(updated, 2)
+        self.assertEqual(self.names(Author.objects.filter(age=4)), ["Bob", "Cid"])
+
+    def test_delete_with_correlated_filter(self):
+        Author.objects.filter(~Exists(Book.objects.filter(author=OuterRef("pk")))).delete()
+        self.assertEqual(self.names(Author.objects.all()), ["Ann", "Bob"])
+
+
+class DateTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        author = Author.objects.create(name="Ann")
+        Book.objects.create(
+            title="x",
+            author=author,
+            published=datetime.date(2024, 3, 10),
+            created=datetime.datetime(2024, 3, 10, 23, 30, tzinfo=datetime.UTC),
+        )
+        Book.objects.create(
+            title="y",
+            author=author,
+            published=datetime.date(2023, 7, 1),
+            created=datetime.datetime(2023, 7, 1, 1, 0, tzinfo=datetime.UTC),
+        )
+
+    def titles(self, queryset):
+        return sorted(queryset.values_list("title", flat=True))
+
+    def test_date_part_lookups(self):
+        self.assertEqual(self.titles(Book.objects.filter(published__month=3)), ["x"])
+        self.assertEqual(self.titles(Book.objects.filter(published__year=2023)), ["y"])
+        self.assertEqual(self.titles(Book.objects.filter(created__hour=1)), ["y"])
+        self.assertEqual(
+            self.titles(Book.objects.filter(created__date=datetime.date(2024, 3, 10))), ["x"]
+        )
+
+    def test_date_lookup_in_current_time_zone(self):
+        with timezone.override(PARIS):
+            self.assertEqual(
+                self.titles(Book.objects.filter(created__date=datetime.date(2024, 3, 11))), ["x"]
+            )
+            self.assertEqual(self.titles(Book.objects.filter(created__day=11)), ["x"])
+
+    def test_dates_and_datetimes(self):
+        self.assertEqual(
+            list(Book.objects.dates("published", "year")),
+            [datetime.date(2023, 1, 1), datetime.date(2024, 1, 1)],
+        )
+        self.assertEqual(
+            list(Book.objects.datetimes("created", "month")),
+            [
+                datetime.datetime(2023, 7, 1, tzinfo=datetime.UTC),
+                datetime.datetime(2024, 3, 1, tzinfo=datetime.UTC),
+            ],
+        )
+
+    def test_trunc_and_extract_with_time_zone(self):
+        with timezone.override(PARIS):
+            rows = list(
+                Book.objects.annotate(
+                    day=TruncDay("created"),
+                    month=TruncMonth("created"),
+                    hour=ExtractHour("created"),
+                    weekday=ExtractWeekDay("created"),
+                    quarter=ExtractQuarter("published"),
+                )
+                .order_by("title")
+                .values_list("day", "month", "hour", "weekday", "quarter")
+            )
+        self.assertEqual(
+            rows,
+            [
+                (
+                    datetime.datetime(2024, 3, 11, tzinfo=PARIS),
+                    datetime.datetime(2024, 3, 1, tzinfo=PARIS),
+                    0,
+                    2,
+                    1,
+                ),
+                (
+                    datetime.datetime(2023, 7, 1, tzinfo=PARIS),
+                    datetime.datetime(2023, 7, 1, tzinfo=PARIS),
+                    3,
+                    7,
+                    3,
+                ),
+            ],
+        )
+
+    def test_time_field_functions_and_duration_arithmetic(self):
+        Everything.objects.create(
+            clock=datetime.time(10, 30, 15),
+            moment=datetime.datetime(2024, 1, 1, 6, tzinfo=datetime.UTC),
+            day=datetime.date(2024, 1, 1),
+        )
+        row = Everything.objects.annotate(
+            hour=ExtractHour("clock"),
+            truncated=TruncHour("clock"),
+            since_midnight=ExpressionWrapper(
+                F("moment") - Value(datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)),
+                output_field=models.DurationField(),
+            ),
+            later=ExpressionWrapper(
+                F("moment") + datetime.timedelta(days=1, hours=2),
+                output_field=models.DateTimeField(),
+            ),
+        ).values_list("hour", "truncated", "since_midnight", "later")[0]
+        self.assertEqual(
+            row,
+            (
+                10,
+                datetime.time(10),
+                datetime.timedelta(hours=6),
+                datetime.datetime(2024, 1, 2, 8, tzinfo=datetime.UTC),
+            ),
+        )
+
+
+class FunctionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        ann = Author.objects.create(name="Ann", email="ann@example.com", age=None)
+        Book.objects.create(title="Annals", author=ann, pages=9)
+        Book.objects.create(title="Zen", author=ann, pages=5)
+
+    def test_string_functions_and_null_propagation(self):
+        self.assertEqual(
+            list(
+                Author.objects.annotate(
+                    up=Upper("name"),
+                    low=Lower("email"),
+                    size=Length("name"),
+                    label=Concat("name", Value("/"), "email", output_field=models.CharField()),
+                    age_or=Coalesce("age", Value(-1)),
+                    age_up=Upper("age"),
+                ).values_list("up", "low", "size", "label", "age_or", "age_up")
+            ),
+            [("ANN", "ann@example.com", 3, "Ann/ann@example.com", -1, None)],
+        )
+
+    def test_arithmetic_modulo_and_bitand(self):
+        self.assertEqual(
+            sorted(
+                Book.objects.annotate(
+                    m=F("pages") % 4, b=F("pages").bitand(3), h=F("pages") / 2
+                ).values_list("m", "b", "h")
+            ),
+            [(1, 1, 2), (1, 1, 4)],
+        )
+
+    def test_like_against_another_column(self):
+        self.assertEqual(
+            sorted(
+                Book.objects.filter(title__icontains=F("author__name")).values_list(
+                    "title", flat=True
+                )
+            ),
+            ["Annals"],
+        )
+        self.assertEqual(
+            sorted(
+                Book.objects.filter(title__startswith=F("author__name")).values_list(
+                    "title", flat=True
+                )
+            ),
+            ["Annals"],
+        )
+
+    def test_several_like_lookups_in_one_query(self):
+        """Two LIKE patterns in one WHERE parse (they once ran together)."""
+        self.assertEqual(
+            sorted(
+                Book.objects.filter(
+                    Q(title__icontains="ann") | Q(title__endswith="en")
+                ).values_list("title", flat=True)
+            ),
+            ["Annals", "Zen"],
+        )
