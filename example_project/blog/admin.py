@@ -1,0 +1,47 @@
+from django.contrib import admin
+
+from .models import Author, Blog, Comment, Entry
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    fields = ["headline", "pub_date", "rating", "published"]
+    extra = 0
+    show_change_link = True
+
+
+class CommentInline(admin.StackedInline):
+    model = Comment
+    fields = ["author_name", "body", "approved"]
+    extra = 0
+
+
+@admin.register(Blog)
+class BlogAdmin(admin.ModelAdmin):
+    list_display = ["name", "tagline"]
+    search_fields = ["name", "tagline"]
+    inlines = [EntryInline]
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "email"]
+    search_fields = ["name", "email"]
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["headline", "blog", "pub_date", "rating", "published"]
+    list_filter = ["published", "blog", "pub_date"]
+    list_select_related = ["blog"]
+    search_fields = ["headline", "body_text", "blog__name"]
+    date_hierarchy = "pub_date"
+    filter_horizontal = ["authors"]
+    inlines = [CommentInline]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["author_name", "entry", "created", "approved"]
+    list_filter = ["approved"]
+    search_fields = ["author_name", "body"]

@@ -1,0 +1,149 @@
+"""Create the demo blogs, authors, entries and comments, and an admin user.
+
+Running it again changes nothing: every object is looked up by a natural
+key first and created only when absent.
+"""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from blog.models import Author, Blog, Comment, Entry
+
+BLOGS = [
+    ("Beatles Blog", "All the latest Beatles news."),
+    ("Cheddar Talk", "Cheese, mostly cheddar."),
+    ("Document Stores Weekly", "Notes on MongoDB, Django and everything in between."),
+]
+
+AUTHORS = [
+    ("Ada Lovelace", "ada@example.com"),
+    ("Grace Hopper", "grace@example.com"),
+    ("Linus Pauling", "linus@example.com"),
+    ("Joy Buolamwini", "joy@example.com"),
+]
+
+# (blog, headline, body, pub_date, rating, published, authors' e-mails)
+ENTRIES = [
+    (
+        "Beatles Blog",
+        "Abbey Road turns another year older",
+        "The crossing is still there, and so are the tourists stopping the traffic.",
+        date(2024, 9, 26),
+        5,
+        True,
+        ["ada@example.com"],
+    ),
+    (
+        "Beatles Blog",
+        "Ranking every Revolver track",
+        "Taxman first, obviously. Tomorrow Never Knows last, because it ends the album.",
+        date(2024, 8, 5),
+        4,
+        True,
+        ["ada@example.com", "grace@example.com"],
+    ),
+    (
+        "Beatles Blog",
+        "Draft: the lost Get Back sessions",
+        "Unfinished notes; not published yet.",
+        date(2024, 10, 1),
+        0,
+        False,
+        ["grace@example.com"],
+    ),
+    (
+        "Cheddar Talk",
+        "Cave-aged cheddar explained",
+        "Why a cave? Steady temperature, high humidity and a little patience.",
+        date(2024, 6, 12),
+        4,
+        True,
+        ["linus@example.com"],
+    ),
+    (
+        "Cheddar Talk",
+        "Pairing cheddar with apples",
+        "A sharp cheddar and a tart apple: the oldest ploughman's trick in the book.",
+        date(2024, 7, 3),
+        3,
+        True,
+        ["linus@example.com", "joy@example.com"],
+    ),
+    (
+        "Document Stores Weekly",
+        "Django models on MongoDB",
+        "djongo_app translates the SQL of Django's ORM into MongoDB queries, so the "
+        "admin, forms and generic views work unchanged.",
+        date(2024, 11, 2),
+        5,
+        True,
+        ["grace@example.com", "joy@example.com"],
+    ),
+    (
+        "Document Stores Weekly",
+        "Joins without JOIN: $lookup",
+        "select_related becomes an aggregation pipeline with a $lookup stage per join.",
+        date(2024, 11, 20),
+        4,
+        True,
+        ["ada@example.com"],
+    ),
+]
+
+# (entry headline, commenter, text)
+COMMENTS = [
+    ("Abbey Road turns another year older", "Paul", "I walked across it barefoot once."),
+    ("Abbey Road turns another year older", "Ringo", "Peace and love."),
+    ("Pairing cheddar with apples", "Wallace", "Have you tried it with crackers, Gromit?"),
+    ("Django models on MongoDB", "Django Reinhardt", "Two fingers are enough to write queries."),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo data and an admin/admin superuser; safe to run more than once."
+
+    def handle(self, *args, **options):
+        created = 0
+        blogs = {}
+        for name, tagline in BLOGS:
+            blogs[name], new = Blog.objects.get_or_create(name=name, defaults={"tagline": tagline})
+            created += new
+        authors = {}
+        for name, email in AUTHORS:
+            authors[email], new = Author.objects.get_or_create(email=email, defaults={"name": name})
+            created += new
+        entries = {}
+        for blog, headline, body, pub_date, rating, published, emails in ENTRIES:
+            entry, new = Entry.objects.get_or_create(
+                blog=blogs[blog],
+                headline=headline,
+                defaults={
+                    "body_text": body,
+                    "pub_date": pub_date,
+                    "rating": rating,
+                    "published": published,
+                },
+            )
+            if new:
+                entry.authors.set([authors[email] for email in emails])
+            entries[headline] = entry
+            created += new
+        for headline, author_name, body in COMMENTS:
+            _, new = Comment.objects.get_or_create(
+                entry=entries[headline], author_name=author_name, body=body
+            )
+            created += new
+
+        User = get_user_model()
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.com", "admin")
+            self.stdout.write("Created superuser admin (password: admin).")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {created} object(s) created, "
+                f"{Blog.objects.count()} blogs, {Entry.objects.count()} entries, "
+                f"{Comment.objects.count()} comments."
+            )
+        )
