@@ -5,7 +5,12 @@ from django.utils.asyncio import async_unsafe
 from django.utils.functional import cached_property
 
 from .client import DatabaseClient
-from .connection import MongoConnection, client_arguments, shared_client
+from .connection import (
+    MongoConnection,
+    client_arguments,
+    shared_client,
+    supports_transactions,
+)
 from .creation import DatabaseCreation
 from .cursor import Cursor
 from .errors import Database, wrap_pymongo_errors
@@ -101,7 +106,9 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     @async_unsafe
     def get_new_connection(self, conn_params):
         client = shared_client(conn_params["arguments"])
-        return MongoConnection(client, conn_params["name"])
+        with wrap_pymongo_errors():
+            transactions = supports_transactions(client)
+        return MongoConnection(client, conn_params["name"], transactions)
 
     def init_connection_state(self):
         # The version check asks the server; no session state to set up.
@@ -127,14 +134,18 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return Cursor(self.connection)
 
     def _set_autocommit(self, autocommit):
-        # Statements commit one by one until transactions are wired in.
-        pass
+        with self.wrap_database_errors, wrap_pymongo_errors():
+            self.connection.set_autocommit(autocommit)
 
     def _commit(self):
-        pass
+        if self.connection is not None:
+            with self.wrap_database_errors, wrap_pymongo_errors():
+                self.connection.commit()
 
     def _rollback(self):
-        pass
+        if self.connection is not None:
+            with self.wrap_database_errors, wrap_pymongo_errors():
+                self.connection.rollback()
 
     def _close(self):
         if self.connection is not None:

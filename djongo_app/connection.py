@@ -160,18 +160,70 @@ def close_clients() -> None:
 class MongoConnection:
     """The object behind ``DatabaseWrapper.connection``.
 
-    It holds the database handle, the session of the running transaction
-    (None outside one) and the auto-increment counters.
+    It holds the database handle, the auto-increment counters and, while
+    Django has autocommit off, the session of the running transaction.
+    Transactions start lazily with the first statement after autocommit is
+    turned off, and only on servers that support them (replica sets and
+    sharded clusters); on a standalone server every statement commits.
     """
 
-    def __init__(self, client: MongoClient, name: str):
+    def __init__(self, client: MongoClient, name: str, transactions: bool):
         self.client = client
         self.name = name
         self.database = client[name]
-        self.session = None
         self.counters = Counters(self.database)
+        self.transactions = transactions
+        self.autocommit = True
+        self._session: Any = None
+
+    @property
+    def session(self) -> Any:
+        """Return the session statements must run in, or None.
+
+        Outside a transaction (autocommit on, or a standalone server) each
+        statement runs on its own.
+        """
+        if self.autocommit or not self.transactions:
+            return None
+        if self._session is None:
+            self._session = self.client.start_session()
+        if not self._session.in_transaction:
+            self._session.start_transaction()
+        return self._session
+
+    def set_autocommit(self, autocommit: bool) -> None:
+        if autocommit:
+            # Django commits or rolls back before turning autocommit on;
+            # anything still open here was never meant to be kept.
+            self.rollback()
+        self.autocommit = autocommit
+
+    def commit(self) -> None:
+        if self._session is not None and self._session.in_transaction:
+            self._session.commit_transaction()
+
+    def rollback(self) -> None:
+        if self._session is not None and self._session.in_transaction:
+            self._session.abort_transaction()
 
     def close(self) -> None:
-        if self.session is not None:
-            self.session.end_session()
-            self.session = None
+        if self._session is not None:
+            self.rollback()
+            self._session.end_session()
+            self._session = None
+
+
+_transaction_support: dict[int, bool] = {}
+
+
+def supports_transactions(client: MongoClient) -> bool:
+    """Return whether the server behind ``client`` runs transactions.
+
+    Replica sets (``setName`` in the hello reply) and sharded clusters
+    (``msg: isdbgrid``) do; a standalone mongod does not.
+    """
+    key = id(client)
+    if key not in _transaction_support:
+        hello = client.admin.command("hello")
+        _transaction_support[key] = "setName" in hello or hello.get("msg") == "isdbgrid"
+    return _transaction_support[key]

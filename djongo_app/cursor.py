@@ -29,14 +29,18 @@ class ExecutionContext:
     def run_subquery(self, plan):
         return list(plan.execute(self).rows)
 
+    # Counters run outside any transaction, like SQL sequences: ids taken
+    # by a rolled-back insert are not reused, and concurrent transactions
+    # never conflict on the __schema__ document.
+
     def auto_fields(self, table):
-        return self.connection.counters.auto_fields(table, session=self.session)
+        return self.connection.counters.auto_fields(table)
 
     def reserve_ids(self, table, column, count):
-        return self.connection.counters.reserve(table, column, count, session=self.session)
+        return self.connection.counters.reserve(table, column, count)
 
     def advance_ids(self, table, column, value):
-        self.connection.counters.advance(table, column, value, session=self.session)
+        self.connection.counters.advance(table, column, value)
 
 
 class Cursor:

@@ -1,6 +1,7 @@
 """What djongo_app can do, as Django's feature flags."""
 
 from django.db.backends.base.features import BaseDatabaseFeatures
+from django.utils.functional import cached_property
 
 
 class DatabaseFeatures(BaseDatabaseFeatures):
@@ -20,14 +21,15 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_expression_defaults = False
     supports_sequence_reset = True
 
-    # Transactions (MongoDB sessions are wired in by the transactions work;
-    # until then every statement commits on its own).
-    supports_transactions = False
+    # Transactions --------------------------------------------------------
+    # MongoDB has no savepoints, and a failed statement aborts the whole
+    # transaction: a nested atomic() that fails marks the outermost block
+    # for rollback (Django's savepoint=False behaviour).
     uses_savepoints = False
     can_release_savepoints = False
-    atomic_transactions = False
+    atomic_transactions = True
+    # Collections and indexes are created outside transactions.
     can_rollback_ddl = False
-    autocommits_when_autocommit_is_off = True
 
     # Schema ------------------------------------------------------------------
     # Relations are not enforced by the server: no foreign key constraints.
@@ -102,6 +104,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     greatest_least_ignores_nulls = False
     test_db_allows_multiple_connections = True
     supported_explain_formats = set()
+
+    @cached_property
+    def supports_transactions(self):
+        """Return True on replica sets and sharded clusters (per ``hello``)."""
+        self.connection.ensure_connection()
+        return self.connection.connection.transactions
 
     django_test_skips = {}
     django_test_expected_failures = set()

@@ -59,6 +59,10 @@ CAST_TYPES = {
     "BOOLEAN": "bool",
     "DATETIME": "date",
     "TIMESTAMP": "date",
+    # The names of DatabaseWrapper.data_types, which Django's Cast uses.
+    "STRING": "string",
+    "LONG": "long",
+    "DATE": "date",
 }
 
 
@@ -321,7 +325,7 @@ class ExpressionCompiler:
             test = {
                 "$regexMatch": {
                     "input": {"$toString": lhs},
-                    "regex": like_to_regex(raw, escape),
+                    "regex": literal(like_to_regex(str(raw), escape)),
                     "options": options,
                 }
             }
@@ -377,7 +381,7 @@ class ExpressionCompiler:
             test = {
                 "$regexMatch": {
                     "input": {"$toString": lhs},
-                    "regex": raw,
+                    "regex": literal(str(raw)),
                     "options": options,
                 }
             }

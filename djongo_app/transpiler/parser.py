@@ -107,12 +107,12 @@ class Token:
         return self.kind == PUNCT and self.value == char
 
 
-def _classify(ttype: object, value: str) -> Token | None:
+def _classify(ttype: object, value: str, sql: str) -> Token | None:
     if ttype in T.Whitespace or ttype in T.Comment or ttype in T.Newline:
         return None
     if ttype in T.Name.Placeholder:
         if value != "%s":
-            raise not_supported(f"The placeholder {value!r}", value)
+            raise not_supported(f"The placeholder {value!r}", sql)
         return Token(PARAM, value)
     if ttype in T.Literal.String.Symbol:
         return Token(QUOTED, value[1:-1].replace('""', '"'))
@@ -146,7 +146,7 @@ def tokenize(sql: str) -> list[Token]:
     """Return the significant tokens of ``sql``."""
     result: list[Token] = []
     for ttype, value in Lexer.get_default_instance().get_tokens(sql):
-        token = _classify(ttype, value)
+        token = _classify(ttype, value, sql)
         if token is None:
             continue
         # The lexer reads "a -1" as a negative number; make the minus an
@@ -297,9 +297,10 @@ class Parser:
         )
 
     def parse_int(self) -> int:
-        token = self.advance()
-        if token.kind != NUMBER:
-            raise self.error("Expected a number")
+        token = self.current
+        if token.kind != NUMBER or not token.value.isdigit():
+            raise self.error("Expected a whole number")
+        self.advance()
         return int(token.value)
 
     def parse_select_item(self) -> n.SelectItem:
@@ -546,8 +547,10 @@ class Parser:
         if token.kind == NUMBER:
             self.advance()
             text = token.value
-            is_float = any(c in text for c in ".eE")
-            return n.Literal(float(text) if is_float else int(text))
+            try:
+                return n.Literal(int(text) if text.lstrip("-").isdigit() else float(text))
+            except ValueError:
+                raise self.error(f"The number {text}") from None
         if token.kind == STRING:
             self.advance()
             return n.Literal(self._string_value(token.value))

@@ -31,6 +31,7 @@ from .plans import (
     CountPlan,
     DeletePlan,
     FindPlan,
+    Getter,
     InsertPlan,
     Plan,
     UpdatePlan,
@@ -47,6 +48,8 @@ from .scope import (
     single_table,
 )
 from .where import FilterCompiler
+
+NEVER_NULL_COLUMNS = frozenset({"id", "_id"})
 
 # Rows of a correlated subquery are looked up into this field.
 SUBQUERY_PREFIX = "__subquery__"
@@ -136,7 +139,7 @@ class Planner:
             if select.order_by or select.limit is not None or select.offset:
                 return None
             return CountPlan(table.name, filters.compile(select.where), names)
-        getters: list[Callable[[dict[str, Any]], Any]] = []
+        getters: list[Getter] = []
         paths: list[str] = []
         for item in select.items:
             if isinstance(item.expr, n.Column):
@@ -144,9 +147,11 @@ class Planner:
                 if path is None:
                     return None
                 paths.append(path)
-                getters.append(lambda doc, path=path: get_path(doc, path))
+                getters.append(lambda doc, params, path=path: get_path(doc, path))
             elif isinstance(item.expr, n.Literal):
-                getters.append(lambda doc, value=item.expr.value: value)
+                getters.append(lambda doc, params, value=item.expr.value: value)
+            elif isinstance(item.expr, n.Param):
+                getters.append(lambda doc, params, index=item.expr.index: params[index])
             else:
                 return None
         sort: list[tuple[str, int]] = []
@@ -315,13 +320,14 @@ class Planner:
         alias = join.table.alias
         target = f"{JOIN_PREFIX}{alias}"
         on_conjuncts = _conjuncts(join.on)
-        local = foreign = None
+        local = foreign = local_name = None
         extra: list[n.Expr] = []
         for conjunct in on_conjuncts:
             pair = _equi_join_pair(conjunct, alias) if local is None else None
             if pair is not None:
                 local_column, foreign_column = pair
                 local = _safe_path(scope, local_column)
+                local_name = local_column.name
                 foreign = foreign_column.name
                 if local is None:
                     raise not_supported("A JOIN condition on an unknown table", self.sql)
@@ -334,9 +340,16 @@ class Planner:
         outer_refs = [c for c in extra if referenced_tables(c) - {alias}]
         if outer_refs:
             raise not_supported("A JOIN condition reading a third table", self.sql)
-        if extra or pushed:
+        # localField/foreignField match a missing or null local value to
+        # null foreign values, where SQL's NULL = NULL is never true. Primary
+        # keys ("id", "_id") are never null: a join with one on either side
+        # needs no guard.
+        conditions = [*extra, *pushed]
+        if foreign not in NEVER_NULL_COLUMNS and local_name not in NEVER_NULL_COLUMNS:
+            conditions.insert(0, n.IsNull(n.Column(foreign, alias), negated=True))
+        if conditions:
             _, inner_filters = self.compilers(inner_scope)
-            pipeline.append(_match_stage(inner_filters.compile(_and_of(extra + pushed))))
+            pipeline.append(_match_stage(inner_filters.compile(_and_of(conditions))))
         lookup_from = join.table.name
         preserve = join.kind == "LEFT"
 
@@ -389,7 +402,7 @@ class Planner:
             state.group_keys[key] = expressions.value(expr)
             state.replacements[expr] = f"_id.{key}"
         used: list[n.Expr] = [item.expr for item in select.items]
-        used += [order.expr for order in select.order_by]
+        used += [_resolve_order_reference(order.expr, select) for order in select.order_by]
         if select.having is not None:
             used.append(select.having)
         aggregates = _unique(a for expr in used for a in _aggregates_in(expr))

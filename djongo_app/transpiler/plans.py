@@ -15,7 +15,10 @@ from typing import Any, Protocol
 from .expressions import Bound
 from .scope import Context
 
-RowBuilder = Callable[[dict[str, Any]], tuple[Any, ...]]
+# Builds a row from a document and the statement's parameters (a SELECT
+# may return a parameter as a column, as Django's exists() does).
+RowBuilder = Callable[[dict[str, Any], Sequence[Any]], tuple[Any, ...]]
+Getter = Callable[[dict[str, Any], Sequence[Any]], Any]
 
 
 class Executor(Context, Protocol):
@@ -68,9 +71,9 @@ def get_path(document: Any, path: str) -> Any:
     return value
 
 
-def path_row_builder(getters: Sequence[Callable[[dict[str, Any]], Any]]) -> RowBuilder:
-    def build(document: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(get(document) for get in getters)
+def path_row_builder(getters: Sequence[Getter]) -> RowBuilder:
+    def build(document: dict[str, Any], params: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(get(document, params) for get in getters)
 
     return build
 
@@ -109,7 +112,8 @@ class FindPlan(Plan):
             limit=self.limit or 0,
             session=ctx.session,
         )
-        return Result(rows=map(self.row, cursor), description=self.columns)
+        row, params = self.row, ctx.params
+        return Result(rows=(row(doc, params) for doc in cursor), description=self.columns)
 
 
 @dataclass

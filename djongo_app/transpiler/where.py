@@ -242,7 +242,7 @@ class FilterCompiler:
         escape = expr.escape
         return self._regex_filter(
             path,
-            lambda ctx: _maybe(pattern(ctx), lambda p: like_to_regex(p, escape)),
+            lambda ctx: _maybe(pattern(ctx), lambda p: like_to_regex(str(p), escape)),
             options,
             polarity != expr.negated,
         )
@@ -266,6 +266,7 @@ class FilterCompiler:
             regex = pattern(ctx)
             if regex is None:
                 return MATCH_NONE
+            regex = str(regex)
             if matches:
                 return {path: {"$regex": regex, "$options": options}}
             return {path: {"$not": Regex(regex, options), "$ne": None}}

@@ -71,9 +71,9 @@ class SchemaTests(TestCase):
         Author.objects.create(name="a", email=None)
         Author.objects.create(name="b", email=None)
         Author.objects.create(name="c", email="c@example.com")
+        self.assertEqual(Author.objects.filter(email__isnull=True).count(), 2)
         with self.assertRaises(IntegrityError):
             Author.objects.create(name="d", email="c@example.com")
-        self.assertEqual(Author.objects.filter(email__isnull=True).count(), 2)
 
 
 class SchemaEditorTests(TransactionTestCase):

@@ -30,7 +30,9 @@ class AutoIncrementTests(TestCase):
         entry = schema_entry("testapp_author")
         self.assertEqual(entry["auto"]["field_names"], ["id"])
         self.assertEqual(entry["auto"]["seq"], author.pk)
-        document = raw_collection("testapp_author").find_one({"id": author.pk})
+        document = raw_collection("testapp_author").find_one(
+            {"id": author.pk}, session=connection.connection.session
+        )
         self.assertEqual(document["name"], "Ann")
         self.assertEqual(type(document["_id"]).__name__, "ObjectId")
         id_indexes = [

@@ -1,0 +1,460 @@
+"""SELECT statements → find, count and aggregate commands.
+
+A SELECT of plain columns from one collection is a ``find``; ``COUNT(*)``
+alone is a ``count``; joins and GROUP BY are aggregation pipelines whose
+base-table ``$match`` comes before any ``$lookup``.
+"""
+
+import pytest
+
+from .utils import (
+    AGE,
+    AUTHOR_PROJECTION,
+    ID,
+    NAME,
+    ORDER_BY_NAME,
+    SELECT_AUTHORS,
+    assert_command,
+    command,
+)
+
+
+def find(filter=None, projection=AUTHOR_PROJECTION, **options):
+    return {"find": "testapp_author", "filter": filter or {}, "projection": projection, **options}
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        pytest.param(SELECT_AUTHORS, (), find(), id="all-unordered"),
+        pytest.param(SELECT_AUTHORS + ORDER_BY_NAME, (), find(sort={"name": 1}), id="ordered"),
+        pytest.param(
+            f"{SELECT_AUTHORS} ORDER BY {AGE} DESC, {NAME} ASC, {ID} ASC",
+            (),
+            find(sort={"age": -1, "name": 1, "id": 1}),
+            id="order-by-three-keys",
+        ),
+        pytest.param(
+            f"{SELECT_AUTHORS} ORDER BY {NAME} DESC, {AGE} ASC",
+            (),
+            find(sort={"name": -1, "age": 1}),
+            id="order-by-desc-then-asc",
+        ),
+        pytest.param(
+            f'{SELECT_AUTHORS} ORDER BY {NAME} ASC, "testapp_author"."id"',
+            (),
+            find(sort={"name": 1, "id": 1}),
+            id="order-by-default-direction",
+        ),
+        pytest.param(
+            # Author.objects.all()[5:15]
+            f"{SELECT_AUTHORS}{ORDER_BY_NAME} LIMIT 10 OFFSET 5",
+            (),
+            find(sort={"name": 1}, skip=5, limit=10),
+            id="limit-offset",
+        ),
+        pytest.param(
+            # Author.objects.get(...) fetches at most MAX_GET_RESULTS + 1.
+            f"{SELECT_AUTHORS} WHERE {NAME} = %s LIMIT 21",
+            ("a",),
+            find({"name": {"$eq": "a"}}, limit=21),
+            id="get",
+        ),
+        pytest.param(
+            f"{SELECT_AUTHORS} OFFSET 5",
+            (),
+            find(skip=5),
+            id="offset-only",
+        ),
+        pytest.param(
+            # values_list("name", flat=True): ORDER BY a select position.
+            f'SELECT {NAME} AS "name" FROM "testapp_author" ORDER BY 1 ASC',
+            (),
+            find(projection={"name": 1, "_id": 0}, sort={"name": 1}),
+            id="order-by-position",
+        ),
+        pytest.param(
+            f'SELECT {ID} AS "id", {NAME} AS "name" FROM "testapp_author" ORDER BY "name" DESC',
+            (),
+            find(projection={"id": 1, "name": 1, "_id": 0}, sort={"name": -1}),
+            id="order-by-alias",
+        ),
+    ],
+)
+def test_find(sql, params, expected):
+    assert_command(command(sql, params), expected)
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        pytest.param(
+            # Author.objects.filter(age__gt=1).count()
+            f'SELECT COUNT(*) AS "__count" FROM "testapp_author" WHERE {AGE} > %s',
+            (1,),
+            {"count": "testapp_author", "query": {"age": {"$gt": 1}}},
+            id="count-filtered",
+        ),
+        pytest.param(
+            'SELECT COUNT(*) AS "__count" FROM "testapp_author"',
+            (),
+            {"count": "testapp_author", "query": {}},
+            id="count-all",
+        ),
+        pytest.param(
+            f'SELECT 1 AS "a" FROM "testapp_author" WHERE {AGE} = %s LIMIT 1',
+            (1,),
+            find({"age": {"$eq": 1}}, projection={"_id": 1}, limit=1),
+            id="exists-literal",
+        ),
+        pytest.param(
+            # Author.objects.filter(age=1).exists() in Django 5.2: the
+            # constant is a parameter; the plan should still be a find
+            # that reads nothing but _id.
+            f'SELECT %s AS "a" FROM "testapp_author" WHERE {AGE} = %s LIMIT 1',
+            (1, 1),
+            find({"age": {"$eq": 1}}, projection={"_id": 1}, limit=1),
+            id="exists-django",
+        ),
+    ],
+)
+def test_count_and_exists(sql, params, expected):
+    assert_command(command(sql, params), expected)
+
+
+BOOK = '"testapp_book"'
+BOOK_COLUMNS = f'{BOOK}."id", {BOOK}."title"'
+INNER_JOIN_AUTHOR = f'INNER JOIN "testapp_author" ON ({BOOK}."author_id" = {ID})'
+LEFT_JOIN_EDITOR = f'LEFT OUTER JOIN "testapp_author" ON ({BOOK}."editor_id" = {ID})'
+JOINED = "__join__testapp_author"
+
+
+def lookup(local, pipeline=None):
+    spec = {"from": "testapp_author", "localField": local, "foreignField": "id", "as": JOINED}
+    if pipeline is not None:
+        spec["pipeline"] = pipeline
+    return {"$lookup": spec}
+
+
+def unwind(preserve):
+    return {"$unwind": {"path": "$" + JOINED, "preserveNullAndEmptyArrays": preserve}}
+
+
+BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "pipeline"),
+    [
+        pytest.param(
+            # Book.objects.filter(author__name="x", pages__gt=10)
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)',
+            ("x", 10),
+            [
+                {"$match": {"pages": {"$gt": 10}}},
+                lookup("author_id", [{"$match": {"name": {"$eq": "x"}}}]),
+                unwind(False),
+                BOOK_OUTPUT,
+            ],
+            id="inner-join-match-first",
+        ),
+        pytest.param(
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            f'WHERE ({NAME} = %s OR {BOOK}."pages" = %s)',
+            ("x", 1),
+            [
+                lookup("author_id"),
+                unwind(False),
+                {"$match": {"$or": [{f"{JOINED}.name": {"$eq": "x"}}, {"pages": {"$eq": 1}}]}},
+                BOOK_OUTPUT,
+            ],
+            id="inner-join-or-across-tables",
+        ),
+        pytest.param(
+            # Book.objects.select_related("editor").filter(pages__gt=1)
+            f"SELECT {BOOK_COLUMNS}, {ID}, {NAME} FROM {BOOK} {LEFT_JOIN_EDITOR} "
+            f'WHERE {BOOK}."pages" > %s',
+            (1,),
+            [
+                {"$match": {"pages": {"$gt": 1}}},
+                lookup("editor_id"),
+                unwind(True),
+                {
+                    "$project": {
+                        "_id": 0,
+                        "c0": "$id",
+                        "c1": "$title",
+                        "c2": f"${JOINED}.id",
+                        "c3": f"${JOINED}.name",
+                    }
+                },
+            ],
+            id="left-join-select-related",
+        ),
+        pytest.param(
+            # A condition on the outer-joined side filters after $unwind:
+            # inside the $lookup it would keep the book with a null editor.
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {LEFT_JOIN_EDITOR} "
+            f'WHERE ({BOOK}."pages" > %s AND {NAME} = %s)',
+            (1, "x"),
+            [
+                {"$match": {"pages": {"$gt": 1}}},
+                lookup("editor_id"),
+                unwind(True),
+                {"$match": {f"{JOINED}.name": {"$eq": "x"}}},
+                BOOK_OUTPUT,
+            ],
+            id="left-join-condition-after-unwind",
+        ),
+        pytest.param(
+            # Book.objects.filter(Q(editor__name="x") | Q(pages=1))
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {LEFT_JOIN_EDITOR} "
+            f'WHERE ({NAME} = %s OR {BOOK}."pages" = %s)',
+            ("x", 1),
+            [
+                lookup("editor_id"),
+                unwind(True),
+                {"$match": {"$or": [{f"{JOINED}.name": {"$eq": "x"}}, {"pages": {"$eq": 1}}]}},
+                BOOK_OUTPUT,
+            ],
+            id="left-join-or",
+        ),
+        pytest.param(
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {LEFT_JOIN_EDITOR} WHERE {NAME} IS NULL",
+            (),
+            [
+                lookup("editor_id"),
+                unwind(True),
+                {"$match": {f"{JOINED}.name": {"$eq": None}}},
+                BOOK_OUTPUT,
+            ],
+            id="left-join-is-null",
+        ),
+        pytest.param(
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            f'WHERE {BOOK}."pages" > %s ORDER BY {NAME} DESC, {BOOK}."id" ASC LIMIT 5 OFFSET 10',
+            (1,),
+            [
+                {"$match": {"pages": {"$gt": 1}}},
+                lookup("author_id"),
+                unwind(False),
+                {"$project": {"_id": 0, "c0": "$id", "c1": "$title", "o0": f"${JOINED}.name"}},
+                {"$sort": {"o0": -1, "c0": 1}},
+                {"$skip": 10},
+                {"$limit": 5},
+            ],
+            id="join-order-skip-limit",
+        ),
+    ],
+)
+def test_join(sql, params, pipeline):
+    assert_command(command(sql, params), {"aggregate": "testapp_book", "pipeline": pipeline})
+
+
+def count_not_null(path):
+    return {"$sum": {"$cond": [{"$eq": [{"$ifNull": [path, None]}, None]}, 0, 1]}}
+
+
+# SUM is NULL, not 0, over a group without a non-NULL value.
+SUM_AGE = {"$sum": "$age"}
+SUM_AGE_COUNT = count_not_null("$age")
+SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "pipeline"),
+    [
+        pytest.param(
+            # Author.objects.values("active").annotate(n=Count("id"), s=Sum("age"))
+            f'SELECT "testapp_author"."active" AS "active", COUNT({ID}) AS "n", '
+            f'SUM({AGE}) AS "s" FROM "testapp_author" GROUP BY "testapp_author"."active"',
+            (),
+            [
+                {
+                    "$group": {
+                        "_id": {"g0": "$active"},
+                        "a0": count_not_null("$id"),
+                        "a1": SUM_AGE,
+                        "a1_n": SUM_AGE_COUNT,
+                    }
+                },
+                SUM_AGE_NULL,
+                {"$project": {"_id": 0, "c0": "$_id.g0", "c1": "$a0", "c2": "$a1"}},
+            ],
+            id="group-by-count-sum",
+        ),
+        pytest.param(
+            f'SELECT "testapp_author"."active" AS "active", COUNT({ID}) AS "n" '
+            f'FROM "testapp_author" WHERE {AGE} > %s GROUP BY "testapp_author"."active" '
+            f"HAVING COUNT({ID}) > %s",
+            (18, 1),
+            [
+                {"$match": {"age": {"$gt": 18}}},
+                {"$group": {"_id": {"g0": "$active"}, "a0": count_not_null("$id")}},
+                {
+                    "$match": {
+                        "$expr": {
+                            "$and": [
+                                {"$ne": [{"$ifNull": ["$a0", None]}, None]},
+                                {"$gt": ["$a0", {"$literal": 1}]},
+                            ]
+                        }
+                    }
+                },
+                {"$project": {"_id": 0, "c0": "$_id.g0", "c1": "$a0"}},
+            ],
+            id="where-group-by-having",
+        ),
+        pytest.param(
+            'SELECT "testapp_author"."active" AS "active", COUNT(*) AS "n" '
+            'FROM "testapp_author" GROUP BY "testapp_author"."active" ORDER BY "n" DESC',
+            (),
+            [
+                {"$group": {"_id": {"g0": "$active"}, "a0": {"$sum": 1}}},
+                {"$project": {"_id": 0, "c0": "$_id.g0", "c1": "$a0"}},
+                {"$sort": {"c1": -1}},
+            ],
+            id="group-by-order-by-aggregate-alias",
+        ),
+        pytest.param(
+            # Author.objects.annotate(n=Count("books")): the LEFT JOIN keeps
+            # authors without books, COUNT of the joined id gives them 0.
+            f'SELECT {ID}, {NAME}, COUNT("testapp_book"."id") AS "n" FROM "testapp_author" '
+            f'LEFT OUTER JOIN "testapp_book" ON ({ID} = "testapp_book"."author_id") '
+            f"GROUP BY {ID}, {NAME}{ORDER_BY_NAME}",
+            (),
+            [
+                {
+                    "$lookup": {
+                        "from": "testapp_book",
+                        "localField": "id",
+                        "foreignField": "author_id",
+                        "as": "__join__testapp_book",
+                    }
+                },
+                {
+                    "$unwind": {
+                        "path": "$__join__testapp_book",
+                        "preserveNullAndEmptyArrays": True,
+                    }
+                },
+                {
+                    "$group": {
+                        "_id": {"g0": "$id", "g1": "$name"},
+                        "a0": count_not_null("$__join__testapp_book.id"),
+                    }
+                },
+                {"$project": {"_id": 0, "c0": "$_id.g0", "c1": "$_id.g1", "c2": "$a0"}},
+                {"$sort": {"c1": 1}},
+            ],
+            id="annotate-count-of-relation",
+        ),
+        pytest.param(
+            # Author.objects.aggregate(n=Count("id"), s=Sum("age")): one row
+            # even over an empty collection.
+            f'SELECT COUNT({ID}) AS "n", SUM({AGE}) AS "s" FROM "testapp_author"',
+            (),
+            [
+                {
+                    "$facet": {
+                        "rows": [
+                            {
+                                "$group": {
+                                    "_id": None,
+                                    "a0": count_not_null("$id"),
+                                    "a1": SUM_AGE,
+                                    "a1_n": SUM_AGE_COUNT,
+                                }
+                            },
+                            SUM_AGE_NULL,
+                        ]
+                    }
+                },
+                {
+                    "$replaceWith": {
+                        "$cond": [
+                            {"$eq": [{"$size": "$rows"}, 0]},
+                            {"a0": {"$literal": 0}, "a1": {"$literal": None}},
+                            {"$first": "$rows"},
+                        ]
+                    }
+                },
+                {"$project": {"_id": 0, "c0": "$a0", "c1": "$a1"}},
+            ],
+            id="aggregate-without-group-by",
+        ),
+        pytest.param(
+            'SELECT DISTINCT "testapp_author"."active" AS "active" FROM "testapp_author"',
+            (),
+            [
+                {"$project": {"_id": 0, "c0": "$active"}},
+                {"$group": {"_id": {"c0": "$c0"}}},
+                {"$replaceWith": "$_id"},
+            ],
+            id="distinct",
+        ),
+    ],
+)
+def test_group_by(sql, params, pipeline):
+    assert_command(command(sql, params), {"aggregate": "testapp_author", "pipeline": pipeline})
+
+
+def project(expression):
+    return {
+        "aggregate": "testapp_author",
+        "pipeline": [{"$project": {"_id": 0, "c0": expression}}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("sql", "params", "expected"),
+    [
+        pytest.param(
+            # Cast("age", TextField()): the type is DatabaseWrapper.data_types'.
+            f'SELECT CAST({AGE} AS string) AS "x" FROM "testapp_author"',
+            (),
+            project({"$convert": {"input": "$age", "to": "string"}}),
+            id="cast-string",
+        ),
+        pytest.param(
+            f'SELECT CAST({NAME} AS int) AS "x" FROM "testapp_author"',
+            (),
+            project({"$convert": {"input": {"$trunc": "$name"}, "to": "long"}}),
+            id="cast-int",
+        ),
+        pytest.param(
+            f'SELECT CAST({AGE} AS long) AS "x" FROM "testapp_author"',
+            (),
+            project({"$convert": {"input": {"$trunc": "$age"}, "to": "long"}}),
+            id="cast-long",
+        ),
+        pytest.param(
+            f'SELECT CAST({AGE} AS double) AS "x" FROM "testapp_author"',
+            (),
+            project({"$convert": {"input": "$age", "to": "double"}}),
+            id="cast-double",
+        ),
+        pytest.param(
+            f'SELECT CAST({NAME} AS date) AS "x" FROM "testapp_author"',
+            (),
+            project({"$convert": {"input": "$name", "to": "date"}}),
+            id="cast-date",
+        ),
+        pytest.param(
+            # Coalesce("age", 0)
+            f'SELECT COALESCE({AGE}, %s) AS "u" FROM "testapp_author"',
+            (0,),
+            project({"$ifNull": ["$age", {"$literal": 0}]}),
+            id="coalesce",
+        ),
+        pytest.param(
+            f'SELECT ({AGE} * %s) AS "x" FROM "testapp_author"',
+            (2,),
+            project({"$multiply": ["$age", {"$literal": 2}]}),
+            id="arithmetic",
+        ),
+    ],
+)
+def test_computed_column(sql, params, expected):
+    assert_command(command(sql, params), expected)
