@@ -175,6 +175,8 @@ class MongoConnection:
         self.transactions = transactions
         self.autocommit = True
         self._session: Any = None
+        # Statements run in the current transaction so far.
+        self.statements = 0
 
     @property
     def session(self) -> Any:
@@ -189,7 +191,19 @@ class MongoConnection:
             self._session = self.client.start_session()
         if not self._session.in_transaction:
             self._session.start_transaction()
+            self.statements = 0
         return self._session
+
+    @property
+    def at_transaction_start(self) -> bool:
+        """Return True when a statement now would be the transaction's first.
+
+        Only then may a statement that hit a transient transaction error be
+        retried in a new transaction: nothing before it was observed.
+        """
+        if self.autocommit or not self.transactions:
+            return False
+        return self._session is None or not self._session.in_transaction or self.statements == 0
 
     def set_autocommit(self, autocommit: bool) -> None:
         if autocommit:

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 from bson import json_util
 from django.db import ProgrammingError
+from pymongo.errors import PyMongoError
 
-from .errors import wrap_pymongo_errors
+from .errors import translate, wrap_pymongo_errors
 from .transpiler import plan_cache
+
+
+# Seconds to wait before each retry of a transaction's first statement.
+TRANSIENT_RETRY_DELAYS = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.5, 0.5, 0.5)
+
+
+def _is_transient(exc):
+    has_label = getattr(exc, "has_error_label", None)
+    return bool(has_label and has_label("TransientTransactionError"))
 
 
 class ExecutionContext:
@@ -69,8 +80,7 @@ class Cursor:
         plan = plan_cache.get(sql, has_params=has_params)
         context = ExecutionContext(self.connection, params)
         self.last_command = _CommandText(plan, context)
-        with wrap_pymongo_errors():
-            result = plan.execute(context)
+        result = self._run(plan, context)
         self._rows = iter(result.rows)
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
@@ -79,6 +89,29 @@ class Cursor:
             if result.description
             else None
         )
+
+    def _run(self, plan, context):
+        """Run ``plan``; retry it in a new transaction when it was the first
+        statement of one and hit a transient transaction error (a write
+        conflict with a concurrent transaction), as MongoDB's drivers do.
+        """
+        connection = self.connection
+        for delay in TRANSIENT_RETRY_DELAYS:
+            retryable = connection.at_transaction_start
+            try:
+                result = plan.execute(context)
+            except PyMongoError as exc:
+                if not (retryable and _is_transient(exc)):
+                    raise translate(exc) from exc
+                with wrap_pymongo_errors():
+                    connection.rollback()
+                time.sleep(delay)
+                continue
+            if not connection.autocommit:
+                connection.statements += 1
+            return result
+        with wrap_pymongo_errors():
+            return plan.execute(context)
 
     def executemany(self, sql, param_list):
         rowcount = 0

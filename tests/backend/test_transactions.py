@@ -1,0 +1,243 @@
+"""Django's atomic() as MongoDB transactions, and concurrent writers."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+from django.db import (
+    IntegrityError,
+    NotSupportedError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.transaction import TransactionManagementError
+from django.test import TransactionTestCase
+
+from djongo_app.testing import server_uri
+from tests.testapp.models import Author, Book, Counter, Tag
+
+
+def committed_count(table):
+    """Count documents as another client sees them (outside any session)."""
+    connection.ensure_connection()
+    return connection.connection.database[table].count_documents({})
+
+
+class AtomicTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def setUp(self):
+        if not connection.features.supports_transactions:
+            self.skipTest("the server is standalone: no transactions")
+
+    def test_commit_keeps_everything(self):
+        with transaction.atomic():
+            ann = Author.objects.create(name="Ann")
+            book = Book.objects.create(title="One", author=ann)
+            book.tags.add(Tag.objects.create(label="red"))
+            self.assertEqual(committed_count("testapp_author"), 0)
+        self.assertEqual(committed_count("testapp_author"), 1)
+        self.assertEqual(committed_count("testapp_book_tags"), 1)
+
+    def test_rollback_leaves_no_trace(self):
+        with self.assertRaisesMessage(ValueError, "boom"), transaction.atomic():
+            ann = Author.objects.create(name="Ann")
+            book = Book.objects.create(title="One", author=ann)
+            book.tags.add(Tag.objects.create(label="red"))
+            Author.objects.filter(pk=ann.pk).update(age=3)
+            self.assertEqual(Author.objects.get().age, 3)
+            raise ValueError("boom")
+        for table in ("testapp_author", "testapp_book", "testapp_tag", "testapp_book_tags"):
+            with self.subTest(table=table):
+                self.assertEqual(committed_count(table), 0)
+        # Ids are not reused, as with SQL sequences: the next id is new.
+        self.assertGreater(Author.objects.create(name="Bob").pk, ann.pk)
+
+    def test_rollback_of_updates_and_deletes(self):
+        ann = Author.objects.create(name="Ann", age=1)
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            Author.objects.update(age=2)
+            Author.objects.create(name="Bob")
+            ann.delete()
+            raise RuntimeError
+        self.assertEqual(list(Author.objects.values_list("name", "age")), [("Ann", 1)])
+
+    def test_other_connections_see_only_committed_data(self):
+        other = connections.create_connection("default")
+        try:
+            with transaction.atomic():
+                Author.objects.create(name="Ann")
+                with other.cursor() as cursor:
+                    cursor.execute('SELECT COUNT(*) FROM "testapp_author"')
+                    self.assertEqual(cursor.fetchone(), (0,))
+            with other.cursor() as cursor:
+                cursor.execute('SELECT COUNT(*) FROM "testapp_author"')
+                self.assertEqual(cursor.fetchone(), (1,))
+        finally:
+            other.close()
+
+    def test_on_commit_runs_after_commit_only(self):
+        calls = []
+        with transaction.atomic():
+            transaction.on_commit(lambda: calls.append("committed"))
+            Author.objects.create(name="Ann")
+            self.assertEqual(calls, [])
+        self.assertEqual(calls, ["committed"])
+        with self.assertRaises(ValueError), transaction.atomic():
+            transaction.on_commit(lambda: calls.append("rolled back"))
+            raise ValueError
+        self.assertEqual(calls, ["committed"])
+
+    def test_nested_failure_marks_whole_transaction_for_rollback(self):
+        """Without savepoints a failed inner block dooms the outer one."""
+        with transaction.atomic():
+            Author.objects.create(name="outer")
+            try:
+                with transaction.atomic():
+                    Author.objects.create(name="inner")
+                    raise ValueError
+            except ValueError:
+                pass
+            self.assertIs(transaction.get_rollback(), True)
+            with self.assertRaises(TransactionManagementError):
+                Author.objects.count()
+        self.assertEqual(committed_count("testapp_author"), 0)
+
+    def test_nested_success_commits_with_outer(self):
+        with transaction.atomic():
+            Author.objects.create(name="outer")
+            with transaction.atomic():
+                Author.objects.create(name="inner")
+        self.assertEqual(committed_count("testapp_author"), 2)
+
+    def test_integrity_error_inside_atomic_rolls_back_everything(self):
+        Tag.objects.create(label="red")
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            Tag.objects.create(label="blue")
+            Tag.objects.create(label="red")
+        self.assertEqual(list(Tag.objects.values_list("label", flat=True)), ["red"])
+
+    def test_durable_block_cannot_nest(self):
+        with transaction.atomic(durable=True):
+            Author.objects.create(name="Ann")
+        with self.assertRaisesMessage(RuntimeError, "durable"), transaction.atomic():
+            with transaction.atomic(durable=True):
+                pass
+
+    def test_manual_autocommit_commit_and_rollback(self):
+        self.assertIs(transaction.get_autocommit(), True)
+        transaction.set_autocommit(False)
+        try:
+            self.assertIs(transaction.get_autocommit(), False)
+            Author.objects.create(name="kept")
+            transaction.commit()
+            Author.objects.create(name="dropped")
+            transaction.rollback()
+        finally:
+            transaction.set_autocommit(True)
+        self.assertEqual(list(Author.objects.values_list("name", flat=True)), ["kept"])
+
+    def test_mark_for_rollback_on_error(self):
+        with transaction.atomic():
+            Author.objects.create(name="Ann")
+            with self.assertRaises(ValueError), transaction.mark_for_rollback_on_error():
+                raise ValueError
+            self.assertIs(transaction.get_rollback(), True)
+        self.assertEqual(committed_count("testapp_author"), 0)
+
+    def test_select_for_update_is_not_supported(self):
+        with (
+            self.assertRaisesMessage(
+                NotSupportedError, "SELECT ... FOR UPDATE is not supported by djongo_app"
+            ),
+            transaction.atomic(),
+        ):
+            list(Author.objects.select_for_update())
+
+
+WORKER = textwrap.dedent(
+    """
+    import json, os, sys
+    import django
+    from django.conf import settings
+    settings.configure(
+        DATABASES={"default": {"ENGINE": "djongo_app", "NAME": os.environ["DB_NAME"],
+                               "HOST": os.environ["MONGODB_URI"]}},
+        INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "tests.testapp"],
+        USE_TZ=True,
+    )
+    django.setup()
+    from django.db.models import F
+    from tests.testapp.models import Author, Counter, Tag
+    task, count = sys.argv[1], int(sys.argv[2])
+    result = []
+    if task == "insert":
+        result = [Author.objects.create(name="w").pk for _ in range(count)]
+    elif task == "increment":
+        for _ in range(count):
+            Counter.objects.filter(key="hits").update(value=F("value") + 1)
+    elif task == "get_or_create":
+        for i in range(count):
+            tag, created = Tag.objects.get_or_create(label=f"race-{i}")
+            result.append([tag.pk, created])
+    print(json.dumps(result))
+    """
+)
+
+
+class ConcurrencyTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+    processes = 4
+
+    def run_workers(self, task, count):
+        env = {
+            **os.environ,
+            "MONGODB_URI": server_uri(),
+            "DB_NAME": connection.settings_dict["NAME"],
+            "PYTHONPATH": os.getcwd(),
+        }
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, task, str(count)],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(self.processes)
+        ]
+        results = []
+        for worker in workers:
+            out, err = worker.communicate(timeout=300)
+            self.assertEqual(worker.returncode, 0, err)
+            results.append(json.loads(out))
+        return results
+
+    def test_ids_stay_unique_across_processes(self):
+        per_process = 40
+        results = self.run_workers("insert", per_process)
+        ids = [pk for result in results for pk in result]
+        self.assertEqual(len(ids), self.processes * per_process)
+        self.assertEqual(len(set(ids)), len(ids))
+        self.assertEqual(Author.objects.count(), len(ids))
+        for result in results:
+            self.assertEqual(result, sorted(result))
+
+    def test_no_lost_increments(self):
+        Counter.objects.create(key="hits", value=0)
+        per_process = 30
+        self.run_workers("increment", per_process)
+        self.assertEqual(Counter.objects.get(key="hits").value, self.processes * per_process)
+
+    def test_get_or_create_race_returns_one_object(self):
+        keys = 15
+        results = self.run_workers("get_or_create", keys)
+        for index in range(keys):
+            with self.subTest(key=index):
+                outcomes = [result[index] for result in results]
+                self.assertEqual(len({pk for pk, _ in outcomes}), 1)
+                self.assertEqual(sum(created for _, created in outcomes), 1)
+        self.assertEqual(Tag.objects.count(), keys)
