@@ -13,7 +13,6 @@ from pymongo.errors import PyMongoError
 from .errors import translate, wrap_pymongo_errors
 from .transpiler import plan_cache
 
-
 # Seconds to wait before each retry of a transaction's first statement.
 TRANSIENT_RETRY_DELAYS = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.5, 0.5, 0.5)
 

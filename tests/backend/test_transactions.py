@@ -123,9 +123,12 @@ class AtomicTests(TransactionTestCase):
     def test_durable_block_cannot_nest(self):
         with transaction.atomic(durable=True):
             Author.objects.create(name="Ann")
-        with self.assertRaisesMessage(RuntimeError, "durable"), transaction.atomic():
-            with transaction.atomic(durable=True):
-                pass
+        with (
+            self.assertRaisesMessage(RuntimeError, "durable"),
+            transaction.atomic(),
+            transaction.atomic(durable=True),
+        ):
+            pass
 
     def test_manual_autocommit_commit_and_rollback(self):
         self.assertIs(transaction.get_autocommit(), True)
