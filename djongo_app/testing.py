@@ -33,12 +33,12 @@ def server_uri(storage_path: str = ":memory:") -> str:
         return configured
     with _lock:
         if _uri is None:
-            port = _free_port()
+            port = free_port()
             _log.seek(0)
             _log.truncate()
             _server = subprocess.Popen(
                 [
-                    *_server_command(),
+                    *server_command(),
                     "--host",
                     "127.0.0.1",
                     "--port",
@@ -71,7 +71,7 @@ def stop_server() -> None:
         _uri = None
 
 
-def _server_command() -> list[str]:
+def server_command() -> list[str]:
     script = shutil.which("secantusd-py")
     if script is None:
         bin_dir = os.path.dirname(sys.executable)
@@ -86,22 +86,31 @@ def _server_command() -> list[str]:
     return [script]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
 def _wait_until_ready(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def check_alive() -> None:
         if _server is not None and _server.poll() is not None:
             _log.seek(0)
             error = _log.read().decode(errors="replace")
             raise RuntimeError(f"SecantusDB exited at start: {error}")
+
+    wait_for_port(port, timeout, check_alive)
+
+
+def wait_for_port(port: int, timeout: float = 30.0, check_alive=None) -> None:
+    """Wait until something listens on the loopback ``port``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check_alive is not None:
+            check_alive()
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
-    raise RuntimeError(f"SecantusDB did not listen on port {port} within {timeout}s")
+    raise RuntimeError(f"No server listened on port {port} within {timeout}s")

@@ -16,7 +16,7 @@ from django.db import (
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase
 
-from djongo_app.testing import server_uri
+from djongo_app.testing import free_port, server_command, wait_for_port, server_uri
 from tests.testapp.models import Author, Book, Counter, Tag
 
 
@@ -244,3 +244,48 @@ class ConcurrencyTests(TransactionTestCase):
                 self.assertEqual(len({pk for pk, _ in outcomes}), 1)
                 self.assertEqual(sum(created for _, created in outcomes), 1)
         self.assertEqual(Tag.objects.count(), keys)
+
+
+class StandaloneServerTests(TransactionTestCase):
+    """On a standalone server atomic() does not pretend to roll back."""
+
+    available_apps = ["tests.testapp"]
+
+    def test_standalone_server_has_no_transactions(self):
+        if os.environ.get("MONGODB_URI"):
+            self.skipTest("needs the bundled SecantusDB to start a standalone server")
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                *server_command(),
+                "--standalone",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--storage-path",
+                ":memory:",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port)
+            settings = dict(connection.settings_dict)
+            settings["HOST"] = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+            standalone = type(connections["default"])(settings, alias="standalone")
+            try:
+                self.assertIs(standalone.features.supports_transactions, False)
+                standalone.set_autocommit(False)
+                with standalone.cursor() as cursor:
+                    cursor.execute('INSERT INTO "kept" ("x") VALUES (%s)', [1])
+                standalone.rollback()
+                standalone.set_autocommit(True)
+                with standalone.cursor() as cursor:
+                    cursor.execute('SELECT COUNT(*) FROM "kept"')
+                    self.assertEqual(cursor.fetchone(), (1,))
+            finally:
+                standalone.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
