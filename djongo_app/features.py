@@ -82,10 +82,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     nulls_order_largest = False
     supports_over_clause = False
     supports_aggregate_filter_clause = False
-    supports_select_union = False
-    supports_select_intersection = False
-    supports_select_difference = False
-    supports_slicing_ordering_in_compound = False
+    supports_select_union = True
+    supports_select_intersection = True
+    supports_select_difference = True
+    supports_slicing_ordering_in_compound = True
     supports_boolean_expr_in_select_clause = True
     supports_comparing_boolean_expr = True
     supports_tuple_lookups = False
@@ -103,7 +103,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_mixed_date_datetime_comparisons = False
     greatest_least_ignores_nulls = False
     test_db_allows_multiple_connections = True
-    supported_explain_formats = set()
+    supported_explain_formats = {"JSON", "TEXT"}
 
     @cached_property
     def supports_transactions(self):

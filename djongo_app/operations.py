@@ -44,6 +44,23 @@ class DatabaseOperations(BaseDatabaseOperations):
     # batches keep each command well under the 48 MB message limit.
     bulk_insert_batch_size = 1000
 
+    explain_prefix = "EXPLAIN"
+
+    def explain_query_prefix(self, format=None, **options):
+        """Return ``EXPLAIN [JSON] ['verbosity']``.
+
+        ``format`` is TEXT (indented JSON, the default) or JSON (a dict);
+        the one option, ``verbosity``, is MongoDB's: queryPlanner (the
+        default), executionStats or allPlansExecution.
+        """
+        verbosity = options.pop("verbosity", None)
+        prefix = super().explain_query_prefix(format, **options)
+        if format and format.upper() == "JSON":
+            prefix += " JSON"
+        if verbosity is not None:
+            prefix += f" '{verbosity}'"
+        return prefix
+
     def quote_name(self, name):
         if name.startswith('"') and name.endswith('"'):
             return name

@@ -131,7 +131,7 @@ class InList(Expr):
 @dataclass(frozen=True)
 class InSubquery(Expr):
     expr: Expr
-    query: Select
+    query: Select | Compound
     negated: bool = False
 
 
@@ -167,13 +167,13 @@ class Regex(Expr):
 
 @dataclass(frozen=True)
 class Exists(Expr):
-    query: Select
+    query: Select | Compound
     negated: bool = False
 
 
 @dataclass(frozen=True)
 class ScalarSubquery(Expr):
-    query: Select
+    query: Select | Compound
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,7 @@ class Table(Node):
 class SubqueryTable(Node):
     """A derived table: ``(SELECT ...) alias``."""
 
-    query: Select
+    query: Select | Compound
     alias: str
 
 
@@ -242,6 +242,21 @@ class Select(Node):
 
 
 @dataclass(frozen=True)
+class Compound(Node):
+    """``part UNION [ALL] | INTERSECT | EXCEPT part ...`` with the ORDER BY,
+    LIMIT and OFFSET that apply to the whole."""
+
+    operator: str
+    parts: tuple[Select | Compound, ...]
+    order_by: tuple[OrderItem, ...] = ()
+    limit: int | None = None
+    offset: int = 0
+
+
+Query = Select | Compound
+
+
+@dataclass(frozen=True)
 class Insert(Node):
     table: str
     columns: tuple[str, ...]
@@ -269,7 +284,16 @@ class Delete(Node):
     where: Expr | None = None
 
 
-Statement = Select | Insert | Update | Delete
+@dataclass(frozen=True)
+class Explain(Node):
+    """``EXPLAIN [JSON] ['verbosity'] statement``: MongoDB's explain output."""
+
+    statement: Select | Compound | Insert | Update | Delete
+    verbosity: str = "queryPlanner"
+    as_json: bool = False
+
+
+Statement = Select | Compound | Insert | Update | Delete | Explain
 
 __all__ = [
     "And",
@@ -280,9 +304,11 @@ __all__ = [
     "Cast",
     "Column",
     "Comparison",
+    "Compound",
     "Default",
     "Delete",
     "Exists",
+    "Explain",
     "Expr",
     "Func",
     "InList",
@@ -298,6 +324,7 @@ __all__ = [
     "Or",
     "OrderItem",
     "Param",
+    "Query",
     "Regex",
     "ScalarSubquery",
     "Select",

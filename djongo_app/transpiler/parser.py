@@ -23,7 +23,7 @@ grammar of our own::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlparse import tokens as T
 from sqlparse.lexer import Lexer
@@ -85,6 +85,9 @@ CLAUSE_WORDS = frozenset(
     }
 )
 
+
+EXPLAIN_VERBOSITIES = frozenset({"queryPlanner", "executionStats", "allPlansExecution"})
+COMPOUND_OPERATORS = ("UNION", "UNION ALL", "INTERSECT", "EXCEPT")
 
 # LIKE patterns escape with a backslash unless an ESCAPE clause says
 # otherwise (Django's prep_for_like_query() escapes this way).
@@ -229,8 +232,10 @@ class Parser:
     def parse(self) -> n.Statement:
         token = self.current
         statement: n.Statement
-        if token.is_keyword("SELECT"):
-            statement = self.parse_select()
+        if token.is_keyword("EXPLAIN"):
+            return self.parse_explain()
+        if token.is_keyword("SELECT") or (token.is_punct("(") and self.peek().is_keyword("SELECT")):
+            statement = self.parse_query()
         elif token.is_keyword("INSERT", "INSERT OR IGNORE"):
             statement = self.parse_insert()
         elif token.is_keyword("UPDATE"):
@@ -241,11 +246,74 @@ class Parser:
             raise not_supported("An empty statement", self.sql)
         else:
             raise not_supported(f"The statement {token.value.upper()}", self.sql)
-        if self.current.is_keyword("UNION", "UNION ALL", "INTERSECT", "EXCEPT"):
-            raise not_supported(f"{self.current.value} (compound query)", self.sql)
         if self.current.kind != END:
             raise self.error("Unexpected text")
         return statement
+
+    def parse_explain(self) -> n.Explain:
+        """``EXPLAIN [JSON] ['verbosity'] statement`` (operations.py's prefix)."""
+        self.expect_keyword("EXPLAIN")
+        as_json = self.accept_keyword("JSON") is not None
+        verbosity = "queryPlanner"
+        if self.current.kind == STRING:
+            verbosity = self.parse_string_literal()
+        if verbosity not in EXPLAIN_VERBOSITIES:
+            raise not_supported(f"EXPLAIN verbosity {verbosity!r}", self.sql)
+        statement = self.parse()
+        if isinstance(statement, n.Explain):
+            raise not_supported("EXPLAIN EXPLAIN", self.sql)
+        return n.Explain(statement, verbosity, as_json)
+
+    def parse_query(self) -> n.Query:
+        """Parse a SELECT or a compound of SELECTs (UNION, INTERSECT, EXCEPT)."""
+        first, _ = self.parse_query_part()
+        if not self.current.is_keyword(*COMPOUND_OPERATORS):
+            return first
+        parts: list[n.Query] = [first]
+        operator = None
+        parenthesized = False
+        while self.current.is_keyword(*COMPOUND_OPERATORS):
+            word = self.advance().value
+            if operator is not None and word != operator:
+                raise not_supported(f"Mixing {operator} and {word}", self.sql)
+            operator = word
+            part, parenthesized = self.parse_query_part()
+            parts.append(part)
+        order_by: tuple[n.OrderItem, ...] = ()
+        limit: int | None = None
+        offset = 0
+        last = parts[-1]
+        if not parenthesized and isinstance(last, n.Select):
+            # Django writes no ORDER BY or LIMIT inside the parts of a
+            # compound here; the ones after the last part apply to it all.
+            order_by, limit, offset = last.order_by, last.limit, last.offset
+            parts[-1] = replace(last, order_by=(), limit=None, offset=0)
+        else:
+            order_by, limit, offset = self.parse_order_limit()
+        assert operator is not None
+        return n.Compound(operator, tuple(parts), order_by, limit, offset)
+
+    def parse_query_part(self) -> tuple[n.Query, bool]:
+        if self.current.is_punct("(") and self.peek().is_keyword("SELECT"):
+            self.advance()
+            query = self.parse_query()
+            self.expect_punct(")")
+            return query, True
+        return self.parse_select(), False
+
+    def parse_order_limit(self) -> tuple[tuple[n.OrderItem, ...], int | None, int]:
+        order_by: list[n.OrderItem] = []
+        if self.accept_keyword("ORDER BY"):
+            order_by.append(self.parse_order_item())
+            while self.accept_punct(","):
+                order_by.append(self.parse_order_item())
+        limit: int | None = None
+        offset = 0
+        if self.accept_keyword("LIMIT"):
+            limit = self.parse_int()
+        if self.accept_keyword("OFFSET"):
+            offset = self.parse_int()
+        return tuple(order_by), limit, offset
 
     def parse_select(self) -> n.Select:
         self.expect_keyword("SELECT")
@@ -270,17 +338,7 @@ class Parser:
             while self.accept_punct(","):
                 group_by.append(self.parse_expr())
         having = self.parse_expr() if self.accept_keyword("HAVING") else None
-        order_by: list[n.OrderItem] = []
-        if self.accept_keyword("ORDER BY"):
-            order_by.append(self.parse_order_item())
-            while self.accept_punct(","):
-                order_by.append(self.parse_order_item())
-        limit: int | None = None
-        offset = 0
-        if self.accept_keyword("LIMIT"):
-            limit = self.parse_int()
-        if self.accept_keyword("OFFSET"):
-            offset = self.parse_int()
+        order_by, limit, offset = self.parse_order_limit()
         if self.current.is_keyword("FOR UPDATE", "FOR"):
             raise not_supported("SELECT ... FOR UPDATE", self.sql)
         return n.Select(
@@ -290,7 +348,7 @@ class Parser:
             where=where,
             group_by=tuple(group_by),
             having=having,
-            order_by=tuple(order_by),
+            order_by=order_by,
             limit=limit,
             offset=offset,
             distinct=distinct,
@@ -318,7 +376,7 @@ class Parser:
 
     def parse_source(self) -> n.Table | n.SubqueryTable:
         if self.accept_punct("("):
-            query = self.parse_select()
+            query = self.parse_query()
             self.expect_punct(")")
             self.accept_keyword("AS")
             return n.SubqueryTable(query, self.parse_name())
@@ -491,7 +549,7 @@ class Parser:
     def parse_in(self, left: n.Expr, negated: bool) -> n.Expr:
         self.expect_punct("(")
         if self.current.is_keyword("SELECT"):
-            query = self.parse_select()
+            query = self.parse_query()
             self.expect_punct(")")
             return n.InSubquery(left, query, negated)
         items = [self.parse_expr()]
@@ -560,7 +618,7 @@ class Parser:
         if token.is_punct("("):
             self.advance()
             if self.current.is_keyword("SELECT"):
-                query = self.parse_select()
+                query = self.parse_query()
                 self.expect_punct(")")
                 return n.ScalarSubquery(query)
             expr = self.parse_expr()
@@ -591,7 +649,7 @@ class Parser:
             negated = self.accept_keyword("NOT") is not None
             self.expect_keyword("EXISTS")
             self.expect_punct("(")
-            query = self.parse_select()
+            query = self.parse_query()
             self.expect_punct(")")
             return n.Exists(query, negated)
         if word == "CASE":

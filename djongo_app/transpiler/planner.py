@@ -30,6 +30,7 @@ from .plans import (
     ConstantPlan,
     CountPlan,
     DeletePlan,
+    ExplainPlan,
     FindPlan,
     Getter,
     InsertPlan,
@@ -84,7 +85,11 @@ class Planner:
         self.sql = sql
 
     def plan(self, statement: n.Statement) -> Plan:
-        if isinstance(statement, n.Select):
+        if isinstance(statement, n.Explain):
+            return ExplainPlan(
+                self.plan(statement.statement), statement.verbosity, statement.as_json
+            )
+        if isinstance(statement, n.Select | n.Compound):
             return self.plan_select(statement)
         if isinstance(statement, n.Insert):
             return self.plan_insert(statement)
@@ -92,7 +97,7 @@ class Planner:
             return self.plan_update(statement)
         return self.plan_delete(statement)
 
-    def subquery_plan(self, query: n.Select) -> Plan:
+    def subquery_plan(self, query: n.Query) -> Plan:
         return self.plan_select(query)
 
     def compilers(
@@ -106,7 +111,12 @@ class Planner:
 
     # SELECT ---------------------------------------------------------------
 
-    def plan_select(self, select: n.Select) -> Plan:
+    def plan_select(self, select: n.Query) -> Plan:
+        if isinstance(select, n.Compound):
+            pipeline = self.build_compound_pipeline(select)
+            return AggregatePlan(
+                pipeline.collection, pipeline.stages, pipeline.output_keys, pipeline.names
+            )
         names = tuple(_item_name(item) for item in select.items)
         if select.source is None:
             return self.plan_constant_select(select, names)
@@ -172,11 +182,73 @@ class Planner:
             columns=names,
         )
 
+    def build_query_pipeline(
+        self, query: n.Query, correlation: Correlation | None = None
+    ) -> Pipeline:
+        if isinstance(query, n.Compound):
+            if correlation is not None:
+                raise not_supported("A correlated compound subquery", self.sql)
+            return self.build_compound_pipeline(query)
+        return self.build_pipeline(query, correlation)
+
+    def build_compound_pipeline(self, compound: n.Compound) -> Pipeline:
+        """Return the pipeline of UNION [ALL], INTERSECT or EXCEPT.
+
+        The first part runs on its collection; the others join it with
+        $unionWith. Set semantics come from a $group on the whole row, each
+        row remembering which parts it came from.
+        """
+        parts = [self.build_query_pipeline(part) for part in compound.parts]
+        width = len(parts[0].output_keys)
+        if any(len(part.output_keys) != width for part in parts):
+            raise not_supported("A compound query whose parts differ in width", self.sql)
+        keys = list(parts[0].output_keys)
+        operator = compound.operator
+        tagged = operator in {"INTERSECT", "EXCEPT"}
+        stages = list(parts[0].stages)
+        if tagged:
+            stages.append(lambda ctx: {"$set": {"__part": 0}})
+        for index, part in enumerate(parts[1:], start=1):
+            stages.append(_union_with(part, index if tagged else None))
+        row = {key: {"$ifNull": [f"${key}", None]} for key in keys}
+        if operator == "UNION":
+            stages.append(lambda ctx: {"$group": {"_id": row}})
+            stages.append(lambda ctx: {"$replaceWith": "$_id"})
+        elif tagged:
+            wanted = (
+                {"$eq": [{"$size": "$parts"}, len(parts)]}
+                if operator == "INTERSECT"
+                else {"$eq": ["$parts", [0]]}
+            )
+            stages.append(lambda ctx: {"$group": {"_id": row, "parts": {"$addToSet": "$__part"}}})
+            stages.append(lambda ctx: {"$match": {"$expr": wanted}})
+            stages.append(lambda ctx: {"$replaceWith": "$_id"})
+        names = parts[0].names
+        sort: dict[str, int] = {}
+        for order in compound.order_by:
+            key = _compound_order_key(order.expr, names, keys)
+            if key is None:
+                raise not_supported("This ORDER BY of a compound query", self.sql)
+            sort[key] = -1 if order.descending else 1
+        if sort:
+            stages.append(lambda ctx: {"$sort": sort})
+        if compound.offset:
+            offset = compound.offset
+            stages.append(lambda ctx: {"$skip": offset})
+        if compound.limit is not None:
+            limit = compound.limit
+            stages.append(
+                (lambda ctx: {"$limit": limit})
+                if limit
+                else (lambda ctx: {"$match": {"$expr": {"$literal": False}}})
+            )
+        return Pipeline(parts[0].collection, stages, tuple(keys), names)
+
     def build_pipeline(self, select: n.Select, correlation: Correlation | None = None) -> Pipeline:
         source = select.source
         stages: list[Bound] = []
         if isinstance(source, n.SubqueryTable):
-            inner = self.build_pipeline(source.query)
+            inner = self.build_query_pipeline(source.query)
             collection = inner.collection
             stages.extend(inner.stages)
             columns = {}
@@ -274,9 +346,8 @@ class Planner:
 
         stages.append(_project_stage(output))
         if select.distinct:
-            stages.append(
-                lambda ctx, keys=list(output): {"$group": {"_id": {k: f"${k}" for k in keys}}}
-            )
+            distinct_row = {k: {"$ifNull": [f"${k}", None]} for k in output}
+            stages.append(lambda ctx: {"$group": {"_id": distinct_row}})
             stages.append(lambda ctx: {"$replaceWith": "$_id"})
         if sort_keys:
             sort_document = dict(sort_keys)
@@ -375,7 +446,7 @@ class Planner:
         outer, _ = self.compilers(scope)
         correlation = Correlation(outer.value)
         query = node.query  # type: ignore[attr-defined]
-        inner = self.build_pipeline(query, correlation)
+        inner = self.build_query_pipeline(query, correlation)
         lets = correlation.lets
         stages = inner.stages
 
@@ -548,6 +619,32 @@ class Planner:
 
 
 # Helpers ------------------------------------------------------------------
+
+
+def _union_with(part: Pipeline, tag: int | None) -> Bound:
+    stages = list(part.stages)
+    if tag is not None:
+        stages.append(lambda ctx: {"$set": {"__part": tag}})
+
+    def union(ctx: Any) -> dict[str, Any]:
+        return {
+            "$unionWith": {
+                "coll": part.collection,
+                "pipeline": [stage(ctx) for stage in stages],
+            }
+        }
+
+    return union
+
+
+def _compound_order_key(expr: n.Expr, names: tuple[str, ...], keys: list[str]) -> str | None:
+    if isinstance(expr, n.Literal) and isinstance(expr.value, int):
+        if 1 <= expr.value <= len(keys):
+            return keys[expr.value - 1]
+        return None
+    if isinstance(expr, n.Column) and expr.name in names:
+        return keys[names.index(expr.name)]
+    return None
 
 
 def _item_name(item: n.SelectItem) -> str:

@@ -8,9 +8,12 @@ builders turn documents into tuples in the SELECT's column order.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from bson import json_util
 
 from .expressions import Bound
 from .scope import Context
@@ -276,3 +279,40 @@ class DeletePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         result = ctx.collection(self.collection).delete_many(self.filter(ctx), session=ctx.session)
         return Result(rowcount=result.deleted_count)
+
+
+@dataclass
+class ExplainPlan(Plan):
+    """Run MongoDB's ``explain`` on the command another plan would issue.
+
+    The one result row holds the server's answer: a dict when JSON was
+    asked for, otherwise the same as indented JSON text.
+    """
+
+    plan: Plan
+    verbosity: str = "queryPlanner"
+    as_json: bool = False
+
+    def explained_command(self, ctx: Context) -> dict[str, Any]:
+        command = self.plan.command(ctx)
+        if "aggregate" in command:
+            command["cursor"] = {}
+        if "values" in command:
+            raise TypeError("a SELECT without FROM has no MongoDB command to explain")
+        return command
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        return {"explain": self.explained_command(ctx), "verbosity": self.verbosity}
+
+    def execute(self, ctx: Executor) -> Result:
+        command = self.explained_command(ctx)
+        collection = ctx.collection(self.plan.collection)
+        # MongoDB refuses explain inside a transaction; the plan it reports
+        # does not depend on uncommitted data.
+        answer = collection.database.command("explain", command, verbosity=self.verbosity)
+        answer = {k: v for k, v in answer.items() if not k.startswith("$") and k != "operationTime"}
+        if self.as_json:
+            row: Any = json.loads(json_util.dumps(answer))
+        else:
+            row = json.dumps(json.loads(json_util.dumps(answer)), indent=2)
+        return Result(rows=[(row,)], description=("explain",))

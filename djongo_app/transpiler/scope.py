@@ -123,15 +123,17 @@ def _walk_tables(node: Any, found: set[str | None]) -> None:
             _walk_tables(getattr(node, name), found)
 
 
-def defined_aliases(select: n.Select) -> set[str]:
+def defined_aliases(select: n.Node) -> set[str]:
     aliases: set[str] = set()
+    if not isinstance(select, n.Select):
+        return aliases
     if isinstance(select.source, n.Table | n.SubqueryTable):
         aliases.add(select.source.alias)
     aliases.update(join.table.alias for join in select.joins)
     return aliases
 
 
-def free_aliases(select: n.Select) -> set[str]:
+def free_aliases(select: n.Node) -> set[str]:
     """Return the aliases ``select`` reads but does not define (outer ones)."""
     found: set[str | None] = set()
     _walk_all_tables(select, found)

@@ -22,7 +22,7 @@ from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.testapp.models import Author, Book, Everything
+from tests.testapp.models import Author, Book, Everything, Tag
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
@@ -257,3 +257,63 @@ class FunctionTests(TestCase):
             ),
             ["Annals", "Zen"],
         )
+
+
+class CompoundQueryTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        for name, age in [("Ann", 1), ("Bob", 2), ("Cid", 3), ("Dan", None)]:
+            Author.objects.create(name=name, age=age)
+        Tag.objects.create(label="red")
+
+    def setUp(self):
+        self.young = Author.objects.filter(age__lte=2)
+        self.old = Author.objects.filter(age__gte=2)
+
+    def names(self, queryset):
+        return sorted(queryset.values_list("name", flat=True))
+
+    def test_union_and_union_all(self):
+        self.assertEqual(self.names(self.young.union(self.old)), ["Ann", "Bob", "Cid"])
+        self.assertEqual(
+            self.names(self.young.union(self.old, all=True)), ["Ann", "Bob", "Bob", "Cid"]
+        )
+
+    def test_intersection_and_difference(self):
+        self.assertEqual(self.names(self.young.intersection(self.old)), ["Bob"])
+        self.assertEqual(self.names(self.young.difference(self.old)), ["Ann"])
+
+    def test_ordering_slicing_and_count_of_compound(self):
+        combined = self.young.union(Author.objects.filter(age=None))
+        self.assertEqual(
+            list(combined.order_by("-name").values_list("name", flat=True)[:2]), ["Dan", "Bob"]
+        )
+        self.assertEqual(combined.count(), 3)
+
+    def test_sliced_parts_and_other_models(self):
+        first_old = self.old.order_by("-age")[:1]
+        first_young = self.young.order_by("age")[:1]
+        self.assertEqual(self.names(first_young.union(first_old)), ["Ann", "Cid"])
+        self.assertEqual(
+            sorted(
+                Author.objects.filter(age=1)
+                .values_list("name")
+                .union(Tag.objects.values_list("label"))
+            ),
+            [("Ann",), ("red",)],
+        )
+
+
+class ExplainTests(TestCase):
+    def test_explain_returns_the_mongodb_plan(self):
+        Author.objects.create(name="Ann", age=1)
+        text = Author.objects.filter(age=1).explain()
+        self.assertIn('"queryPlanner"', text)
+        self.assertIn('"age"', text)
+        as_json = Author.objects.filter(age=1).explain(format="json", verbosity="executionStats")
+        self.assertIn('"executionStats"', as_json)
+        self.assertIn('"$group"', Author.objects.values("active").annotate(n=Count("id")).explain())
+
+    def test_explain_rejects_unknown_formats(self):
+        with self.assertRaisesMessage(ValueError, "XML"):
+            Author.objects.explain(format="xml")
