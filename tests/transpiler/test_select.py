@@ -389,7 +389,7 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
             (),
             [
                 {"$project": {"_id": 0, "c0": "$active"}},
-                {"$group": {"_id": {"c0": "$c0"}}},
+                {"$group": {"_id": {"c0": {"$ifNull": ["$c0", None]}}}},
                 {"$replaceWith": "$_id"},
             ],
             id="distinct",
