@@ -29,7 +29,8 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
             id="mixed-compound",
         ),
         pytest.param(
-            f'{AUTHORS} UNION SELECT "testapp_book"."id", "testapp_book"."title" FROM "testapp_book"',
+            f'{AUTHORS} UNION SELECT "testapp_book"."id", "testapp_book"."title" '
+            'FROM "testapp_book"',
             "A compound query whose parts differ in width",
             id="compound-width",
         ),
