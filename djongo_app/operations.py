@@ -45,6 +45,7 @@ class DatabaseOperations(BaseDatabaseOperations):
     bulk_insert_batch_size = 1000
 
     explain_prefix = "EXPLAIN"
+    cast_char_field_without_max_length = "string"
 
     def explain_query_prefix(self, format=None, **options):
         """Return ``EXPLAIN [JSON] ['verbosity']``.

@@ -165,9 +165,15 @@ class ExpressionCompiler:
         if target is None:
             raise not_supported(f"CAST to {expr.type_name}", self.sql)
         inner = self.value(expr.expr)
-        if target == "long":
-            # SQL truncates toward zero when casting a real to an integer.
-            return lambda ctx: {"$convert": {"input": {"$trunc": inner(ctx)}, "to": "long"}}
+        if target in {"long", "int"}:
+            # SQL truncates toward zero when casting a real to an integer, and
+            # reads a number out of a string.
+            def to_integer(ctx: Context) -> Any:
+                value = inner(ctx)
+                number = {"$cond": [{"$isNumber": value}, value, {"$toDouble": value}]}
+                return {"$convert": {"input": {"$trunc": number}, "to": target}}
+
+            return to_integer
         return lambda ctx: {"$convert": {"input": inner(ctx), "to": target}}
 
     def value_Case(self, expr: n.Case) -> Bound:

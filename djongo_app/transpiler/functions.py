@@ -8,6 +8,7 @@ wrapped in :func:`null_propagating`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -38,9 +39,9 @@ def _is_constant(expr: Any) -> bool:
 
 
 def _concat(*args: Any) -> Any:
-    # Django's Concat coalesces each part to '' itself; plain CONCAT of SQL
-    # returns NULL when any part is NULL.
-    return {"$concat": [{"$toString": arg} for arg in args]}
+    # CONCAT skips NULL arguments, as PostgreSQL's does and as Django's
+    # Concat documents; the || operator is the NULL-propagating one.
+    return {"$concat": [{"$ifNull": [{"$toString": arg}, ""]} for arg in args]}
 
 
 def _substr(string: Any, start: Any, length: Any = None) -> Any:
@@ -289,6 +290,19 @@ def _shift(left: bool) -> Builder:
 
 FUNCTIONS: dict[str, Builder] = {
     "ABS": null_propagating(lambda x: {"$abs": x}),
+    "ACOS": null_propagating(lambda x: {"$acos": x}),
+    "ASIN": null_propagating(lambda x: {"$asin": x}),
+    "ATAN": null_propagating(lambda x: {"$atan": x}),
+    "ATAN2": null_propagating(lambda y, x: {"$atan2": [y, x]}),
+    "COS": null_propagating(lambda x: {"$cos": x}),
+    "COT": null_propagating(lambda x: {"$divide": [1, {"$tan": x}]}),
+    "DEGREES": null_propagating(lambda x: {"$radiansToDegrees": x}),
+    "PI": lambda: {"$literal": math.pi},
+    "RADIANS": null_propagating(lambda x: {"$degreesToRadians": x}),
+    "RANDOM": lambda: {"$rand": {}},
+    "SIN": null_propagating(lambda x: {"$sin": x}),
+    "TAN": null_propagating(lambda x: {"$tan": x}),
+    "TRUNC": null_propagating(lambda x: {"$trunc": x}),
     "BITAND": null_propagating(lambda a, b: {"$bitAnd": [a, b]}),
     "BITLEFTSHIFT": null_propagating(_shift(left=True)),
     "BITOR": null_propagating(lambda a, b: {"$bitOr": [a, b]}),
@@ -306,7 +320,7 @@ FUNCTIONS: dict[str, Builder] = {
     "CEIL": null_propagating(lambda x: {"$ceil": x}),
     "CEILING": null_propagating(lambda x: {"$ceil": x}),
     "COALESCE": _coalesce,
-    "CONCAT": null_propagating(_concat),
+    "CONCAT": _concat,
     "EXP": null_propagating(lambda x: {"$exp": x}),
     "FLOOR": null_propagating(lambda x: {"$floor": x}),
     "GREATEST": null_propagating(_greatest),
