@@ -8,6 +8,7 @@ operations.py); this covers raw parameters such as a ``date`` passed to
 import datetime
 import decimal
 
+from bson.codec_options import TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
 
 # Times are stored as fixed-width strings so that they sort and compare
@@ -29,10 +30,27 @@ def fallback_encoder(value):
 
 
 FALLBACK_ENCODERS = {
-    decimal.Decimal: Decimal128,
     datetime.date: lambda d: datetime.datetime(d.year, d.month, d.day),
     datetime.time: lambda t: t.strftime(TIME_FORMAT),
     datetime.timedelta: lambda d: d // datetime.timedelta(microseconds=1),
     memoryview: bytes,
     bytearray: bytes,
 }
+
+
+class DecimalCodec(TypeCodec):
+    """Decimal ↔ Decimal128, both ways, so computed values are Decimals."""
+
+    python_type = decimal.Decimal
+    bson_type = Decimal128
+
+    def transform_python(self, value):
+        return Decimal128(value)
+
+    def transform_bson(self, value):
+        return value.to_decimal()
+
+
+def type_registry():
+    """Return the TypeRegistry djongo_app's MongoClients use."""
+    return TypeRegistry([DecimalCodec()], fallback_encoder=fallback_encoder)

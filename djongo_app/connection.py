@@ -25,13 +25,12 @@ import threading
 from typing import Any
 from urllib.parse import urlsplit
 
-from bson.codec_options import TypeRegistry
 from django.core.exceptions import ImproperlyConfigured
 from pymongo import MongoClient
 from pymongo.common import validate
 from pymongo.errors import ConfigurationError
 
-from .codecs import fallback_encoder
+from .codecs import type_registry
 from .counters import Counters
 
 DJANGO_KEYS = frozenset(
@@ -66,7 +65,7 @@ DEFAULT_CLIENT_OPTIONS = {
     "tz_aware": False,
     "uuidRepresentation": "standard",
     "appname": "djongo_app",
-    "type_registry": TypeRegistry(fallback_encoder=fallback_encoder),
+    "type_registry": type_registry(),
 }
 # Arguments djongo_app depends on; OPTIONS may not change them.
 FIXED_OPTIONS = frozenset({"tz_aware", "document_class", "type_registry"})

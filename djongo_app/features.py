@@ -92,8 +92,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_logical_xor = False
     supports_regex_backreferencing = True
     has_case_insensitive_like = False
-    # True so that Django emits FOR UPDATE, which the transpiler rejects
-    # with NotSupportedError instead of Django silently ignoring it.
+    # FOR UPDATE takes no lock: inside a transaction a concurrent write to
+    # the same document fails with a write conflict instead (README).
     has_select_for_update = True
     can_distinct_on_fields = False
     supports_paramstyle_pyformat = False

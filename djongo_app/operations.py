@@ -26,6 +26,17 @@ from .codecs import TIME_FORMAT
 from .counters import SCHEMA_COLLECTION
 
 
+def _sql_literal(value):
+    """Return ``value`` as it would be written in SQL (for logs only)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int | float | decimal.Decimal):
+        return str(value)
+    return "'{}'".format(str(value).replace("'", "''"))
+
+
 def _timezone(tzname):
     """Return ``tzname`` as MongoDB's date operators accept it ('' = UTC)."""
     if not tzname:
@@ -102,7 +113,12 @@ class DatabaseOperations(BaseDatabaseOperations):
         return cursor.lastrowid
 
     def last_executed_query(self, cursor, sql, params):
-        text = sql if not params else f"{sql} -- params: {tuple(params)!r}"
+        text = sql
+        if params:
+            try:
+                text = sql % tuple(_sql_literal(p) for p in params)
+            except (TypeError, ValueError):
+                text = f"{sql} -- params: {tuple(params)!r}"
         command = getattr(cursor, "last_command", None)
         return text if command is None else f"{text} -- MongoDB: {command}"
 
@@ -165,12 +181,20 @@ class DatabaseOperations(BaseDatabaseOperations):
         return f"DJ_TEMPORAL_SUBTRACT({lhs_sql}, {rhs_sql})", (*lhs_params, *rhs_params)
 
     def combine_duration_expression(self, connector, sub_expressions):
-        if connector not in {"+", "-"}:
+        function = self.duration_functions.get(connector)
+        if function is None:
             raise NotSupportedError(
                 f"The operator {connector} on durations is not supported by djongo_app."
             )
-        function = "DJ_DURATION_ADD" if connector == "+" else "DJ_DURATION_SUBTRACT"
         return f"{function}({', '.join(sub_expressions)})"
+
+    duration_functions = {
+        "+": "DJ_DURATION_ADD",
+        "-": "DJ_DURATION_SUBTRACT",
+        # A duration scaled by a number stays integer microseconds.
+        "*": "DJ_DURATION_MULTIPLY",
+        "/": "DJ_DURATION_DIVIDE",
+    }
 
     def combine_expression(self, connector, sub_expressions):
         function = self.combined_functions.get(connector)

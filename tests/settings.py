@@ -10,7 +10,12 @@ DATABASES = {
         "ENGINE": "djongo_app",
         "NAME": "djongo_app_tests",
         "HOST": server_uri(),
-    }
+    },
+    # The reference database of tests/differential (SQLite vs djongo_app).
+    "sqlite": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+    },
 }
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -312,6 +312,12 @@ FUNCTIONS: dict[str, Builder] = {
     "DJ_CAST_TIME": null_propagating(_cast_time),
     "DJ_DURATION_ADD": null_propagating(_duration_add),
     "DJ_DURATION_SUBTRACT": null_propagating(_duration_subtract),
+    "DJ_DURATION_DIVIDE": null_propagating(
+        lambda a, b: {"$toLong": {"$trunc": {"$divide": [a, b]}}}
+    ),
+    "DJ_DURATION_MULTIPLY": null_propagating(
+        lambda a, b: {"$toLong": {"$trunc": {"$multiply": [a, b]}}}
+    ),
     "DJ_EXTRACT": null_propagating(_extract),
     "DJ_TEMPORAL_SUBTRACT": null_propagating(_temporal_subtract),
     "DJ_TIME_EXTRACT": null_propagating(_time_extract),
@@ -355,4 +361,6 @@ FUNCTIONS: dict[str, Builder] = {
 }
 
 # Aggregate functions, handled by the planner's $group stage.
-AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
+AGGREGATES = frozenset(
+    {"COUNT", "SUM", "AVG", "MIN", "MAX", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"}
+)

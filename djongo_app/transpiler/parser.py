@@ -339,8 +339,16 @@ class Parser:
                 group_by.append(self.parse_expr())
         having = self.parse_expr() if self.accept_keyword("HAVING") else None
         order_by, limit, offset = self.parse_order_limit()
-        if self.current.is_keyword("FOR UPDATE", "FOR"):
-            raise not_supported("SELECT ... FOR UPDATE", self.sql)
+        if self.accept_keyword("FOR"):
+            # SELECT ... FOR UPDATE reads in the transaction's snapshot and
+            # takes no lock: MongoDB detects a concurrent write to the same
+            # document at write time (a write conflict), so no update is
+            # lost. NOWAIT, SKIP LOCKED and OF are refused by Django itself.
+            if not self.accept_keyword("UPDATE"):
+                raise self.error("FOR without UPDATE")
+            if self.current.kind != END and not self.current.is_punct(")"):
+                modifier = " ".join(t.value for t in self.tokens[self.pos : self.pos + 2])
+                raise not_supported(f"SELECT ... FOR UPDATE {modifier}", self.sql)
         return n.Select(
             items=tuple(items),
             source=source,

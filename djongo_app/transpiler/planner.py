@@ -52,6 +52,18 @@ from .where import FilterCompiler
 
 NEVER_NULL_COLUMNS = frozenset({"id", "_id"})
 
+# Aggregates other than COUNT and SUM (which keep SQL's NULL rules by hand)
+# → their $group accumulators. All of these ignore NULLs, as SQL does.
+ACCUMULATORS = {
+    "AVG": "$avg",
+    "MIN": "$min",
+    "MAX": "$max",
+    "STDDEV_POP": "$stdDevPop",
+    "STDDEV_SAMP": "$stdDevSamp",
+    "VAR_POP": "$stdDevPop",
+    "VAR_SAMP": "$stdDevSamp",
+}
+
 # Rows of a correlated subquery are looked up into this field.
 SUBQUERY_PREFIX = "__subquery__"
 
@@ -504,6 +516,8 @@ class Planner:
         if len(aggregate.args) != 1:
             raise not_supported(f"{name}() with {len(aggregate.args)} arguments", self.sql)
         value = expressions.value(aggregate.args[0])
+        if aggregate.distinct and name not in {"COUNT", "SUM", "AVG", "MIN", "MAX"}:
+            raise not_supported(f"{name}(DISTINCT ...)", self.sql)
         if aggregate.distinct:
             state.accumulators[key] = lambda ctx: {"$addToSet": value(ctx)}
             state.finishers[key] = _distinct_finisher(name, key)
@@ -520,8 +534,11 @@ class Planner:
                 "$cond": [{"$eq": [f"${count_key}", 0]}, None, f"${key}"]
             }
         else:
-            operator = {"AVG": "$avg", "MIN": "$min", "MAX": "$max"}[name]
+            operator = ACCUMULATORS[name]
             state.accumulators[key] = lambda ctx: {operator: value(ctx)}
+            if name.startswith("VAR_"):
+                # MongoDB has standard deviations; variance is their square.
+                state.finishers[key] = lambda: {"$pow": [f"${key}", 2]}
         state.empty_values[key] = 0 if name == "COUNT" else None
 
     def group_stages(self, state: _GroupState) -> list[Bound]:

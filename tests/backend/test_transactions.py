@@ -8,7 +8,7 @@ import textwrap
 
 from django.db import (
     IntegrityError,
-    NotSupportedError,
+    OperationalError,
     connection,
     connections,
     transaction,
@@ -151,14 +151,33 @@ class AtomicTests(TransactionTestCase):
             self.assertIs(transaction.get_rollback(), True)
         self.assertEqual(committed_count("testapp_author"), 0)
 
-    def test_select_for_update_is_not_supported(self):
-        with (
-            self.assertRaisesMessage(
-                NotSupportedError, "SELECT ... FOR UPDATE is not supported by djongo_app"
-            ),
-            transaction.atomic(),
-        ):
+    def test_select_for_update_needs_a_transaction(self):
+        with self.assertRaisesMessage(TransactionManagementError, "outside of a transaction"):
             list(Author.objects.select_for_update())
+
+    def test_select_for_update_reads_and_a_conflicting_write_fails(self):
+        """FOR UPDATE takes no lock; a concurrent change to the same document
+        makes the later write fail instead of being lost."""
+        Counter.objects.create(key="k", value=1)
+        other = connections.create_connection("default")
+        try:
+            with transaction.atomic():
+                row = Counter.objects.select_for_update().get(key="k")
+                with other.cursor() as cursor:
+                    cursor.execute(
+                        'UPDATE "testapp_counter" SET "value" = %s WHERE "key" = %s', [5, "k"]
+                    )
+                with self.assertRaisesMessage(OperationalError, "WriteConflict"):
+                    Counter.objects.filter(key="k").update(value=row.value + 1)
+        finally:
+            other.close()
+        self.assertEqual(Counter.objects.get(key="k").value, 5)
+
+    def test_update_or_create(self):
+        author, created = Author.objects.update_or_create(name="Ann", defaults={"age": 1})
+        self.assertIs(created, True)
+        again, created = Author.objects.update_or_create(name="Ann", defaults={"age": 2})
+        self.assertEqual((again.pk, created, Author.objects.get().age), (author.pk, False, 2))
 
 
 WORKER = textwrap.dedent(

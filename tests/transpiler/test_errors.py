@@ -35,7 +35,6 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
             id="compound-width",
         ),
         # Row locks (QuerySet.select_for_update()).
-        pytest.param(f"{AUTHORS}{WHERE_AGE} FOR UPDATE", "FOR UPDATE", id="for-update"),
         pytest.param(f"{AUTHORS} FOR UPDATE NOWAIT", "FOR UPDATE", id="for-update-nowait"),
         pytest.param(
             f"{AUTHORS} LIMIT 1 FOR UPDATE SKIP LOCKED", "FOR UPDATE", id="for-update-skip-locked"

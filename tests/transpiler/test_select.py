@@ -463,3 +463,9 @@ def project(expression):
 )
 def test_computed_column(sql, params, expected):
     assert_command(command(sql, params), expected)
+
+
+def test_for_update_reads_like_a_plain_select():
+    """FOR UPDATE takes no lock (write conflicts protect updates instead)."""
+    plain = 'SELECT "testapp_author"."id" FROM "testapp_author" WHERE "testapp_author"."age" = %s'
+    assert_command(command(plain + " FOR UPDATE", (3,)), command(plain, (3,)))
