@@ -33,6 +33,10 @@ class ExecutionContext:
         return self.connection.database[name]
 
     @property
+    def database(self):
+        return self.connection.database
+
+    @property
     def session(self):
         return self.connection.session
 

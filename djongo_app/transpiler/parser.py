@@ -87,6 +87,28 @@ CLAUSE_WORDS = frozenset(
 
 
 EXPLAIN_VERBOSITIES = frozenset({"queryPlanner", "executionStats", "allPlansExecution"})
+# Keywords that never name a column, even unquoted.
+RESERVED_WORDS = CLAUSE_WORDS | {
+    "SELECT",
+    "DISTINCT",
+    "IN",
+    "IS",
+    "NOT",
+    "NULL",
+    "LIKE",
+    "BETWEEN",
+    "CASE",
+    "EXISTS",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "INTO",
+    "JOIN",
+    "FOR",
+    "ESCAPE",
+    "DEFAULT",
+    "UNION",
+}
 COMPOUND_OPERATORS = ("UNION", "UNION ALL", "INTERSECT", "EXCEPT")
 
 # LIKE patterns escape with a backslash unless an ESCAPE clause says
@@ -102,6 +124,8 @@ NAME_KEYWORDS = frozenset({"EXISTS", "CAST", "CASE", "CURRENT_TIMESTAMP"})
 class Token:
     kind: str
     value: str
+    # The text as written (keywords' values are normalised to upper case).
+    raw: str = ""
 
     def is_keyword(self, *words: str) -> bool:
         return self.kind == KEYWORD and self.value in words
@@ -124,7 +148,7 @@ def _classify(ttype: object, value: str, sql: str) -> Token | None:
     if ttype in T.Literal.Number:
         return Token(NUMBER, value)
     if ttype in T.Keyword:
-        return Token(KEYWORD, " ".join(value.upper().split()))
+        return Token(KEYWORD, " ".join(value.upper().split()), value)
     if ttype in T.Name:
         # Unquoted names that are keywords in our grammar (sqlparse lexes
         # some of them as plain names).
@@ -672,6 +696,10 @@ class Parser:
             return n.Cast(expr, type_name)
         if word not in CLAUSE_WORDS and self.peek().is_punct("("):
             return self.parse_function(word)
+        if word not in RESERVED_WORDS and " " not in word and token.raw:
+            # A non-reserved keyword used as a bare column name (raw SQL).
+            self.advance()
+            return n.Column(token.raw)
         raise self.error(f"The keyword {word}")
 
     def parse_type_name(self) -> str:

@@ -36,6 +36,7 @@ from .plans import (
     InsertPlan,
     Plan,
     UpdatePlan,
+    WholeDocumentsPlan,
     get_path,
     path_row_builder,
 )
@@ -140,21 +141,22 @@ class Planner:
         return AggregatePlan(pipeline.collection, pipeline.stages, pipeline.output_keys, names)
 
     def plan_constant_select(self, select: n.Select, names: tuple[str, ...]) -> Plan:
-        if select.where is not None or select.joins or select.group_by:
-            raise not_supported("A SELECT without FROM that filters or groups", self.sql)
-        expressions, _ = self.compilers(Scope())
-        values = []
-        for item in select.items:
-            if not isinstance(item.expr, n.Param | n.Literal):
-                raise not_supported("A computed SELECT without FROM", self.sql)
-            values.append(expressions.value(item.expr))
-        return ConstantPlan(values, names)
+        """SELECT without FROM: constants come back without a round trip;
+        anything computed runs as a pipeline over one empty document."""
+        simple = all(isinstance(item.expr, n.Param | n.Literal) for item in select.items)
+        if simple and select.where is None and not select.group_by and select.having is None:
+            expressions, _ = self.compilers(Scope())
+            return ConstantPlan([expressions.value(item.expr) for item in select.items], names)
+        pipeline = self.build_pipeline(select)
+        return AggregatePlan("", pipeline.stages, pipeline.output_keys, names)
 
     def try_find(self, select: n.Select, table: n.Table, names: tuple[str, ...]) -> Plan | None:
         if select.joins or select.group_by or select.having or select.distinct:
             return None
         if correlated_subqueries(select.where):
             return None
+        if len(select.items) == 1 and isinstance(select.items[0].expr, n.Star):
+            return self.plan_whole_documents(select, table)
         scope = single_table(table.alias)
         _, filters = self.compilers(scope)
         if _is_count_star(select):
@@ -192,6 +194,19 @@ class Planner:
             skip=select.offset,
             limit=select.limit,
             columns=names,
+        )
+
+    def plan_whole_documents(self, select: n.Select, table: n.Table) -> Plan:
+        scope = single_table(table.alias)
+        _, filters = self.compilers(scope)
+        sort: list[tuple[str, int]] = []
+        for order in select.order_by:
+            path = _safe_path(scope, order.expr) if isinstance(order.expr, n.Column) else None
+            if path is None:
+                raise not_supported("SELECT * with this ORDER BY", self.sql)
+            sort.append((path, -1 if order.descending else 1))
+        return WholeDocumentsPlan(
+            table.name, filters.compile(select.where), tuple(sort), select.offset, select.limit
         )
 
     def build_query_pipeline(
@@ -272,10 +287,14 @@ class Planner:
             collection = source.name
             base = Source()
             base_alias = source.alias
-        else:  # pragma: no cover - constant selects never get here
-            raise not_supported("A SELECT without FROM", self.sql)
+        else:
+            # No FROM: one empty document, aggregated at the database level.
+            collection = ""
+            base = Source()
+            base_alias = ""
+            stages.append(lambda ctx: {"$documents": [{}]})
 
-        sources = {base_alias: base}
+        sources = {base_alias: base} if base_alias else {}
         for join in select.joins:
             sources[join.table.alias] = Source(prefix=f"{JOIN_PREFIX}{join.table.alias}.")
         default = base_alias if not select.joins else None
@@ -560,10 +579,12 @@ class Planner:
     def plan_insert(self, insert: n.Insert) -> Plan:
         if insert.ignore_conflicts:
             raise not_supported("INSERT OR IGNORE (ignore_conflicts)", self.sql)
+        expressions, _ = self.compilers(Scope())
         rows = []
-        for row in insert.rows:
+        computed: dict[tuple[int, int], Bound] = {}
+        for row_index, row in enumerate(insert.rows):
             values: list[Callable[[Any], Any] | None] = []
-            for expr in row:
+            for column_index, expr in enumerate(row):
                 if isinstance(expr, n.Default):
                     values.append(None)
                 elif isinstance(expr, n.Param):
@@ -571,12 +592,15 @@ class Planner:
                 elif isinstance(expr, n.Literal):
                     values.append(lambda ctx, v=expr.value: v)
                 else:
-                    raise not_supported("An INSERT value that is an expression", self.sql)
+                    # Computed on the server first (e.g. bulk_create with
+                    # Lower("name")); reading columns here is an error.
+                    computed[row_index, column_index] = expressions.value(expr)
+                    values.append(lambda ctx: None)
             rows.append(values)
         columns = insert.columns
         if not insert.rows[0] and not columns:
             rows = [[]]
-        return InsertPlan(insert.table, columns, rows, insert.returning)
+        return InsertPlan(insert.table, columns, rows, insert.returning, computed)
 
     def plan_update(self, update: n.Update) -> Plan:
         scope = single_table(update.table)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bson import json_util
@@ -28,6 +28,9 @@ class Executor(Context, Protocol):
     """The execution context a cursor hands to ``Plan.execute``."""
 
     def collection(self, name: str) -> Any: ...
+
+    @property
+    def database(self) -> Any: ...
 
     @property
     def session(self) -> Any: ...
@@ -120,6 +123,50 @@ class FindPlan(Plan):
 
 
 @dataclass
+class WholeDocumentsPlan(Plan):
+    """``SELECT * FROM t ...``: every field of the matching documents.
+
+    The columns are the fields seen, in order of first appearance; a
+    document lacking one gives NULL there.
+    """
+
+    collection: str
+    filter: Bound
+    sort: tuple[tuple[str, int], ...] = ()
+    skip: int = 0
+    limit: int | None = None
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        command: dict[str, Any] = {"find": self.collection, "filter": self.filter(ctx)}
+        if self.sort:
+            command["sort"] = dict(self.sort)
+        if self.skip:
+            command["skip"] = self.skip
+        if self.limit is not None:
+            command["limit"] = self.limit
+        return command
+
+    def execute(self, ctx: Executor) -> Result:
+        if self.limit == 0:
+            return Result(rows=[], description=())
+        documents = list(
+            ctx.collection(self.collection).find(
+                self.filter(ctx),
+                sort=list(self.sort) or None,
+                skip=self.skip,
+                limit=self.limit or 0,
+                session=ctx.session,
+            )
+        )
+        columns: dict[str, None] = {}
+        for document in documents:
+            columns.update(dict.fromkeys(document))
+        names = tuple(columns)
+        rows = [tuple(document.get(name) for name in names) for document in documents]
+        return Result(rows=rows, description=names)
+
+
+@dataclass
 class CountPlan(Plan):
     """``SELECT COUNT(*) FROM t WHERE ...``: one row with the count."""
 
@@ -148,11 +195,13 @@ class AggregatePlan(Plan):
         return [stage(ctx) for stage in self.stages]
 
     def command(self, ctx: Context) -> dict[str, Any]:
-        return {"aggregate": self.collection, "pipeline": self.pipeline(ctx)}
+        return {"aggregate": self.collection or 1, "pipeline": self.pipeline(ctx)}
 
     def execute(self, ctx: Executor) -> Result:
         keys = self.output_keys
-        cursor = ctx.collection(self.collection).aggregate(self.pipeline(ctx), session=ctx.session)
+        # No collection: a SELECT without FROM, run at the database level.
+        target = ctx.collection(self.collection) if self.collection else ctx.database
+        cursor = target.aggregate(self.pipeline(ctx), session=ctx.session)
         rows = (tuple(doc.get(key) for key in keys) for doc in cursor)
         return Result(rows=rows, description=self.columns)
 
@@ -186,22 +235,41 @@ class InsertPlan(Plan):
     columns: tuple[str, ...]
     rows: list[list[Callable[[Context], Any] | None]]
     returning: tuple[str, ...] = ()
+    # (row, column) → aggregation expression of a value computed by the
+    # server before the insert.
+    computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
 
-    def documents(self, ctx: Context) -> list[dict[str, Any]]:
+    def documents(
+        self, ctx: Context, computed: dict[tuple[int, int], Any] | None = None
+    ) -> list[dict[str, Any]]:
+        computed = computed or {}
         documents = []
-        for row in self.rows:
+        for row_index, row in enumerate(self.rows):
             document: dict[str, Any] = {}
-            for column, value in zip(self.columns, row, strict=True):
-                if value is not None:
+            for column_index, (column, value) in enumerate(zip(self.columns, row, strict=True)):
+                if (row_index, column_index) in computed:
+                    set_path(document, column, computed[row_index, column_index])
+                elif value is not None:
                     set_path(document, column, value(ctx))
             documents.append(document)
         return documents
 
     def command(self, ctx: Context) -> dict[str, Any]:
-        return {"insert": self.collection, "documents": self.documents(ctx)}
+        expressions = {cell: value(ctx) for cell, value in self.computed.items()}
+        return {"insert": self.collection, "documents": self.documents(ctx, expressions)}
+
+    def computed_values(self, ctx: Executor) -> dict[tuple[int, int], Any]:
+        """Evaluate the computed cells in one aggregate over one document."""
+        if not self.computed:
+            return {}
+        cells = list(self.computed)
+        document = {f"v{i}": self.computed[cell](ctx) for i, cell in enumerate(cells)}
+        pipeline = [{"$documents": [{}]}, {"$project": {"_id": 0, **document}}]
+        result = next(iter(ctx.database.aggregate(pipeline, session=ctx.session)), {})
+        return {cell: result.get(f"v{i}") for i, cell in enumerate(cells)}
 
     def execute(self, ctx: Executor) -> Result:
-        documents = self.documents(ctx)
+        documents = self.documents(ctx, self.computed_values(ctx))
         lastrowid = None
         for column in self.auto_columns(ctx, documents):
             lastrowid = self._assign_ids(ctx, documents, column)

@@ -174,3 +174,33 @@ class LoggingTests(TestCase):
         self.assertIn(
             'MongoDB: {"find": "testapp_author", "filter": {"name": {"$eq": "Ann"}}', message
         )
+
+
+class RawAndComputedTests(TestCase):
+    def test_raw_select_star(self):
+        Author.objects.create(name="Ann", age=3)
+        Author.objects.create(name="Bob")
+        authors = Author.objects.raw('SELECT * FROM "testapp_author" ORDER BY "name"')
+        self.assertEqual([(a.name, a.age) for a in authors], [("Ann", 3), ("Bob", None)])
+
+    def test_select_without_from_evaluates_on_the_server(self):
+        from django.db.models import Q, Value
+        from django.db.models.lookups import GreaterThan
+
+        self.assertIs(Q(GreaterThan(Value(3), 2)).check({}), True)
+        self.assertIs(Q(GreaterThan(Value(1), 2)).check({}), False)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT UPPER(%s) AS x WHERE %s > 1", ["abc", 5])
+            self.assertEqual(cursor.fetchall(), [("ABC",)])
+
+    def test_bulk_create_with_expressions(self):
+        from django.db.models import Value
+        from django.db.models.functions import Lower
+
+        Author.objects.bulk_create(
+            [Author(name=Lower(Value("ANN"))), Author(name="Bob", age=Value(3) + 4)]
+        )
+        self.assertEqual(
+            list(Author.objects.order_by("name").values_list("name", "age")),
+            [("Bob", 7), ("ann", None)],
+        )

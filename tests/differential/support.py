@@ -1,0 +1,207 @@
+"""Shared by the differential tests: the fixed data, the SQLite reference
+set-up and the comparison of results.
+
+The same rows (explicit primary keys) go into the "default" (djongo_app)
+and "sqlite" databases. SQLite is the reference, with one correction:
+its LIKE ignores case, which makes ``contains``/``startswith``/``endswith``
+case-insensitive there (a documented Django caveat). The SQLite connection
+is switched to ``PRAGMA case_sensitive_like = ON`` and its ``i`` lookups
+compare ``UPPER(column) LIKE UPPER(pattern)``, as Django does on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import math
+from collections import Counter
+
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.db.models import Model
+from django.test import TransactionTestCase
+
+from tests.testapp.models import Author, Book, Tag
+
+ALIASES = ("default", "sqlite")
+UTC = datetime.UTC
+
+# Counts shown by conftest.py's terminal summary.
+STATS: Counter = Counter()
+
+AUTHORS = [
+    # id, name, email, age, active
+    (1, "Alice", "alice@example.com", 30, True),
+    (2, "bob", None, None, True),
+    (3, "Carol", "carol@Example.com", 45, False),
+    (4, "alice", "ALICE2@example.com", 30, True),
+    (5, "Dave_100%", "dave%@x.org", 25, False),
+    (6, "Eve", None, 50, True),  # no books
+    (7, "Alice", "alice3@example.com", None, False),
+    (8, "Frank", "frank_f@x.org", 0, True),  # no books, edits some
+]
+
+TAGS = [(1, "python"), (2, "Web"), (3, "db"), (4, "sql"), (5, "food"), (6, "unused")]
+
+
+def _dt(*args):
+    return datetime.datetime(*args, tzinfo=UTC)
+
+
+BOOKS = [
+    # id, title, author, editor, pages, rating, price, published, created, tags
+    (1, "Django Unchained", 1, None, 300, 4.5, "19.99", datetime.date(2020, 1, 15),
+     _dt(2020, 1, 15, 10, 0), [1, 2]),
+    (2, "MongoDB Basics", 1, 3, 150, 3.0, "9.50", datetime.date(2019, 6, 1),
+     _dt(2019, 6, 1, 8, 30, 15), [3]),
+    (3, "100% Pure_SQL", 2, None, 0, None, None, None, None, []),
+    (4, "the art of sql", 3, 8, 450, 4.5, "39.00", datetime.date(2021, 12, 31),
+     _dt(2021, 12, 31, 23, 59, 59), [3, 4]),
+    (5, "THE ART OF SQL", 4, 8, 450, 2.5, "39.00", datetime.date(2018, 3, 3),
+     _dt(2018, 3, 3, 0, 0, 0, 250000), [4]),
+    (6, "Cooking_with_%", 5, 1, 120, 5.0, "15.25", datetime.date(2022, 7, 4),
+     _dt(2022, 7, 4, 12, 0), [5]),
+    (7, "Python Tricks", 3, None, 200, 4.0, "25.00", datetime.date(2020, 1, 15),
+     _dt(2020, 1, 15, 10, 0), [1]),
+    (8, "a_b%c", 5, 2, 75, 1.5, "0.99", None, _dt(2023, 1, 1), []),
+    (9, "Zebra", 7, None, 300, None, "19.99", datetime.date(2023, 5, 5),
+     _dt(2023, 5, 5, 5, 5, 5), [1, 3, 4]),
+    (10, "", 2, 6, 10, 0.0, "0.00", datetime.date(2000, 1, 1), None, [2]),
+    (11, "python tricks", 1, 1, 200, 4.0, "25.00", datetime.date(2020, 1, 16),
+     _dt(2020, 1, 16, 0, 0), [1, 2, 5]),
+]  # fmt: skip
+
+
+def create_data(alias: str) -> None:
+    """Create the fixed rows in the database ``alias``."""
+    Author.objects.using(alias).bulk_create(
+        Author(id=i, name=n, email=e, age=a, active=act) for i, n, e, a, act in AUTHORS
+    )
+    Tag.objects.using(alias).bulk_create(Tag(id=i, label=label) for i, label in TAGS)
+    Book.objects.using(alias).bulk_create(
+        Book(
+            id=i,
+            title=title,
+            author_id=author,
+            editor_id=editor,
+            pages=pages,
+            rating=rating,
+            price=None if price is None else decimal.Decimal(price),
+            published=published,
+            created=created,
+        )
+        for i, title, author, editor, pages, rating, price, published, created, _ in BOOKS
+    )
+    through = Book.tags.through
+    rows = [(book[0], tag) for book in BOOKS for tag in book[9]]
+    through.objects.using(alias).bulk_create(
+        through(id=n, book_id=b, tag_id=t) for n, (b, t) in enumerate(rows, start=1)
+    )
+
+
+# --- the SQLite reference ---------------------------------------------------
+
+_CASE_INSENSITIVE = {"iexact", "icontains", "istartswith", "iendswith"}
+
+
+def _upper_lookup_cast(lookup_type, internal_type=None):
+    return "UPPER(%s)" if lookup_type in _CASE_INSENSITIVE else "%s"
+
+
+def _case_sensitive_like(sender, connection, **kwargs):
+    if connection.alias == "sqlite":
+        with connection.connection.cursor() as cursor:
+            cursor.execute("PRAGMA case_sensitive_like = ON")
+
+
+def prepare_sqlite() -> None:
+    """Give the "sqlite" connection case-sensitive LIKE and UPPER() i-lookups."""
+    connection = connections["sqlite"]
+    operators = dict(connection.operators)
+    for lookup in _CASE_INSENSITIVE:
+        operators[lookup] = "LIKE UPPER(%s) ESCAPE '\\'"
+    connection.operators = operators
+    connection.ops.lookup_cast = _upper_lookup_cast
+    connection_created.connect(_case_sensitive_like, dispatch_uid="differential-sqlite-like")
+    connection.ensure_connection()
+    _case_sensitive_like(None, connection)
+
+
+class TwoDatabasesTestCase(TransactionTestCase):
+    """The fixed data in both databases, created again for each test method.
+
+    A TransactionTestCase: a statement that fails on djongo_app must not
+    abort a surrounding MongoDB transaction for the next examples.
+    """
+
+    databases = set(ALIASES)
+
+    def setUp(self):
+        super().setUp()
+        prepare_sqlite()
+        for alias in ALIASES:
+            create_data(alias)
+
+
+# --- results ------------------------------------------------------------------
+
+
+def normalize(value):
+    """Return ``value`` as nested tuples of tagged scalars (see :func:`same`)."""
+    if isinstance(value, Model):
+        attrs = {k: v for k, v in vars(value).items() if not k.startswith("_")}
+        return ("model", type(value).__name__, normalize(attrs))
+    if isinstance(value, dict):
+        return ("dict", tuple(("pair", k, normalize(v)) for k, v in sorted(value.items())))
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(normalize(v) for v in value))
+    if value is None:
+        return ("none",)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int):
+        return ("int", value)
+    if isinstance(value, float | decimal.Decimal):
+        return ("num", type(value).__name__, value)
+    if isinstance(value, datetime.datetime):
+        return ("datetime", value)
+    if isinstance(value, datetime.date):
+        return ("date", value)
+    if isinstance(value, str):
+        return ("str", value)
+    return ("other", type(value).__name__, repr(value))
+
+
+def sort_key(norm):
+    """An order-independent key of a normalized value (numbers rounded)."""
+    kind = norm[0]
+    if kind == "num":
+        return ("num", round(float(norm[2]), 6))
+    if kind in ("seq", "dict"):
+        return (kind, tuple(sort_key(v) for v in norm[1]))
+    if kind in ("pair", "model"):
+        return (kind, norm[1], sort_key(norm[2]))
+    return norm
+
+
+def same(a, b) -> bool:
+    """Compare normalized values; numbers float vs Decimal with a tolerance.
+
+    An int where the other side has a float or Decimal is a mismatch (a
+    column of an IntegerField must come back as int). Decimals are compared
+    to 0.005: SQLite rounds an average of decimals to the field's decimal
+    places, MongoDB's Decimal128 does not.
+    """
+    if a[0] != b[0]:
+        return False
+    kind = a[0]
+    if kind == "num":
+        x, y = a[2], b[2]
+        if isinstance(x, decimal.Decimal) or isinstance(y, decimal.Decimal):
+            return math.isclose(float(x), float(y), rel_tol=1e-9, abs_tol=0.005)
+        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+    if kind in ("seq", "dict"):
+        return len(a[1]) == len(b[1]) and all(same(x, y) for x, y in zip(a[1], b[1], strict=True))
+    if kind in ("pair", "model"):
+        return a[1] == b[1] and same(a[2], b[2])
+    return a == b
