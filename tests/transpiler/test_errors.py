@@ -118,7 +118,12 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
             "NULLS FIRST",
             id="nulls-first",
         ),
-        pytest.param('SELECT * FROM "testapp_author"', "SELECT *", id="select-star"),
+        pytest.param(
+            'SELECT * FROM "testapp_author" INNER JOIN "testapp_book" '
+            'ON ("testapp_author"."id" = "testapp_book"."author_id")',
+            "SELECT *",
+            id="select-star-join",
+        ),
         pytest.param(
             'SELECT "testapp_author".* FROM "testapp_author"', "SELECT table.*", id="table-star"
         ),
@@ -154,9 +159,9 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
             id="insert-select",
         ),
         pytest.param(
-            'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, (%s + 1))',
-            "INSERT value that is an expression",
-            id="insert-expression",
+            'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, ("t"."x" + 1))',
+            'A reference to "t"."x" from this place',
+            id="insert-reads-column",
         ),
         pytest.param(
             'INSERT INTO "testapp_counter" ("key") VALUES (%s, %s)',
