@@ -16,12 +16,15 @@ from .cursor import Cursor
 from .errors import Database, wrap_pymongo_errors
 from .features import DatabaseFeatures
 from .introspection import DatabaseIntrospection
+from .lookups import register as register_lookups
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
 
 # LIKE in this dialect always escapes with a backslash, as Django's
 # prep_for_like_query() does; no ESCAPE clause, since sqlparse's lexer reads
 # the quoted backslash of "ESCAPE '\\'" as an escaped quote.
+register_lookups()
+
 LIKE = "LIKE %s"
 ILIKE = "ILIKE %s"
 

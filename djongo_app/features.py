@@ -66,8 +66,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # Types -------------------------------------------------------------------
     has_native_uuid_field = False
     has_native_duration_field = False
-    has_native_json_field = False
-    supports_json_field = False
+    # JSON is stored as native BSON and queried by dotted paths.
+    supports_json_field = True
+    has_native_json_field = True
+    supports_primitives_in_json_field = True
+    supports_json_field_contains = True
+    has_json_object_function = False
     supports_timezones = False
     has_zoneinfo_database = True
     supports_temporal_subtraction = True

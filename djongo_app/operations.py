@@ -13,6 +13,7 @@ microseconds, UUIDs as 32-character hex strings.
 
 import datetime
 import decimal
+import json
 import uuid
 
 from bson.decimal128 import Decimal128
@@ -248,6 +249,11 @@ class DatabaseOperations(BaseDatabaseOperations):
             return value
         return Decimal128(decimal.Decimal(value))
 
+    def adapt_json_value(self, value, encoder):
+        # Stored as native BSON (objects, arrays, numbers, strings); the
+        # round trip through JSON applies the field's encoder.
+        return json.loads(json.dumps(value, cls=encoder))
+
     def adapt_ipaddressfield_value(self, value):
         return value or None
 
@@ -273,6 +279,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         "UUIDField": "convert_uuidfield_value",
         "BooleanField": "convert_booleanfield_value",
         "BinaryField": "convert_binaryfield_value",
+        "JSONField": "convert_jsonfield_value",
     }
 
     def convert_datetimefield_value(self, value, expression, connection):
@@ -329,6 +336,13 @@ class DatabaseOperations(BaseDatabaseOperations):
         if value is None or isinstance(value, datetime.timedelta):
             return value
         return datetime.timedelta(microseconds=int(value))
+
+    def convert_jsonfield_value(self, value, expression, connection):
+        # JSONField.from_db_value() parses text with the field's decoder;
+        # hand it the native value as JSON text.
+        if value is None:
+            return None
+        return json.dumps(value, default=str)
 
     def convert_binaryfield_value(self, value, expression, connection):
         return value if value is None else bytes(value)

@@ -18,6 +18,7 @@ from typing import Any
 
 from bson.regex import Regex
 
+from ..errors import not_supported
 from . import nodes as n
 from .expressions import (
     FLIPPED_COMPARISONS,
@@ -181,6 +182,32 @@ class FilterCompiler:
 
         return bound
 
+    def filter_Func(self, expr: n.Func, polarity: bool) -> Bound | None:
+        """JSON predicates of the dialect (see djongo_app/lookups.py)."""
+        if expr.name == "JSON_HAS_KEY" and len(expr.args) == 1:
+            path = self.path_of(expr.args[0])
+            if path is None:
+                return None
+            condition = {path: {"$exists": polarity}}
+            return lambda ctx: condition
+        if expr.name == "JSON_CONTAINS" and len(expr.args) == 2:
+            path = self.path_of(expr.args[0])
+            value = self.constant_of(expr.args[1])
+            if path is None or value is None:
+                return None
+
+            def bound(ctx: Context) -> dict[str, Any]:
+                wanted = value(ctx)
+                if wanted is None:
+                    return MATCH_NONE
+                condition = json_containment(path, wanted)
+                if polarity:
+                    return condition
+                return {"$and": [{path: {"$ne": None}}, {"$nor": [condition]}]}
+
+            return bound
+        return None
+
     def filter_IsNull(self, expr: n.IsNull, polarity: bool) -> Bound | None:
         path = self.path_of(expr.expr)
         if path is None:
@@ -272,6 +299,35 @@ class FilterCompiler:
             return {path: {"$not": Regex(regex, options), "$ne": None}}
 
         return bound
+
+
+def json_containment(path: str, value: Any) -> dict[str, Any]:
+    """Return the filter of documents whose JSON at ``path`` contains
+    ``value``, as PostgreSQL's @> defines it: objects by key, recursively;
+    arrays hold every wanted element; scalars are equal."""
+    if isinstance(value, dict):
+        if not value:
+            return {path: {"$type": "object"}}
+        for key in value:
+            if "." in key or key.startswith("$"):
+                raise not_supported(f"A JSON contains with the key {key!r}", str(value))
+        return and_filters([json_containment(f"{path}.{k}", v) for k, v in value.items()])
+    if isinstance(value, list):
+        conditions = [{path: {"$type": "array"}}]
+        for item in value:
+            if isinstance(item, dict):
+                conditions.append({path: {"$elemMatch": _element_containment(item)}})
+            elif isinstance(item, list):
+                raise not_supported("A JSON contains of nested arrays", str(value))
+            else:
+                conditions.append({path: {"$eq": item}})
+        return {"$and": conditions}
+    return {path: {"$eq": value}}
+
+
+def _element_containment(value: dict[str, Any]) -> dict[str, Any]:
+    conditions = [json_containment(key, item) for key, item in value.items()]
+    return and_filters(conditions) if conditions else {}
 
 
 def _maybe(value: Any, function: Callable[[Any], Any]) -> Any:

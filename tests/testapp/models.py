@@ -57,3 +57,10 @@ class Everything(models.Model):
     uid = models.UUIDField(null=True)
     blob = models.BinaryField(null=True)
     slug = models.SlugField(null=True)
+
+
+class Document(models.Model):
+    """A JSONField, stored as native BSON."""
+
+    name = models.CharField(max_length=20)
+    data = models.JSONField(null=True)

@@ -1,0 +1,107 @@
+"""MongoDB SQL for Django's JSONField lookups (``as_mongodb`` methods).
+
+Django compiles a lookup with ``as_<vendor>`` when the node has one; these
+write the dialect the transpiler reads:
+
+* a key path is a dotted column, ``data__owner__name`` → ``"t"."data.owner.name"``,
+  which MongoDB reads as the nested field;
+* ``has_key`` and ``key__isnull`` → ``JSON_HAS_KEY("t"."data.key")`` ($exists);
+* ``contains`` → ``JSON_CONTAINS("t"."data", %s)`` (a containment filter).
+
+JSON values are stored natively (objects, arrays, numbers, strings), so a
+JSON ``null`` and a missing key differ, but a JSON ``null`` value and an SQL
+NULL column do not.
+"""
+
+import re
+
+from django.db import NotSupportedError
+from django.db.models.fields import json as json_fields
+from django.db.models.lookups import IsNull
+
+COLUMN = re.compile(r'^(?P<table>(?:"[^"]+"|\w+)\.)?"(?P<column>[^"]+)"$')
+
+
+def key_path_sql(compiler, connection, transform, extra_keys=()):
+    """Return ``"t"."column.key1.key2"`` for a chain of KeyTransforms."""
+    keys = [*extra_keys]
+    node = transform
+    while isinstance(node, json_fields.KeyTransform):
+        keys.insert(0, node.key_name)
+        node = node.lhs
+    sql, params = compiler.compile(node)
+    match = COLUMN.match(sql)
+    if match is None:
+        raise NotSupportedError(
+            f"A JSON key lookup on the expression {sql} is not supported by djongo_app."
+        )
+    for key in keys:
+        if "." in key or key.startswith("$") or not key:
+            raise NotSupportedError(
+                f"The JSON key {key!r} (with '.' or '$') is not supported by djongo_app."
+            )
+    path = ".".join([match["column"], *(str(key) for key in keys)])
+    return f'{match["table"] or ""}"{path}"', params
+
+
+def key_transform(self, compiler, connection):
+    return key_path_sql(compiler, connection, self)
+
+
+def has_key(self, compiler, connection):
+    keys = self.rhs if isinstance(self.rhs, list | tuple) else [self.rhs]
+    parts, params = [], []
+    for key in keys:
+        # Each key may itself be a KeyTransform chain (has_key=KT("a__b")).
+        path_keys = [str(key)]
+        if isinstance(key, json_fields.KeyTransform):
+            raise NotSupportedError("has_key with an expression is not supported by djongo_app.")
+        sql, key_params = key_path_sql(compiler, connection, self.lhs, path_keys)
+        parts.append(f"JSON_HAS_KEY({sql})")
+        params.extend(key_params)
+    operator = " OR " if isinstance(self, json_fields.HasAnyKeys) else " AND "
+    return f"({operator.join(parts)})", params
+
+
+def key_transform_isnull(self, compiler, connection):
+    sql, params = key_path_sql(compiler, connection, self.lhs)
+    if self.rhs:
+        return f"NOT JSON_HAS_KEY({sql})", params
+    return f"JSON_HAS_KEY({sql})", params
+
+
+def data_contains(self, compiler, connection):
+    lhs, lhs_params = self.process_lhs(compiler, connection)
+    rhs, rhs_params = self.process_rhs(compiler, connection)
+    return f"JSON_CONTAINS({lhs}, {rhs})", (*lhs_params, *rhs_params)
+
+
+def contained_by(self, compiler, connection):
+    raise NotSupportedError("JSONField contained_by is not supported by djongo_app.")
+
+
+def json_exact(self, compiler, connection):
+    lhs, lhs_params = self.process_lhs(compiler, connection)
+    if self.rhs is None:
+        # exact=None on a JSON value means JSON null (stored as null).
+        return IsNull(self.lhs, True).as_sql(compiler, connection)
+    rhs, rhs_params = self.process_rhs(compiler, connection)
+    if rhs_params == ["null"]:
+        rhs_params = [None]
+    return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
+
+
+AS_MONGODB = {
+    json_fields.KeyTransform: key_transform,
+    json_fields.HasKeyLookup: has_key,
+    json_fields.KeyTransformIsNull: key_transform_isnull,
+    json_fields.DataContains: data_contains,
+    json_fields.ContainedBy: contained_by,
+    json_fields.JSONExact: json_exact,
+}
+
+
+def register():
+    """Give Django's JSON lookups their ``as_mongodb`` methods (once)."""
+    for cls, method in AS_MONGODB.items():
+        cls.as_mongodb = method
