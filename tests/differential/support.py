@@ -110,8 +110,7 @@ def _upper_lookup_cast(lookup_type, internal_type=None):
 
 def _case_sensitive_like(sender, connection, **kwargs):
     if connection.alias == "sqlite":
-        with connection.connection.cursor() as cursor:
-            cursor.execute("PRAGMA case_sensitive_like = ON")
+        connection.connection.execute("PRAGMA case_sensitive_like = ON")
 
 
 def prepare_sqlite() -> None:
