@@ -247,6 +247,12 @@ class ExpressionCompiler:
             guards = [is_not_null(side) for side in (lhs, rhs) if not _is_literal(side)]
             if _is_null_literal(lhs) or _is_null_literal(rhs):
                 return False
+            truthy = _truth_value_set(left_node, right_node, lhs, rhs)
+            if truthy is not None and mongo_op in {"$eq", "$ne"}:
+                # "x = 0" where x may be a boolean: SQL equates 0 and false.
+                value, members = truthy
+                test = {"$in": [value, members]}
+                return _all([*guards, test if mongo_op == "$eq" else {"$not": [test]}])
             return _all([*guards, {mongo_op: [lhs, rhs]}])
 
         return bound
@@ -414,6 +420,18 @@ class ExpressionCompiler:
             raise not_supported(what, self.sql)
         plan = self.subqueries(query)
         return lambda ctx: ctx.run_subquery(plan)
+
+
+def _truth_value_set(
+    left_node: n.Expr, right_node: n.Expr, lhs: Any, rhs: Any
+) -> tuple[Any, list[Any]] | None:
+    """For ``x = 0`` / ``x = 1`` written in the SQL text (Django's boolean
+    forms), return x and the values SQL treats as equal: [0, false] or
+    [1, true]. MongoDB never equates numbers and booleans."""
+    for node, value, other in ((right_node, rhs, lhs), (left_node, lhs, rhs)):
+        if isinstance(node, n.Literal) and type(node.value) is int and node.value in (0, 1):
+            return other, [node.value, bool(node.value)]
+    return None
 
 
 def _as_sql_booleans(node: n.Expr, value: Any, other: Any) -> Any:

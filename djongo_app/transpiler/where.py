@@ -151,11 +151,20 @@ class FilterCompiler:
         if not polarity:
             op = NEGATED_COMPARISONS[op]
         mongo_op = QUERY_OPERATORS[op]
+        boolean_like = (
+            isinstance(right, n.Literal) and type(right.value) is int and right.value in (0, 1)
+        )
 
         def bound(ctx: Context) -> dict[str, Any]:
             rhs = value(ctx)
             if rhs is None:
                 return MATCH_NONE
+            if boolean_like and mongo_op in {"$eq", "$ne"}:
+                # "col = 0" in the SQL text: SQL equates 0 and false.
+                members = [rhs, bool(rhs)]
+                if mongo_op == "$eq":
+                    return {path: {"$in": members}}
+                return {path: {"$nin": [*members, None]}}
             if mongo_op == "$ne":
                 # a <> b is not TRUE when a is NULL.
                 return {path: {"$nin": [rhs, None]}}

@@ -317,3 +317,26 @@ class ExplainTests(TestCase):
     def test_explain_rejects_unknown_formats(self):
         with self.assertRaisesMessage(ValueError, "XML"):
             Author.objects.explain(format="xml")
+
+
+class BooleanExpressionTests(TestCase):
+    """Django writes negated booleans as CASE WHEN x = 0 THEN 1 ELSE 0 END."""
+
+    @classmethod
+    def setUpTestData(cls):
+        Author.objects.create(name="on", active=True)
+        Author.objects.create(name="off", active=False)
+
+    def test_negated_boolean_column(self):
+        self.assertEqual(
+            list(Author.objects.filter(~F("active")).values_list("name", flat=True)), ["off"]
+        )
+        self.assertEqual(
+            list(Author.objects.annotate(x=~F("active")).order_by("name").values_list("name", "x")),
+            [("off", True), ("on", False)],
+        )
+
+    def test_negated_empty_exists(self):
+        empty = ~Exists(Book.objects.none())
+        self.assertEqual(Author.objects.filter(empty).count(), 2)
+        self.assertEqual(set(Author.objects.annotate(x=empty).values_list("x", flat=True)), {True})
