@@ -428,7 +428,7 @@ def _truth_value_set(
     """For ``x = 0`` / ``x = 1`` written in the SQL text (Django's boolean
     forms), return x and the values SQL treats as equal: [0, false] or
     [1, true]. MongoDB never equates numbers and booleans."""
-    for node, value, other in ((right_node, rhs, lhs), (left_node, lhs, rhs)):
+    for node, other in ((right_node, lhs), (left_node, rhs)):
         if isinstance(node, n.Literal) and type(node.value) is int and node.value in (0, 1):
             return other, [node.value, bool(node.value)]
     return None
