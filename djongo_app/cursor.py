@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import time
 
 from bson import json_util
@@ -12,6 +13,9 @@ from pymongo.errors import PyMongoError
 
 from .errors import translate, wrap_pymongo_errors
 from .transpiler import plan_cache
+
+# A child of Django's SQL logger: the MongoDB command each statement became.
+logger = logging.getLogger("django.db.backends.djongo_app")
 
 # Seconds to wait before each retry of a transaction's first statement.
 TRANSIENT_RETRY_DELAYS = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.5, 0.5, 0.5)
@@ -84,6 +88,8 @@ class Cursor:
         context = ExecutionContext(self.connection, params)
         self.last_command = _CommandText(plan, context)
         result = self._run(plan, context)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s -- MongoDB: %s", sql, self.last_command)
         self._rows = iter(result.rows)
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid

@@ -9,7 +9,8 @@ from :mod:`django.db`::
         │                        invalid document)
         ├── OperationalError     the server cannot be reached or timed out;
         │                        a transaction aborted by the server
-        ├── IntegrityError       a duplicate key (codes 11000, 11001, 12582)
+        ├── IntegrityError       a duplicate key (codes 11000, 11001, 12582);
+        │                        a NOT NULL column left NULL (code 121)
         ├── ProgrammingError     a malformed command the server refused
         ├── NotSupportedError    SQL or a field use djongo_app cannot run
         └── InternalError        a server-side failure while running a plan
@@ -37,6 +38,8 @@ from django.db.utils import Error
 from pymongo import errors as pymongo_errors
 
 DUPLICATE_KEY_CODES = frozenset({11000, 11001, 12582})
+# A write the collection's $jsonSchema validator refused (NOT NULL).
+DOCUMENT_VALIDATION_FAILURE = 121
 
 # Ordered from most to least specific: the first class that matches wins.
 PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
@@ -61,18 +64,21 @@ PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
 )
 
 
-def _write_errors_are_duplicates(exc: pymongo_errors.BulkWriteError) -> bool:
-    errors = exc.details.get("writeErrors", []) if exc.details else []
-    return bool(errors) and all(err.get("code") in DUPLICATE_KEY_CODES for err in errors)
+def _error_code(exc: BaseException) -> object:
+    """Return the server's error code; for a bulk write, its first error's."""
+    if isinstance(exc, pymongo_errors.BulkWriteError):
+        errors = exc.details.get("writeErrors", []) if exc.details else []
+        return errors[0].get("code") if errors else None
+    return getattr(exc, "code", None)
 
 
 def translate(exc: BaseException) -> Error:
     """Return the django.db exception that stands for a pymongo ``exc``."""
-    code = getattr(exc, "code", None)
-    if code in DUPLICATE_KEY_CODES or (
-        isinstance(exc, pymongo_errors.BulkWriteError) and _write_errors_are_duplicates(exc)
-    ):
+    code = _error_code(exc)
+    if code in DUPLICATE_KEY_CODES:
         return IntegrityError(f"djongo_app: duplicate key: {_message(exc)}")
+    if code == DOCUMENT_VALIDATION_FAILURE:
+        return IntegrityError(f"djongo_app: a NOT NULL column is NULL or missing: {_message(exc)}")
     if isinstance(exc, pymongo_errors.OperationFailure) and exc.has_error_label(
         "TransientTransactionError"
     ):

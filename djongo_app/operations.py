@@ -114,14 +114,16 @@ class DatabaseOperations(BaseDatabaseOperations):
         return cursor.lastrowid
 
     def last_executed_query(self, cursor, sql, params):
+        """Return the SQL with its parameters written in, for logs and
+        ``connection.queries`` (the MongoDB command is logged by the cursor
+        on the ``django.db.backends.djongo_app`` logger)."""
         text = sql
         if params:
             try:
                 text = sql % tuple(_sql_literal(p) for p in params)
             except (TypeError, ValueError):
                 text = f"{sql} -- params: {tuple(params)!r}"
-        command = getattr(cursor, "last_command", None)
-        return text if command is None else f"{text} -- MongoDB: {command}"
+        return text
 
     def regex_lookup(self, lookup_type):
         return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"
@@ -232,7 +234,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                     "djongo_app backend does not support timezone-aware "
                     "datetimes when USE_TZ is False."
                 )
-            value = timezone.make_naive(value, datetime.UTC)
+            value = timezone.make_naive(value, self.connection.timezone)
         # BSON dates keep milliseconds: truncate so that a lookup compares
         # the value that was stored.
         return value.replace(microsecond=value.microsecond // 1000 * 1000)
@@ -290,7 +292,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         elif not isinstance(value, datetime.datetime) and isinstance(value, datetime.date):
             value = datetime.datetime(value.year, value.month, value.day)
         if settings.USE_TZ and not timezone.is_aware(value):
-            value = timezone.make_aware(value, datetime.UTC)
+            value = timezone.make_aware(value, self.connection.timezone)
         return value
 
     def convert_datefield_value(self, value, expression, connection):
@@ -321,7 +323,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         output = expression.output_field
         places = getattr(output, "decimal_places", None)
         if places is not None and value.is_finite():
-            value = value.quantize(decimal.Decimal(1).scaleb(-places))
+            value = value.quantize(decimal.Decimal(1).scaleb(-places), context=output.context)
         return value
 
     def convert_uuidfield_value(self, value, expression, connection):

@@ -56,7 +56,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         with wrap_pymongo_errors():
             if table not in self.database.list_collection_names(filter={"name": table}):
-                self.database.create_collection(table)
+                self.database.create_collection(table, **self._validator_options(model))
             indexes = self._model_index_models(model)
             if indexes:
                 self.database[table].create_indexes(indexes)
@@ -109,6 +109,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.database[table].update_many(
                     {field.column: {"$exists": False}}, {"$set": {field.column: default}}
                 )
+            self._update_validator(model, add=[field])
             indexes = self._field_index_models(model, field)
             if indexes:
                 self.database[table].create_indexes(indexes)
@@ -122,6 +123,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         table = model._meta.db_table
         with wrap_pymongo_errors():
+            self._update_validator(model, remove=[field])
             self._drop_indexes_on(table, [field.column])
             self.database[table].update_many(
                 {field.column: {"$exists": True}}, {"$unset": {field.column: ""}}
@@ -146,6 +148,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             new_indexes = {
                 i.document["name"]: i for i in self._field_index_models(model, new_field)
             }
+            self._update_validator(model, remove=[old_field])
             if old_field.column != new_field.column:
                 self._drop_indexes_on(table, [old_field.column])
                 self.database[table].update_many(
@@ -164,6 +167,51 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     self.database[table].update_many(
                         {new_field.column: None}, {"$set": {new_field.column: default}}
                     )
+            self._update_validator(model, remove=[old_field], add=[new_field])
+
+    # NOT NULL ------------------------------------------------------------------
+
+    @property
+    def enforce_schema(self):
+        return self.connection.settings_dict.get("ENFORCE_SCHEMA", True)
+
+    def _required_columns(self, model, add=(), remove=()):
+        """Return the columns that may not be NULL or missing."""
+        removed = {field.column for field in remove}
+        fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
+        fields += list(add)
+        return sorted(
+            {
+                field.column
+                for field in fields
+                if field.column
+                and not field.null
+                and "." not in field.column
+                and not field.has_db_default()
+            }
+        )
+
+    def _validator_options(self, model, add=(), remove=()):
+        """Return create_collection/collMod options enforcing NOT NULL.
+
+        A $jsonSchema validator makes a NULL or missing required column an
+        IntegrityError, as SQL's NOT NULL does. "moderate" leaves documents
+        that were already invalid (an adopted database) updatable.
+        """
+        if not self.enforce_schema:
+            return {}
+        columns = self._required_columns(model, add, remove)
+        schema = {
+            "bsonType": "object",
+            "required": columns,
+            "properties": {column: {"not": {"bsonType": "null"}} for column in columns},
+        }
+        return {"validator": {"$jsonSchema": schema}, "validationLevel": "moderate"}
+
+    def _update_validator(self, model, add=(), remove=()):
+        options = self._validator_options(model, add, remove)
+        if options:
+            self.database.command("collMod", model._meta.db_table, **options)
 
     # Indexes and constraints -----------------------------------------------
 

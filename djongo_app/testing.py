@@ -9,6 +9,7 @@ stops it when the process exits. SecantusDB comes with the ``test`` extra.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import socket
@@ -114,3 +115,37 @@ def wait_for_port(port: int, timeout: float = 30.0, check_alive=None) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"No server listened on port {port} within {timeout}s")
+
+
+class CaptureCommands:
+    """Collect the MongoDB commands statements become, as JSON text.
+
+    ``with CaptureCommands() as commands: ...`` leaves in ``commands`` one
+    string per statement run in the block, read from the
+    ``django.db.backends.djongo_app`` logger.
+    """
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+        self._logger = logging.getLogger("django.db.backends.djongo_app")
+        self._handler = _CommandHandler(self.commands)
+        self._level = logging.NOTSET
+
+    def __enter__(self) -> list[str]:
+        self._level = self._logger.level
+        self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self._handler)
+        return self.commands
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._logger.removeHandler(self._handler)
+        self._logger.setLevel(self._level)
+
+
+class _CommandHandler(logging.Handler):
+    def __init__(self, target: list[str]):
+        super().__init__(logging.DEBUG)
+        self.target = target
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.target.append(str(record.args[1]) if record.args else record.getMessage())

@@ -258,7 +258,7 @@ class Parser:
         statement: n.Statement
         if token.is_keyword("EXPLAIN"):
             return self.parse_explain()
-        if token.is_keyword("SELECT") or (token.is_punct("(") and self.peek().is_keyword("SELECT")):
+        if self.starts_query():
             statement = self.parse_query()
         elif token.is_keyword("INSERT", "INSERT OR IGNORE"):
             statement = self.parse_insert()
@@ -290,8 +290,13 @@ class Parser:
 
     def parse_query(self) -> n.Query:
         """Parse a SELECT or a compound of SELECTs (UNION, INTERSECT, EXCEPT)."""
-        first, _ = self.parse_query_part()
+        first, parenthesized = self.parse_query_part()
         if not self.current.is_keyword(*COMPOUND_OPERATORS):
+            if parenthesized and self.current.is_keyword("ORDER BY", "LIMIT", "OFFSET"):
+                # (SELECT ...) LIMIT n: one part of a compound whose other
+                # parts were empty.
+                order_by, limit, offset = self.parse_order_limit()
+                return n.Compound("UNION ALL", (first,), order_by, limit, offset)
             return first
         parts: list[n.Query] = [first]
         operator = None
@@ -317,8 +322,15 @@ class Parser:
         assert operator is not None
         return n.Compound(operator, tuple(parts), order_by, limit, offset)
 
+    def starts_query(self) -> bool:
+        """Return True when a query starts here: SELECT or ( ... ( SELECT."""
+        offset = 0
+        while self.peek(offset).is_punct("("):
+            offset += 1
+        return self.peek(offset).is_keyword("SELECT")
+
     def parse_query_part(self) -> tuple[n.Query, bool]:
-        if self.current.is_punct("(") and self.peek().is_keyword("SELECT"):
+        if self.current.is_punct("(") and self.starts_query():
             self.advance()
             query = self.parse_query()
             self.expect_punct(")")
@@ -580,7 +592,7 @@ class Parser:
 
     def parse_in(self, left: n.Expr, negated: bool) -> n.Expr:
         self.expect_punct("(")
-        if self.current.is_keyword("SELECT"):
+        if self.starts_query():
             query = self.parse_query()
             self.expect_punct(")")
             return n.InSubquery(left, query, negated)
@@ -649,7 +661,7 @@ class Parser:
             return n.Star()
         if token.is_punct("("):
             self.advance()
-            if self.current.is_keyword("SELECT"):
+            if self.starts_query():
                 query = self.parse_query()
                 self.expect_punct(")")
                 return n.ScalarSubquery(query)

@@ -175,6 +175,12 @@ class LoggingTests(TestCase):
             'MongoDB: {"find": "testapp_author", "filter": {"name": {"$eq": "Ann"}}', message
         )
 
+    def test_connection_queries_keep_plain_sql(self):
+        """connection.queries shows the SQL only (Django's own tests read it)."""
+        with CaptureQueriesContext(connection) as captured:
+            list(Author.objects.filter(name="Ann"))
+        self.assertTrue(captured[0]["sql"].endswith('ORDER BY "testapp_author"."name" ASC'))
+
 
 class RawAndComputedTests(TestCase):
     def test_raw_select_star(self):
@@ -204,3 +210,23 @@ class RawAndComputedTests(TestCase):
             list(Author.objects.order_by("name").values_list("name", "age")),
             [("Bob", 7), ("ann", None)],
         )
+
+
+class NotNullTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_null_in_a_not_null_column_is_integrity_error(self):
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL column is NULL or missing"):
+            Author.objects.create(name=None)
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Book.objects.create(title="t", author_id=None)
+        self.assertEqual(Author.objects.count(), 0)
+
+    def test_validator_follows_the_model(self):
+        connection.ensure_connection()
+        options = connection.connection.database.command(
+            "listCollections", filter={"name": "testapp_book"}
+        )["cursor"]["firstBatch"][0]["options"]
+        schema = options["validator"]["$jsonSchema"]
+        self.assertEqual(schema["required"], ["author_id", "id", "pages", "title"])
+        self.assertEqual(options["validationLevel"], "moderate")

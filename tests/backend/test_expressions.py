@@ -3,7 +3,7 @@
 import datetime
 import zoneinfo
 
-from django.db import connection, models
+from django.db import models
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import (
     Coalesce,
@@ -19,9 +19,9 @@ from django.db.models.functions import (
     Upper,
 )
 from django.test import TestCase
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Author, Book, Everything, Tag
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -45,9 +45,9 @@ class SubqueryTests(TestCase):
 
     def test_correlated_exists_runs_as_lookup(self):
         books = Book.objects.filter(author=OuterRef("pk"), pages__gt=4)
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureCommands() as commands:
             self.assertEqual(self.names(Author.objects.filter(Exists(books))), ["Ann"])
-        self.assertIn('"let": {"outer0": "$id"}', captured[0]["sql"])
+        self.assertIn('"let": {"outer0": "$id"}', commands[0])
         self.assertEqual(self.names(Author.objects.filter(~Exists(books))), ["Bob", "Cid"])
 
     def test_correlated_scalar_subquery(self):

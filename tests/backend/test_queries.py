@@ -4,11 +4,10 @@ import datetime
 import decimal
 import uuid
 
-from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 from django.test import TestCase
-from django.test.utils import CaptureQueriesContext
 
+from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Author, Book, Counter, Everything, Tag
 
 
@@ -61,9 +60,9 @@ class CrudTests(TestCase):
 
     def test_update_uses_pipeline_for_arithmetic(self):
         Counter.objects.create(key="a", value=1)
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureCommands() as commands:
             Counter.objects.filter(key="a").update(value=F("value") * 3)
-        self.assertIn('"$multiply"', captured[0]["sql"])
+        self.assertIn('"u": [{"$set": {"value": {"$multiply"', commands[0])
         self.assertEqual(Counter.objects.get().value, 3)
 
     def test_delete_cascades_to_related_rows(self):
@@ -295,9 +294,9 @@ class OrderingAndSlicingTests(TestCase):
         self.assertEqual(Author.objects.order_by("name")[1:3].count(), 2)
 
     def test_find_carries_sort_skip_limit(self):
-        with CaptureQueriesContext(connection) as captured:
+        with CaptureCommands() as commands:
             list(Author.objects.order_by("-age", "name")[1:3])
-        sql = captured[0]["sql"]
+        sql = commands[0]
         self.assertIn('"find": "testapp_author"', sql)
         self.assertIn('"sort": {"age": -1, "name": 1}', sql)
         self.assertIn('"skip": 1', sql)
