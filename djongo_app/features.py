@@ -71,7 +71,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_native_json_field = True
     supports_primitives_in_json_field = True
     supports_json_field_contains = True
-    has_json_object_function = False
+    has_json_object_function = True
     supports_timezones = False
     has_zoneinfo_database = True
     supports_temporal_subtraction = True

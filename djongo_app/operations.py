@@ -14,6 +14,7 @@ microseconds, UUIDs as 32-character hex strings.
 import datetime
 import decimal
 import json
+import re
 import uuid
 
 from bson.decimal128 import Decimal128
@@ -39,14 +40,22 @@ def _sql_literal(value):
 
 
 def _timezone(tzname):
-    """Return ``tzname`` as MongoDB's date operators accept it ('' = UTC)."""
+    """Return ``tzname`` as MongoDB's date operators accept it ('' = UTC).
+
+    Olson names pass through; offsets (Django writes "-10", "+0530",
+    "UTC+05:30") become "+HH:MM".
+    """
     if not tzname:
         return ""
-    if tzname.startswith(("UTC+", "UTC-")):
-        return tzname[3:]
-    if tzname[0] in "+-" and ":" not in tzname and len(tzname) == 5:
-        return f"{tzname[:3]}:{tzname[3:]}"
-    return tzname.replace("'", "")
+    name = tzname[3:] if tzname.startswith(("UTC+", "UTC-")) else tzname
+    offset = OFFSET.match(name)
+    if offset:
+        sign, hours, minutes = offset.groups()
+        return f"{sign}{hours}:{minutes or '00'}"
+    return name.replace("'", "")
+
+
+OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 
 class DatabaseOperations(BaseDatabaseOperations):

@@ -288,6 +288,12 @@ def _shift(left: bool) -> Builder:
     return build
 
 
+def _json_object(*args: Any) -> Any:
+    # JSON_OBJECT(key1, value1, key2, value2, ...) with literal keys.
+    pairs = [{"k": args[i], "v": args[i + 1]} for i in range(0, len(args), 2)]
+    return {"$arrayToObject": [pairs]}
+
+
 FUNCTIONS: dict[str, Builder] = {
     "ABS": null_propagating(lambda x: {"$abs": x}),
     "ACOS": null_propagating(lambda x: {"$acos": x}),
@@ -331,6 +337,8 @@ FUNCTIONS: dict[str, Builder] = {
     "FLOOR": null_propagating(lambda x: {"$floor": x}),
     "GREATEST": null_propagating(_greatest),
     "IFNULL": _coalesce,
+    "JSON_ARRAY": lambda *args: list(args),
+    "JSON_OBJECT": _json_object,
     "INSTR": null_propagating(_strindex),
     "LEAST": null_propagating(_least),
     "LEFT": null_propagating(_left),

@@ -340,3 +340,19 @@ class BooleanExpressionTests(TestCase):
         empty = ~Exists(Book.objects.none())
         self.assertEqual(Author.objects.filter(empty).count(), 2)
         self.assertEqual(set(Author.objects.annotate(x=empty).values_list("x", flat=True)), {True})
+
+
+class TimeZoneOffsetTests(TestCase):
+    def test_fixed_offset_time_zone(self):
+        """Etc/GMT+10 is written "-10" by Django; MongoDB needs "-10:00"."""
+        author = Author.objects.create(name="Ann")
+        Book.objects.create(
+            title="x",
+            author=author,
+            created=datetime.datetime(2015, 6, 15, 5, 0, tzinfo=datetime.UTC),
+        )
+        with timezone.override(zoneinfo.ZoneInfo("Etc/GMT+10")):
+            self.assertEqual(
+                list(Book.objects.annotate(day=TruncDay("created")).values_list("day", flat=True)),
+                [datetime.datetime(2015, 6, 14, tzinfo=zoneinfo.ZoneInfo("Etc/GMT+10"))],
+            )

@@ -99,3 +99,16 @@ class JSONFieldTests(TestCase):
             list(Document.objects.filter(data__contained_by={"n": 1}))
         with self.assertRaisesMessage(NotSupportedError, "The JSON key 'a.b'"):
             list(Document.objects.filter(**{"data__a.b": 1}))
+
+
+class JSONFunctionTests(TestCase):
+    def test_json_object_and_array(self):
+        from django.db.models import F, Value
+        from django.db.models.functions import JSONArray, JSONObject, Upper
+
+        Document.objects.create(name="a", data={"n": 1})
+        row = Document.objects.annotate(
+            obj=JSONObject(name="name", up=Upper("name"), n=Value(2)),
+            arr=JSONArray("name", F("data__n"), Value("x")),
+        ).values_list("obj", "arr")[0]
+        self.assertEqual(row, ({"name": "a", "up": "A", "n": 2}, ["a", 1, "x"]))
