@@ -95,7 +95,7 @@ class Cursor:
         self.lastrowid = result.lastrowid
         self.description = (
             [(name, None, None, None, None, None, None) for name in result.description]
-            if result.description
+            if result.description is not None
             else None
         )
 

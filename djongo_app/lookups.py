@@ -52,10 +52,11 @@ def has_key(self, compiler, connection):
     keys = self.rhs if isinstance(self.rhs, list | tuple) else [self.rhs]
     parts, params = [], []
     for key in keys:
-        # Each key may itself be a KeyTransform chain (has_key=KT("a__b")).
-        path_keys = [str(key)]
         if isinstance(key, json_fields.KeyTransform):
-            raise NotSupportedError("has_key with an expression is not supported by djongo_app.")
+            # has_key=KeyTransform("b", "a"): the key path a.b under lhs.
+            *_, path_keys = key.preprocess_lhs(compiler, connection)
+        else:
+            path_keys = [str(key)]
         sql, key_params = key_path_sql(compiler, connection, self.lhs, path_keys)
         parts.append(f"JSON_HAS_KEY({sql})")
         params.extend(key_params)

@@ -31,6 +31,11 @@ NON_NULL_TYPES = [
 ]
 
 
+POSITIVE_FIELDS = frozenset(
+    {"PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
+)
+
+
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     """Schema changes as collection and index commands, not SQL."""
 
@@ -201,11 +206,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if not self.enforce_schema:
             return {}
         columns = self._required_columns(model, add, remove)
-        schema = {
-            "bsonType": "object",
-            "required": columns,
-            "properties": {column: {"not": {"bsonType": "null"}} for column in columns},
-        }
+        properties = {column: {"not": {"bsonType": "null"}} for column in columns}
+        removed = {field.column for field in remove}
+        fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
+        for field in [*fields, *add]:
+            if field.get_internal_type() in POSITIVE_FIELDS and field.column:
+                # The CHECK ("column" >= 0) of Django's positive fields.
+                properties.setdefault(field.column, {})["minimum"] = 0
+        schema = {"bsonType": "object", "required": columns, "properties": properties}
         return {"validator": {"$jsonSchema": schema}, "validationLevel": "moderate"}
 
     def _update_validator(self, model, add=(), remove=()):

@@ -53,9 +53,30 @@ def _substr(string: Any, start: Any, length: Any = None) -> Any:
 
 
 def _round(value: Any, places: Any = None) -> Any:
+    # SQL rounds halves away from zero; MongoDB's $round rounds them to
+    # even (365 → 360 at -1 places). Scale, shift by a half, truncate.
     if places is None:
         places = 0
-    return {"$round": [value, places]}
+    scale = {"$pow": [10, places]}
+    shifted = {"$add": [{"$abs": {"$multiply": [value, scale]}}, 0.5]}
+    magnitude = {"$divide": [{"$floor": shifted}, scale]}
+    rounded = {"$multiply": [{"$cond": [{"$lt": [value, 0]}, -1, 1]}, magnitude]}
+    # Keep integers integral and decimals decimal.
+    return {
+        "$switch": {
+            "branches": [
+                {
+                    "case": {"$in": [{"$type": value}, ["int", "long"]]},
+                    "then": {"$toLong": rounded},
+                },
+                {
+                    "case": {"$eq": [{"$type": value}, "decimal"]},
+                    "then": {"$round": [value, places]},
+                },
+            ],
+            "default": rounded,
+        }
+    }
 
 
 def _sign(value: Any) -> Any:

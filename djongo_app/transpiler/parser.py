@@ -408,7 +408,15 @@ class Parser:
     def parse_select_item(self) -> n.SelectItem:
         expr = self.parse_expr()
         alias = None
-        if self.accept_keyword("AS") or self.current.kind in {QUOTED, NAME}:
+        if self.accept_keyword("AS"):
+            # After AS any word is a name, even a keyword ("AS last").
+            token = self.current
+            if token.kind == KEYWORD and token.raw and " " not in token.value:
+                self.advance()
+                alias = token.raw
+            else:
+                alias = self.parse_name()
+        elif self.current.kind in {QUOTED, NAME}:
             alias = self.parse_name()
         return n.SelectItem(expr, alias)
 

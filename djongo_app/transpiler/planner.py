@@ -82,6 +82,8 @@ class Pipeline:
     stages: list[Bound]
     output_keys: tuple[str, ...]
     names: tuple[str, ...]
+    # SELECT *: documents pass through whole, read by their own field names.
+    whole_documents: bool = False
 
 
 @dataclass
@@ -281,7 +283,7 @@ class Planner:
             columns = {}
             for name, key in zip(inner.names, inner.output_keys, strict=True):
                 columns.setdefault(name, key)
-            base = Source(columns=columns)
+            base = Source() if inner.whole_documents else Source(columns=columns)
             base_alias = source.alias
         elif isinstance(source, n.Table):
             collection = source.name
@@ -297,7 +299,9 @@ class Planner:
         sources = {base_alias: base} if base_alias else {}
         for join in select.joins:
             sources[join.table.alias] = Source(prefix=f"{JOIN_PREFIX}{join.table.alias}.")
-        default = base_alias if not select.joins else None
+        # Unqualified names (raw SQL from extra() or RawSQL) are read from
+        # the FROM table; Django itself always qualifies its columns.
+        default = base_alias or None
         scope = Scope(sources, default=default, correlation=correlation)
         where_subqueries = correlated_subqueries(select.where)
         other_subqueries = [
@@ -359,12 +363,14 @@ class Planner:
                 stages.append(_match_stage(having_filters.compile(select.having)))
 
         expressions, _ = self.compilers(output_scope, replacements, lookups)
+        if _is_star(select) and not select.joins and not replacements:
+            return self.whole_documents_pipeline(select, collection, stages, scope)
         output: dict[str, Bound] = {}
         output_keys = []
         aliases: dict[str, str] = {}
         for index, item in enumerate(select.items):
             if isinstance(item.expr, n.Star):
-                raise not_supported("SELECT *", self.sql)
+                raise not_supported("SELECT * with joins or aggregates", self.sql)
             key = f"c{index}"
             output[key] = expressions.value(item.expr)
             output_keys.append(key)
@@ -394,6 +400,26 @@ class Planner:
                 stages.append(lambda ctx: {"$limit": limit})
         names = tuple(_item_name(item) for item in select.items)
         return Pipeline(collection, stages, tuple(output_keys), names)
+
+    def whole_documents_pipeline(
+        self, select: n.Select, collection: str, stages: list[Bound], scope: Scope
+    ) -> Pipeline:
+        """SELECT * inside a derived table: documents pass through whole."""
+        sort: dict[str, int] = {}
+        for order in select.order_by:
+            path = _safe_path(scope, order.expr) if isinstance(order.expr, n.Column) else None
+            if path is None:
+                raise not_supported("SELECT * with this ORDER BY", self.sql)
+            sort[path] = -1 if order.descending else 1
+        if sort:
+            stages.append(lambda ctx: {"$sort": sort})
+        if select.offset:
+            offset = select.offset
+            stages.append(lambda ctx: {"$skip": offset})
+        if select.limit is not None:
+            limit = select.limit
+            stages.append(lambda ctx: {"$limit": limit})
+        return Pipeline(collection, stages, (), (), whole_documents=True)
 
     def order_key(
         self,
@@ -437,11 +463,12 @@ class Planner:
                 extra.append(conjunct)
         if local is None or foreign is None:
             raise not_supported("A JOIN without an equality between the tables", self.sql)
-        inner_scope = Scope({alias: Source()}, default=alias)
+        # ON conditions may read earlier tables: they reach the lookup's
+        # pipeline as let variables, as a correlated subquery's do.
+        outer, _ = self.compilers(scope)
+        correlation = Correlation(outer.value)
+        inner_scope = Scope({alias: Source()}, default=alias, correlation=correlation)
         pipeline: list[Bound] = []
-        outer_refs = [c for c in extra if referenced_tables(c) - {alias}]
-        if outer_refs:
-            raise not_supported("A JOIN condition reading a third table", self.sql)
         # localField/foreignField match a missing or null local value to
         # null foreign values, where SQL's NULL = NULL is never true. Primary
         # keys ("id", "_id") are never null: a join with one on either side
@@ -464,6 +491,8 @@ class Planner:
             }
             if pipeline:
                 spec["pipeline"] = [stage(ctx) for stage in pipeline]
+            if correlation.lets:
+                spec["let"] = {name: value(ctx) for name, value in correlation.lets.items()}
             return {"$lookup": spec}
 
         unwind = {"$unwind": {"path": "$" + target, "preserveNullAndEmptyArrays": preserve}}
@@ -686,6 +715,10 @@ def _compound_order_key(expr: n.Expr, names: tuple[str, ...], keys: list[str]) -
     if isinstance(expr, n.Column) and expr.name in names:
         return keys[names.index(expr.name)]
     return None
+
+
+def _is_star(select: n.Select) -> bool:
+    return len(select.items) == 1 and isinstance(select.items[0].expr, n.Star)
 
 
 def _item_name(item: n.SelectItem) -> str:

@@ -159,7 +159,12 @@ class WholeDocumentsPlan(Plan):
             )
         )
         columns: dict[str, None] = {}
-        for document in documents:
+        # With no match, name the columns after any one document, as SQL
+        # names a table's columns whatever the WHERE.
+        sample = documents or [
+            ctx.collection(self.collection).find_one({}, session=ctx.session) or {}
+        ]
+        for document in sample:
             columns.update(dict.fromkeys(document))
         names = tuple(columns)
         rows = [tuple(document.get(name) for name in names) for document in documents]

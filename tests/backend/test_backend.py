@@ -230,3 +230,28 @@ class NotNullTests(TransactionTestCase):
         schema = options["validator"]["$jsonSchema"]
         self.assertEqual(schema["required"], ["author_id", "id", "pages", "title"])
         self.assertEqual(options["validationLevel"], "moderate")
+
+
+class RawSQLDialectTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        Author.objects.create(name="Ann", age=3)
+        Author.objects.create(name="Bob")
+
+    def test_select_star_in_a_derived_table_and_keyword_aliases(self):
+        authors = Author.objects.raw(
+            'SELECT id, name AS last FROM (SELECT * FROM "testapp_author" WHERE age IS NOT NULL) sq'
+        )
+        self.assertEqual([a.last for a in authors], ["Ann"])
+
+    def test_select_star_without_matches_still_names_columns(self):
+        self.assertEqual(
+            list(Author.objects.raw('SELECT * FROM "testapp_author" WHERE "name" = %s', ["Zed"])),
+            [],
+        )
+
+    def test_unqualified_columns_read_the_from_table(self):
+        from django.db.models.expressions import RawSQL
+
+        rows = Author.objects.annotate(doubled=RawSQL("age * 2", ())).filter(books__isnull=True)
+        self.assertEqual(sorted(rows.values_list("name", "doubled")), [("Ann", 6), ("Bob", None)])

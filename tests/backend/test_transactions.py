@@ -307,4 +307,8 @@ class StandaloneServerTests(TransactionTestCase):
                 standalone.close()
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
