@@ -8,6 +8,7 @@ wrapped in :func:`null_propagating`.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 from typing import Any
@@ -393,3 +394,24 @@ FUNCTIONS: dict[str, Builder] = {
 AGGREGATES = frozenset(
     {"COUNT", "SUM", "AVG", "MIN", "MAX", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"}
 )
+
+
+def _hash(name: str) -> Callable[[Any], Any]:
+    def digest(value: Any) -> Any:
+        return hashlib.new(name, str(value).encode()).hexdigest()
+
+    return digest
+
+
+# Functions MongoDB has no operator for, applied in Python to a selected
+# column as rows are read (never in WHERE, ORDER BY or a subquery).
+PYTHON_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "ASCII": lambda value: ord(str(value)[0]) if str(value) else 0,
+    "CHR": lambda value: chr(int(value)),
+    "MD5": _hash("md5"),
+    "SHA1": _hash("sha1"),
+    "SHA224": _hash("sha224"),
+    "SHA256": _hash("sha256"),
+    "SHA384": _hash("sha384"),
+    "SHA512": _hash("sha512"),
+}

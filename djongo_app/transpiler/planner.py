@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import not_supported
 from . import nodes as n
 from .expressions import Bound, ExpressionCompiler, literal
-from .functions import AGGREGATES, is_null
+from .functions import AGGREGATES, PYTHON_FUNCTIONS, is_null
 from .plans import (
     AggregatePlan,
     ConstantPlan,
@@ -84,6 +84,8 @@ class Pipeline:
     names: tuple[str, ...]
     # SELECT *: documents pass through whole, read by their own field names.
     whole_documents: bool = False
+    # Output column index → Python function (functions.PYTHON_FUNCTIONS).
+    finishers: dict[int, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -139,8 +141,10 @@ class Planner:
             find = self.try_find(select, select.source, names)
             if find is not None:
                 return find
-        pipeline = self.build_pipeline(select)
-        return AggregatePlan(pipeline.collection, pipeline.stages, pipeline.output_keys, names)
+        pipeline = self.build_pipeline(select, allow_finishers=True)
+        return AggregatePlan(
+            pipeline.collection, pipeline.stages, pipeline.output_keys, names, pipeline.finishers
+        )
 
     def plan_constant_select(self, select: n.Select, names: tuple[str, ...]) -> Plan:
         """SELECT without FROM: constants come back without a round trip;
@@ -273,7 +277,13 @@ class Planner:
             )
         return Pipeline(parts[0].collection, stages, tuple(keys), names)
 
-    def build_pipeline(self, select: n.Select, correlation: Correlation | None = None) -> Pipeline:
+    def build_pipeline(
+        self,
+        select: n.Select,
+        correlation: Correlation | None = None,
+        *,
+        allow_finishers: bool = False,
+    ) -> Pipeline:
         source = select.source
         stages: list[Bound] = []
         if isinstance(source, n.SubqueryTable):
@@ -368,17 +378,27 @@ class Planner:
         output: dict[str, Bound] = {}
         output_keys = []
         aliases: dict[str, str] = {}
+        finishers: dict[int, Callable[[Any], Any]] = {}
         for index, item in enumerate(select.items):
             if isinstance(item.expr, n.Star):
                 raise not_supported("SELECT * with joins or aggregates", self.sql)
             key = f"c{index}"
-            output[key] = expressions.value(item.expr)
+            function = _python_function(item.expr)
+            if function is not None and allow_finishers:
+                output[key] = expressions.value(item.expr.args[0])  # type: ignore[attr-defined]
+                finishers[index] = function
+            else:
+                output[key] = expressions.value(item.expr)
             output_keys.append(key)
             if item.alias:
                 aliases.setdefault(item.alias, key)
         sort_keys: list[tuple[str, int]] = []
         for index, order in enumerate(select.order_by):
             key = self.order_key(order.expr, select, aliases, output, expressions, index)
+            if key in {f"c{i}" for i in finishers}:
+                raise not_supported(
+                    "ORDER BY a function computed in Python (MD5, SHA*...)", self.sql
+                )
             sort_keys.append((key, -1 if order.descending else 1))
 
         stages.append(_project_stage(output))
@@ -399,7 +419,7 @@ class Planner:
             else:
                 stages.append(lambda ctx: {"$limit": limit})
         names = tuple(_item_name(item) for item in select.items)
-        return Pipeline(collection, stages, tuple(output_keys), names)
+        return Pipeline(collection, stages, tuple(output_keys), names, finishers=finishers)
 
     def whole_documents_pipeline(
         self, select: n.Select, collection: str, stages: list[Bound], scope: Scope
@@ -714,6 +734,12 @@ def _compound_order_key(expr: n.Expr, names: tuple[str, ...], keys: list[str]) -
         return None
     if isinstance(expr, n.Column) and expr.name in names:
         return keys[names.index(expr.name)]
+    return None
+
+
+def _python_function(expr: n.Expr) -> Callable[[Any], Any] | None:
+    if isinstance(expr, n.Func) and expr.name in PYTHON_FUNCTIONS and len(expr.args) == 1:
+        return PYTHON_FUNCTIONS[expr.name]
     return None
 
 

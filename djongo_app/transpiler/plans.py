@@ -195,6 +195,8 @@ class AggregatePlan(Plan):
     stages: list[Bound]
     output_keys: tuple[str, ...]
     columns: tuple[str, ...] = ()
+    # Output column index → Python function applied as rows are read.
+    finishers: dict[int, Callable[[Any], Any]] = field(default_factory=dict)
 
     def pipeline(self, ctx: Context) -> list[dict[str, Any]]:
         return [stage(ctx) for stage in self.stages]
@@ -208,7 +210,16 @@ class AggregatePlan(Plan):
         target = ctx.collection(self.collection) if self.collection else ctx.database
         cursor = target.aggregate(self.pipeline(ctx), session=ctx.session)
         rows = (tuple(doc.get(key) for key in keys) for doc in cursor)
+        if self.finishers:
+            rows = map(self._finish, rows)
         return Result(rows=rows, description=self.columns)
+
+    def _finish(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = list(row)
+        for index, function in self.finishers.items():
+            if values[index] is not None:
+                values[index] = function(values[index])
+        return tuple(values)
 
 
 @dataclass

@@ -356,3 +356,33 @@ class TimeZoneOffsetTests(TestCase):
                 list(Book.objects.annotate(day=TruncDay("created")).values_list("day", flat=True)),
                 [datetime.datetime(2015, 6, 14, tzinfo=zoneinfo.ZoneInfo("Etc/GMT+10"))],
             )
+
+
+class PythonFunctionTests(TestCase):
+    """MD5/SHA*/Chr/Ord have no MongoDB operator: applied to selected rows."""
+
+    def test_hashes_and_characters_in_select(self):
+        import hashlib
+
+        from django.db.models.functions import MD5, SHA256, Chr, Ord
+
+        Author.objects.create(name="Ann", age=65)
+        row = Author.objects.annotate(
+            m=MD5("name"), s=SHA256("name"), c=Chr("age"), o=Ord("name")
+        ).values_list("m", "s", "c", "o")[0]
+        self.assertEqual(
+            row,
+            (
+                hashlib.md5(b"Ann").hexdigest(),
+                hashlib.sha256(b"Ann").hexdigest(),
+                "A",
+                65,
+            ),
+        )
+
+    def test_hash_in_where_is_not_supported(self):
+        from django.db import NotSupportedError
+        from django.db.models.functions import MD5
+
+        with self.assertRaisesMessage(NotSupportedError, "The function MD5()"):
+            list(Author.objects.annotate(m=MD5("name")).filter(m="x"))
