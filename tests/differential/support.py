@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import math
+import uuid
 from collections import Counter
 
 from django.db import connections
@@ -21,7 +22,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Model
 from django.test import TransactionTestCase
 
-from tests.testapp.models import Author, Book, Tag
+from tests.testapp.models import Author, Book, Everything, Tag
 
 ALIASES = ("default", "sqlite")
 UTC = datetime.UTC
@@ -72,6 +73,85 @@ BOOKS = [
 ]  # fmt: skip
 
 
+EVERYTHING = [
+    {
+        "id": 1,
+        "big": 2**53 + 1,
+        "small": -3,
+        "text": "Hello",
+        "flag": True,
+        "amount": decimal.Decimal("1.500"),
+        "ratio": 0.1,
+        "day": datetime.date(2024, 1, 1),
+        "moment": _dt(2024, 1, 1, 6, 0),
+        "clock": datetime.time(10, 30, 15),
+        "span": datetime.timedelta(days=1, hours=2),
+        "uid": uuid.UUID(int=1),
+        "blob": b"\x00\x01",
+        "slug": "hello-world",
+    },
+    {
+        "id": 2,
+        "big": -5,
+        "small": 7,
+        "text": "hello",
+        "flag": False,
+        "amount": decimal.Decimal("-2.250"),
+        "ratio": -1.5,
+        "day": datetime.date(2024, 6, 30),
+        "moment": _dt(2024, 6, 30, 23, 59, 59, 123000),
+        "clock": datetime.time(23, 59, 59, 500000),
+        "span": datetime.timedelta(minutes=-30),
+        "uid": uuid.UUID("12345678123456781234567812345678"),
+        "blob": b"",
+        "slug": "a_b",
+    },
+    {"id": 3},  # all NULL
+    {
+        "id": 4,
+        "big": 0,
+        "small": 0,
+        "text": "",
+        "amount": decimal.Decimal("0.000"),
+        "ratio": 0.0,
+        "day": datetime.date(2000, 2, 29),
+        "moment": _dt(2000, 2, 29, 12, 0),
+        "clock": datetime.time(0, 0),
+        "span": datetime.timedelta(0),
+        "slug": "x%y",
+    },
+    {
+        "id": 5,
+        "big": 2**62,
+        "small": 32767,
+        "text": "100%",
+        "flag": True,
+        "amount": decimal.Decimal("999.999"),
+        "ratio": 1e10,
+        "day": datetime.date(1999, 12, 31),
+        "moment": _dt(1999, 12, 31, 23, 0),
+        "clock": datetime.time(12, 0),
+        "span": datetime.timedelta(days=365),
+        "uid": uuid.UUID(int=2**128 - 1),
+    },
+    {
+        "id": 6,
+        "big": 7,
+        "small": 7,
+        "text": "Hello",
+        "flag": False,
+        "amount": decimal.Decimal("3.333"),
+        "ratio": 2.5,
+        "day": datetime.date(2024, 1, 1),
+        "moment": _dt(2024, 1, 1, 6, 0),
+        "clock": datetime.time(10, 30, 15),
+        "span": datetime.timedelta(hours=26),
+        "uid": uuid.UUID(int=2),
+        "slug": "hello-world",
+    },
+]
+
+
 def create_data(alias: str) -> None:
     """Create the fixed rows in the database ``alias``."""
     Author.objects.using(alias).bulk_create(
@@ -92,6 +172,7 @@ def create_data(alias: str) -> None:
         )
         for i, title, author, editor, pages, rating, price, published, created, _ in BOOKS
     )
+    Everything.objects.using(alias).bulk_create(Everything(**row) for row in EVERYTHING)
     through = Book.tags.through
     rows = [(book[0], tag) for book in BOOKS for tag in book[9]]
     through.objects.using(alias).bulk_create(
@@ -149,6 +230,8 @@ def normalize(value):
     """Return ``value`` as nested tuples of tagged scalars (see :func:`same`)."""
     if isinstance(value, Model):
         attrs = {k: v for k, v in vars(value).items() if not k.startswith("_")}
+        # Rows of select_related(): "author", "editor" (None for no row).
+        attrs.update(value._state.fields_cache)
         return ("model", type(value).__name__, normalize(attrs))
     if isinstance(value, dict):
         return ("dict", tuple(("pair", k, normalize(v)) for k, v in sorted(value.items())))
@@ -166,6 +249,14 @@ def normalize(value):
         return ("datetime", value)
     if isinstance(value, datetime.date):
         return ("date", value)
+    if isinstance(value, datetime.time):
+        return ("time", value)
+    if isinstance(value, datetime.timedelta):
+        return ("duration", value)
+    if isinstance(value, uuid.UUID):
+        return ("uuid", value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return ("bytes", bytes(value))
     if isinstance(value, str):
         return ("str", value)
     return ("other", type(value).__name__, repr(value))
