@@ -856,7 +856,14 @@ def main(argv: list[str] | None = None) -> int:
         status = 1
     passed = sum(r.passed for r in results.values())
     failed = sum(r.failed for r in results.values())
-    print(f"\n{passed} passed, {failed} failed")
+    if args.ci:
+        # In CI the baseline decides; known failures are not a CI failure.
+        verdict = "baseline met" if status == 0 else "baseline NOT met"
+        print(
+            f"\nDjango suite, CI subset: {passed} tests passed ({failed} known failures); {verdict}"
+        )
+    else:
+        print(f"\n{passed} passed, {failed} failed")
     return status
 
 
