@@ -78,7 +78,10 @@ def translate(exc: BaseException) -> Error:
     if code in DUPLICATE_KEY_CODES:
         return IntegrityError(f"djongo_app: duplicate key: {_message(exc)}")
     if code == DOCUMENT_VALIDATION_FAILURE:
-        return IntegrityError(f"djongo_app: a NOT NULL column is NULL or missing: {_message(exc)}")
+        return IntegrityError(
+            f"djongo_app: a NOT NULL column is NULL or missing, or a CHECK constraint "
+            f"failed: {_message(exc)}"
+        )
     if isinstance(exc, pymongo_errors.OperationFailure) and exc.has_error_label(
         "TransientTransactionError"
     ):

@@ -37,12 +37,13 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     can_create_inline_fk = False
     indexes_foreign_keys = True
     supports_column_check_constraints = False
-    supports_table_check_constraints = False
+    # CHECK constraints become collection validators (NULL passes, as in SQL).
+    supports_table_check_constraints = True
     can_introspect_check_constraints = False
     supports_deferrable_unique_constraints = False
     supports_expression_indexes = False
     supports_covering_indexes = False
-    supports_partial_indexes = False
+    supports_partial_indexes = True
     supports_functions_in_partial_indexes = False
     supports_index_on_text_field = True
     supports_unlimited_charfield = True

@@ -9,10 +9,15 @@ that several NULLs never collide, as in SQL.
 
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import UniqueConstraint
+from django.db.models import CheckConstraint, UniqueConstraint
+from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .errors import wrap_pymongo_errors
+from .transpiler.expressions import ExpressionCompiler
+from .transpiler.parser import parse
+from .transpiler.scope import single_table
+from .transpiler.where import FilterCompiler
 
 # The BSON types a partial unique index covers: all but null.
 NON_NULL_TYPES = [
@@ -34,6 +39,16 @@ NON_NULL_TYPES = [
 POSITIVE_FIELDS = frozenset(
     {"PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
 )
+
+
+class _Parameters:
+    """The bind context of a condition compiled for DDL."""
+
+    def __init__(self, params):
+        self.params = params
+
+    def run_subquery(self, plan):
+        raise NotSupportedError("A subquery in a constraint or index condition.")
 
 
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
@@ -196,12 +211,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             }
         )
 
-    def _validator_options(self, model, add=(), remove=()):
-        """Return create_collection/collMod options enforcing NOT NULL.
+    def _validator_options(self, model, add=(), remove=(), without=()):
+        """Return create_collection/collMod options enforcing NOT NULL and
+        the model's CheckConstraints (except the ``without`` ones).
 
         A $jsonSchema validator makes a NULL or missing required column an
-        IntegrityError, as SQL's NOT NULL does. "moderate" leaves documents
-        that were already invalid (an adopted database) updatable.
+        IntegrityError, as SQL's NOT NULL does; each CHECK becomes a filter
+        that rejects the documents where its condition is FALSE (NULL
+        passes, as in SQL). "moderate" leaves documents that were already
+        invalid (an adopted database) updatable.
         """
         if not self.enforce_schema:
             return {}
@@ -214,12 +232,33 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 # The CHECK ("column" >= 0) of Django's positive fields.
                 properties.setdefault(field.column, {})["minimum"] = 0
         schema = {"bsonType": "object", "required": columns, "properties": properties}
-        return {"validator": {"$jsonSchema": schema}, "validationLevel": "moderate"}
+        checks = [
+            {"$nor": [self._condition_filter(model, constraint.condition, polarity=False)]}
+            for constraint in model._meta.constraints
+            if isinstance(constraint, CheckConstraint) and constraint.name not in without
+        ]
+        validator = (
+            {"$and": [{"$jsonSchema": schema}, *checks]} if checks else {"$jsonSchema": schema}
+        )
+        return {"validator": validator, "validationLevel": "moderate"}
 
-    def _update_validator(self, model, add=(), remove=()):
-        options = self._validator_options(model, add, remove)
+    def _update_validator(self, model, add=(), remove=(), without=()):
+        options = self._validator_options(model, add, remove, without)
         if options:
             self.database.command("collMod", model._meta.db_table, **options)
+
+    def _condition_filter(self, model, condition, polarity=True):
+        """Return the MongoDB filter of the rows where ``condition`` (a Q)
+        is ``polarity``, compiled by the transpiler as a WHERE clause."""
+        query = Query(model=model, alias_cols=False)
+        where = query.build_where(condition)
+        compiler = query.get_compiler(connection=self.connection)
+        sql, params = where.as_sql(compiler, self.connection)
+        table = model._meta.db_table
+        statement = f"SELECT 1 FROM {self.quote_name(table)} WHERE {sql}"
+        select = parse(statement)
+        filters = FilterCompiler(ExpressionCompiler(single_table(table), statement))
+        return filters.compile(select.where, polarity)(_Parameters(tuple(params)))
 
     # Indexes and constraints -----------------------------------------------
 
@@ -232,12 +271,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.database[model._meta.db_table].drop_index(index.name)
 
     def add_constraint(self, model, constraint):
+        if isinstance(constraint, CheckConstraint):
+            with wrap_pymongo_errors():
+                self._update_validator(model)
+            return
         index = self._constraint_index_model(model, constraint)
         if index is not None:
             with wrap_pymongo_errors():
                 self.database[model._meta.db_table].create_indexes([index])
 
     def remove_constraint(self, model, constraint):
+        if isinstance(constraint, CheckConstraint):
+            with wrap_pymongo_errors():
+                self._update_validator(model, without=[constraint.name])
+            return
         if isinstance(constraint, UniqueConstraint):
             with wrap_pymongo_errors():
                 self.database[model._meta.db_table].drop_index(constraint.name)
@@ -275,6 +322,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for index in model._meta.indexes:
             indexes.append(self._index_model(model, index))
         for constraint in model._meta.constraints:
+            if isinstance(constraint, CheckConstraint):
+                continue  # enforced by the collection's validator
             index = self._constraint_index_model(model, constraint)
             if index is not None:
                 indexes.append(index)
@@ -318,13 +367,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return keys
 
     def _index_model(self, model, index):
-        if index.condition is not None:
-            raise NotSupportedError(
-                f"Partial indexes ({index.name}) are not supported by djongo_app yet."
-            )
         if not index.name:
             index.set_name_with_model(model)
-        return IndexModel(self._index_keys(model, index), name=index.name)
+        options = {}
+        if index.condition is not None:
+            options["partialFilterExpression"] = self._condition_filter(model, index.condition)
+        return IndexModel(self._index_keys(model, index), name=index.name, **options)
 
     def _constraint_index_model(self, model, constraint):
         if not isinstance(constraint, UniqueConstraint):
@@ -332,21 +380,27 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 f"{type(constraint).__name__} {constraint.name!r} cannot be enforced "
                 "by MongoDB and is not supported by djongo_app."
             )
-        if constraint.condition is not None or constraint.expressions:
+        if constraint.expressions:
             raise NotSupportedError(
-                f"UniqueConstraint {constraint.name!r} with a condition or expressions "
-                "is not supported by djongo_app yet."
+                f"UniqueConstraint {constraint.name!r} on expressions is not supported by "
+                "djongo_app."
             )
         fields = [model._meta.get_field(name) for name in constraint.fields]
         keys = [(field.column, ASCENDING) for field in fields]
-        return self._unique_index(keys, constraint.name, [f for f in fields if f.null])
+        condition = None
+        if constraint.condition is not None:
+            condition = self._condition_filter(model, constraint.condition)
+        return self._unique_index(keys, constraint.name, [f for f in fields if f.null], condition)
 
-    def _unique_index(self, keys, name, nullable_fields):
-        if not nullable_fields:
+    def _unique_index(self, keys, name, nullable_fields, condition=None):
+        if not nullable_fields and condition is None:
             return IndexModel(keys, name=name, unique=True)
         # SQL lets NULLs repeat in a unique column: index only the
-        # documents whose nullable columns all hold a value.
+        # documents whose nullable columns all hold a value (and that meet
+        # the constraint's condition).
         partial = {f.column: {"$type": NON_NULL_TYPES} for f in nullable_fields}
+        if condition:
+            partial = {"$and": [partial, condition]} if partial else condition
         return IndexModel(keys, name=name, unique=True, partialFilterExpression=partial)
 
     def _drop_indexes_on(self, table, columns):

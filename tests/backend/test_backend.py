@@ -255,3 +255,35 @@ class RawSQLDialectTests(TestCase):
 
         rows = Author.objects.annotate(doubled=RawSQL("age * 2", ())).filter(books__isnull=True)
         self.assertEqual(sorted(rows.values_list("name", "doubled")), [("Ann", 6), ("Bob", None)])
+
+
+class CheckAndPartialTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_check_constraints_are_enforced(self):
+        from tests.testapp.models import Product
+
+        Product.objects.create(sku="a", price=10, discounted=5)
+        # NULL makes the condition unknown, which passes, as in SQL.
+        Product.objects.create(sku="b", price=None, discounted=5)
+        with self.assertRaisesMessage(IntegrityError, "CHECK constraint"):
+            Product.objects.create(sku="c", price=10, discounted=50)
+        with self.assertRaises(IntegrityError):
+            Product.objects.create(sku="d", price=-1, discounted=-2)
+        with self.assertRaises(IntegrityError):
+            Product.objects.filter(sku="a").update(discounted=11)
+        self.assertEqual(sorted(Product.objects.values_list("sku", flat=True)), ["a", "b"])
+
+    def test_conditional_unique_constraint_and_partial_index(self):
+        from tests.testapp.models import Product
+
+        Product.objects.create(sku="x", active=False, price=1)
+        Product.objects.create(sku="x", active=False, price=2)
+        Product.objects.create(sku="x", active=True, price=3)
+        with self.assertRaises(IntegrityError):
+            Product.objects.create(sku="x", active=True, price=4)
+        info = indexes("testapp_product")
+        self.assertEqual(info["expensive"]["partialFilterExpression"], {"price": {"$gt": 100}})
+        self.assertEqual(
+            info["unique_active_sku"]["partialFilterExpression"], {"active": {"$eq": True}}
+        )

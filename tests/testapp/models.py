@@ -64,3 +64,26 @@ class Document(models.Model):
 
     name = models.CharField(max_length=20)
     data = models.JSONField(null=True)
+
+
+class Product(models.Model):
+    """Check constraints, a conditional unique constraint, a partial index."""
+
+    sku = models.CharField(max_length=20)
+    active = models.BooleanField(default=True)
+    price = models.IntegerField(null=True)
+    discounted = models.IntegerField(null=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(price__gte=models.F("discounted")), name="discount_below_price"
+            ),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="price_not_negative"),
+            models.UniqueConstraint(
+                fields=["sku"], condition=models.Q(active=True), name="unique_active_sku"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["price"], condition=models.Q(price__gt=100), name="expensive")
+        ]
