@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import not_supported
 from . import nodes as n
-from .functions import AGGREGATES, FUNCTIONS, is_null
+from .functions import AGGREGATES, FUNCTIONS, is_null, modulo
 from .like import like_to_regex
 from .scope import Context, Scope
 
@@ -547,8 +547,8 @@ BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "-": lambda a, b: {"$subtract": [a, b]},
     "*": lambda a, b: {"$multiply": [a, b]},
     "/": _divide,
-    "%": lambda a, b: {"$mod": [a, b]},
-    "%%": lambda a, b: {"$mod": [a, b]},
+    "%": modulo,
+    "%%": modulo,
     # SQL's || is NULL when either side is.
     "||": lambda a, b: {
         "$cond": [

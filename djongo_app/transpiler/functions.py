@@ -62,22 +62,9 @@ def _round(value: Any, places: Any = None) -> Any:
     shifted = {"$add": [{"$abs": {"$multiply": [value, scale]}}, 0.5]}
     magnitude = {"$divide": [{"$floor": shifted}, scale]}
     rounded = {"$multiply": [{"$cond": [{"$lt": [value, 0]}, -1, 1]}, magnitude]}
-    # Keep integers integral and decimals decimal.
-    return {
-        "$switch": {
-            "branches": [
-                {
-                    "case": {"$in": [{"$type": value}, ["int", "long"]]},
-                    "then": {"$toLong": rounded},
-                },
-                {
-                    "case": {"$eq": [{"$type": value}, "decimal"]},
-                    "then": {"$round": [value, places]},
-                },
-            ],
-            "default": rounded,
-        }
-    }
+    # Keep integers integral (decimals stay decimal through the arithmetic).
+    integral = {"$in": [{"$type": value}, ["int", "long"]]}
+    return {"$cond": [integral, {"$toLong": rounded}, rounded]}
 
 
 def _sign(value: Any) -> Any:
@@ -156,6 +143,11 @@ def _trim(kind: str) -> Builder:
         return {kind: {"input": string}}
 
     return build
+
+
+def modulo(a: Any, b: Any) -> Any:
+    """SQL's MOD: NULL for a zero divisor, where MongoDB's $mod fails."""
+    return {"$cond": [{"$eq": [b, 0]}, None, {"$mod": [a, b]}]}
 
 
 def _text(expr: Any) -> str:
@@ -370,7 +362,7 @@ FUNCTIONS: dict[str, Builder] = {
     "LOWER": null_propagating(lambda x: {"$toLower": x}),
     "LPAD": null_propagating(_pad(left=True)),
     "LTRIM": null_propagating(_trim("$ltrim")),
-    "MOD": null_propagating(lambda a, b: {"$mod": [a, b]}),
+    "MOD": null_propagating(lambda a, b: modulo(a, b)),
     "NOW": lambda: "$$NOW",
     "NULLIF": _nullif,
     "POWER": null_propagating(lambda a, b: {"$pow": [a, b]}),

@@ -670,9 +670,13 @@ class Parser:
         if token.is_punct("("):
             self.advance()
             if self.starts_query():
+                start, params = self.pos, self.param_count
                 query = self.parse_query()
-                self.expect_punct(")")
-                return n.ScalarSubquery(query)
+                if self.accept_punct(")"):
+                    return n.ScalarSubquery(query)
+                # "((SELECT ...) = %s)": the subquery was an operand of an
+                # expression in parentheses; read it again as one.
+                self.pos, self.param_count = start, params
             expr = self.parse_expr()
             if self.current.is_punct(","):
                 raise self.error("A row value (a, b)")

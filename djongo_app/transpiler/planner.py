@@ -86,6 +86,9 @@ class Pipeline:
     whole_documents: bool = False
     # Output column index → Python function (functions.PYTHON_FUNCTIONS).
     finishers: dict[int, Callable[[Any], Any]] = field(default_factory=dict)
+    # Aggregates without GROUP BY at the top level: the accumulators' values
+    # over no rows and the stages that follow the $group.
+    empty_result: tuple[dict[str, Any], list[Bound]] | None = None
 
 
 @dataclass
@@ -143,7 +146,12 @@ class Planner:
                 return find
         pipeline = self.build_pipeline(select, allow_finishers=True)
         return AggregatePlan(
-            pipeline.collection, pipeline.stages, pipeline.output_keys, names, pipeline.finishers
+            pipeline.collection,
+            pipeline.stages,
+            pipeline.output_keys,
+            names,
+            pipeline.finishers,
+            pipeline.empty_result,
         )
 
     def plan_constant_select(self, select: n.Select, names: tuple[str, ...]) -> Plan:
@@ -359,13 +367,21 @@ class Planner:
 
         output_scope = scope
         replacements: dict[n.Expr, str] = {}
+        empty_document: dict[str, Any] | None = None
+        after_group = 0
         if select.group_by or _has_aggregate(select):
             group = self.group_state(select, scope, lookups)
             group_stages = self.group_stages(group)
-            if not select.group_by:
+            if not select.group_by and not allow_finishers:
+                # Nested (a derived table, a $lookup): one row even for no
+                # input needs $facet here.
                 stages = _facet_stages(stages + group_stages, group.empty_values)
             else:
                 stages.extend(group_stages)
+                if not select.group_by:
+                    # Top level: the plan makes the empty-input row itself.
+                    empty_document = dict(group.empty_values)
+                    after_group = len(stages)
             replacements = group.replacements
             output_scope = Scope()
             if select.having is not None:
@@ -407,7 +423,11 @@ class Planner:
             stages.append(lambda ctx: {"$group": {"_id": distinct_row}})
             stages.append(lambda ctx: {"$replaceWith": "$_id"})
         if sort_keys:
-            sort_document = dict(sort_keys)
+            # A key repeated later (ORDER BY x IS NULL, x DESC, x) adds
+            # nothing: the first occurrence decides.
+            sort_document: dict[str, int] = {}
+            for key, direction in sort_keys:
+                sort_document.setdefault(key, direction)
             stages.append(lambda ctx: {"$sort": sort_document})
         if select.offset:
             offset = select.offset
@@ -419,7 +439,17 @@ class Planner:
             else:
                 stages.append(lambda ctx: {"$limit": limit})
         names = tuple(_item_name(item) for item in select.items)
-        return Pipeline(collection, stages, tuple(output_keys), names, finishers=finishers)
+        empty_result = None
+        if empty_document is not None:
+            empty_result = (empty_document, stages[after_group:])
+        return Pipeline(
+            collection,
+            stages,
+            tuple(output_keys),
+            names,
+            finishers=finishers,
+            empty_result=empty_result,
+        )
 
     def whole_documents_pipeline(
         self, select: n.Select, collection: str, stages: list[Bound], scope: Scope

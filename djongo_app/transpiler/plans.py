@@ -197,6 +197,9 @@ class AggregatePlan(Plan):
     columns: tuple[str, ...] = ()
     # Output column index → Python function applied as rows are read.
     finishers: dict[int, Callable[[Any], Any]] = field(default_factory=dict)
+    # SQL aggregates without GROUP BY give one row even over no input: the
+    # accumulators' empty values and the stages after the $group.
+    empty_result: tuple[dict[str, Any], list[Bound]] | None = None
 
     def pipeline(self, ctx: Context) -> list[dict[str, Any]]:
         return [stage(ctx) for stage in self.stages]
@@ -209,10 +212,21 @@ class AggregatePlan(Plan):
         # No collection: a SELECT without FROM, run at the database level.
         target = ctx.collection(self.collection) if self.collection else ctx.database
         cursor = target.aggregate(self.pipeline(ctx), session=ctx.session)
+        if self.empty_result is not None:
+            documents = list(cursor)
+            if not documents:
+                documents = self._empty_input_row(ctx)
+            cursor = iter(documents)
         rows = (tuple(doc.get(key) for key in keys) for doc in cursor)
         if self.finishers:
             rows = map(self._finish, rows)
         return Result(rows=rows, description=self.columns)
+
+    def _empty_input_row(self, ctx: Executor) -> list[dict[str, Any]]:
+        assert self.empty_result is not None
+        empty_document, after_group = self.empty_result
+        pipeline = [{"$documents": [empty_document]}, *(stage(ctx) for stage in after_group)]
+        return list(ctx.database.aggregate(pipeline, session=ctx.session))
 
     def _finish(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = list(row)

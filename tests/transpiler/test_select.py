@@ -7,6 +7,8 @@ base-table ``$match`` comes before any ``$lookup``.
 
 import pytest
 
+from djongo_app.transpiler import compile_sql
+
 from .utils import (
     AGE,
     AUTHOR_PROJECTION,
@@ -14,6 +16,7 @@ from .utils import (
     NAME,
     ORDER_BY_NAME,
     SELECT_AUTHORS,
+    Context,
     assert_command,
     command,
 )
@@ -356,35 +359,21 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
             id="annotate-count-of-relation",
         ),
         pytest.param(
-            # Author.objects.aggregate(n=Count("id"), s=Sum("age")): one row
-            # even over an empty collection.
+            # Author.objects.aggregate(n=Count("id"), s=Sum("age")): the plan
+            # itself makes the one row an empty collection gives (see
+            # test_scalar_aggregate_row_over_no_input).
             f'SELECT COUNT({ID}) AS "n", SUM({AGE}) AS "s" FROM "testapp_author"',
             (),
             [
                 {
-                    "$facet": {
-                        "rows": [
-                            {
-                                "$group": {
-                                    "_id": None,
-                                    "a0": count_not_null("$id"),
-                                    "a1": SUM_AGE,
-                                    "a1_n": SUM_AGE_COUNT,
-                                }
-                            },
-                            SUM_AGE_NULL,
-                        ]
+                    "$group": {
+                        "_id": None,
+                        "a0": count_not_null("$id"),
+                        "a1": SUM_AGE,
+                        "a1_n": SUM_AGE_COUNT,
                     }
                 },
-                {
-                    "$replaceWith": {
-                        "$cond": [
-                            {"$eq": [{"$size": "$rows"}, 0]},
-                            {"a0": {"$literal": 0}, "a1": {"$literal": None}},
-                            {"$first": "$rows"},
-                        ]
-                    }
-                },
+                SUM_AGE_NULL,
                 {"$project": {"_id": 0, "c0": "$a0", "c1": "$a1"}},
             ],
             id="aggregate-without-group-by",
@@ -469,3 +458,25 @@ def test_for_update_reads_like_a_plain_select():
     """FOR UPDATE takes no lock (write conflicts protect updates instead)."""
     plain = 'SELECT "testapp_author"."id" FROM "testapp_author" WHERE "testapp_author"."age" = %s'
     assert_command(command(plain + " FOR UPDATE", (3,)), command(plain, (3,)))
+
+
+def test_scalar_aggregate_row_over_no_input():
+    """Top level: the accumulators' empty values go through the stages after
+    the $group; nested (a derived table), a $facet gives the row instead."""
+    plan = compile_sql(f'SELECT COUNT({ID}) AS "n", SUM({AGE}) AS "s" FROM "testapp_author"')
+    empty_document, after_group = plan.empty_result
+    assert empty_document == {"a0": 0, "a1": None}
+    assert [stage(Context((), ())) for stage in after_group] == [
+        {"$project": {"_id": 0, "c0": "$a0", "c1": "$a1"}}
+    ]
+    nested = command(
+        f'SELECT SUM("c") FROM (SELECT COUNT({ID}) AS "c" FROM "testapp_author") subquery'
+    )
+    assert [next(iter(stage)) for stage in nested["pipeline"]] == [
+        "$facet",
+        "$replaceWith",
+        "$project",
+        "$group",
+        "$set",
+        "$project",
+    ]
