@@ -332,7 +332,12 @@ class DatabaseOperations(BaseDatabaseOperations):
         output = expression.output_field
         places = getattr(output, "decimal_places", None)
         if places is not None and value.is_finite():
-            value = value.quantize(decimal.Decimal(1).scaleb(-places), context=output.context)
+            try:
+                value = value.quantize(decimal.Decimal(1).scaleb(-places), context=output.context)
+            except decimal.InvalidOperation:
+                # More digits than max_digits (an aggregate's result): keep
+                # the places, as SQLite does.
+                value = value.quantize(decimal.Decimal(1).scaleb(-places))
         return value
 
     def convert_uuidfield_value(self, value, expression, connection):

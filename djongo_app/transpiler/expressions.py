@@ -428,10 +428,24 @@ def _truth_value_set(
     """For ``x = 0`` / ``x = 1`` written in the SQL text (Django's boolean
     forms), return x and the values SQL treats as equal: [0, false] or
     [1, true]. MongoDB never equates numbers and booleans."""
-    for node, other in ((right_node, lhs), (left_node, rhs)):
+    for node, value, other in ((right_node, rhs, lhs), (left_node, lhs, rhs)):
         if isinstance(node, n.Literal) and type(node.value) is int and node.value in (0, 1):
             return other, [node.value, bool(node.value)]
+        if _is_boolean_case(node):
+            # CASE WHEN ... THEN 1 ELSE 0 END: Django's boolean as a number.
+            return other, [value, {"$toBool": value}]
     return None
+
+
+def _is_boolean_case(node: n.Expr) -> bool:
+    if not isinstance(node, n.Case):
+        return False
+    results = [when.result for when in node.whens]
+    if node.default is not None:
+        results.append(node.default)
+    return all(
+        isinstance(r, n.Literal) and type(r.value) is int and r.value in (0, 1) for r in results
+    )
 
 
 def _as_sql_booleans(node: n.Expr, value: Any, other: Any) -> Any:

@@ -386,3 +386,18 @@ class PythonFunctionTests(TestCase):
 
         with self.assertRaisesMessage(NotSupportedError, "The function MD5()"):
             list(Author.objects.annotate(m=MD5("name")).filter(m="x"))
+
+
+class BooleanCaseComparisonTests(TestCase):
+    def test_boolean_column_against_negated_value(self):
+        """~Value(False) is CASE WHEN %s = 0 THEN 1 ELSE 0 END: a number SQL
+        equates with a boolean."""
+        Author.objects.create(name="on", active=True)
+        Author.objects.create(name="off", active=False)
+        annotated = Author.objects.annotate(required=~Value(False))
+        self.assertEqual(
+            list(annotated.filter(active=F("required")).values_list("name", flat=True)), ["on"]
+        )
+        self.assertEqual(
+            list(annotated.filter(active=~F("required")).values_list("name", flat=True)), ["off"]
+        )
