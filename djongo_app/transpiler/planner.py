@@ -265,24 +265,13 @@ class Planner:
             stages.append(lambda ctx: {"$match": {"$expr": wanted}})
             stages.append(lambda ctx: {"$replaceWith": "$_id"})
         names = parts[0].names
-        sort: dict[str, int] = {}
+        sort: list[tuple[str, int]] = []
         for order in compound.order_by:
             key = _compound_order_key(order.expr, names, keys)
             if key is None:
                 raise not_supported("This ORDER BY of a compound query", self.sql)
-            sort[key] = -1 if order.descending else 1
-        if sort:
-            stages.append(lambda ctx: {"$sort": sort})
-        if compound.offset:
-            offset = compound.offset
-            stages.append(lambda ctx: {"$skip": offset})
-        if compound.limit is not None:
-            limit = compound.limit
-            stages.append(
-                (lambda ctx: {"$limit": limit})
-                if limit
-                else (lambda ctx: {"$match": {"$expr": {"$literal": False}}})
-            )
+            sort.append((key, -1 if order.descending else 1))
+        stages.extend(_window_stages(sort, compound.offset, compound.limit))
         return Pipeline(parts[0].collection, stages, tuple(keys), names)
 
     def build_pipeline(
@@ -422,22 +411,7 @@ class Planner:
             distinct_row = {k: {"$ifNull": [f"${k}", None]} for k in output}
             stages.append(lambda ctx: {"$group": {"_id": distinct_row}})
             stages.append(lambda ctx: {"$replaceWith": "$_id"})
-        if sort_keys:
-            # A key repeated later (ORDER BY x IS NULL, x DESC, x) adds
-            # nothing: the first occurrence decides.
-            sort_document: dict[str, int] = {}
-            for key, direction in sort_keys:
-                sort_document.setdefault(key, direction)
-            stages.append(lambda ctx: {"$sort": sort_document})
-        if select.offset:
-            offset = select.offset
-            stages.append(lambda ctx: {"$skip": offset})
-        if select.limit is not None:
-            limit = select.limit
-            if limit == 0:
-                stages.append(lambda ctx: {"$match": {"$expr": {"$literal": False}}})
-            else:
-                stages.append(lambda ctx: {"$limit": limit})
+        stages.extend(_window_stages(sort_keys, select.offset, select.limit))
         names = tuple(_item_name(item) for item in select.items)
         empty_result = None
         if empty_document is not None:
@@ -455,20 +429,13 @@ class Planner:
         self, select: n.Select, collection: str, stages: list[Bound], scope: Scope
     ) -> Pipeline:
         """SELECT * inside a derived table: documents pass through whole."""
-        sort: dict[str, int] = {}
+        sort: list[tuple[str, int]] = []
         for order in select.order_by:
             path = _safe_path(scope, order.expr) if isinstance(order.expr, n.Column) else None
             if path is None:
                 raise not_supported("SELECT * with this ORDER BY", self.sql)
-            sort[path] = -1 if order.descending else 1
-        if sort:
-            stages.append(lambda ctx: {"$sort": sort})
-        if select.offset:
-            offset = select.offset
-            stages.append(lambda ctx: {"$skip": offset})
-        if select.limit is not None:
-            limit = select.limit
-            stages.append(lambda ctx: {"$limit": limit})
+            sort.append((path, -1 if order.descending else 1))
+        stages.extend(_window_stages(sort, select.offset, select.limit))
         return Pipeline(collection, stages, (), (), whole_documents=True)
 
     def order_key(
@@ -739,6 +706,26 @@ class Planner:
 
 
 # Helpers ------------------------------------------------------------------
+
+
+def _window_stages(sort_keys: list[tuple[str, int]], offset: int, limit: int | None) -> list[Bound]:
+    """Return the $sort, $skip and $limit stages of ORDER BY/OFFSET/LIMIT."""
+    stages: list[Bound] = []
+    if sort_keys:
+        # A key repeated later (ORDER BY x IS NULL, x DESC, x) adds nothing:
+        # the first occurrence decides.
+        sort_document: dict[str, int] = {}
+        for key, direction in sort_keys:
+            sort_document.setdefault(key, direction)
+        stages.append(lambda ctx: {"$sort": sort_document})
+    if offset:
+        stages.append(lambda ctx: {"$skip": offset})
+    if limit == 0:
+        # LIMIT 0 is no rows; MongoDB reads $limit: 0 as an error.
+        stages.append(lambda ctx: {"$match": {"$expr": {"$literal": False}}})
+    elif limit is not None:
+        stages.append(lambda ctx: {"$limit": limit})
+    return stages
 
 
 def _union_with(part: Pipeline, tag: int | None) -> Bound:

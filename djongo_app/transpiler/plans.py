@@ -84,6 +84,27 @@ def path_row_builder(getters: Sequence[Getter]) -> RowBuilder:
     return build
 
 
+def find_command(
+    collection: str,
+    filter: dict[str, Any],
+    projection: dict[str, int] | None,
+    sort: tuple[tuple[str, int], ...],
+    skip: int,
+    limit: int | None,
+) -> dict[str, Any]:
+    """Return a find command as the server would log it."""
+    command: dict[str, Any] = {"find": collection, "filter": filter}
+    if projection is not None:
+        command["projection"] = projection
+    if sort:
+        command["sort"] = dict(sort)
+    if skip:
+        command["skip"] = skip
+    if limit is not None:
+        command["limit"] = limit
+    return command
+
+
 @dataclass
 class FindPlan(Plan):
     collection: str
@@ -96,16 +117,9 @@ class FindPlan(Plan):
     columns: tuple[str, ...] = ()
 
     def command(self, ctx: Context) -> dict[str, Any]:
-        command: dict[str, Any] = {"find": self.collection, "filter": self.filter(ctx)}
-        if self.projection is not None:
-            command["projection"] = self.projection
-        if self.sort:
-            command["sort"] = dict(self.sort)
-        if self.skip:
-            command["skip"] = self.skip
-        if self.limit is not None:
-            command["limit"] = self.limit
-        return command
+        return find_command(
+            self.collection, self.filter(ctx), self.projection, self.sort, self.skip, self.limit
+        )
 
     def execute(self, ctx: Executor) -> Result:
         if self.limit == 0:
@@ -137,14 +151,9 @@ class WholeDocumentsPlan(Plan):
     limit: int | None = None
 
     def command(self, ctx: Context) -> dict[str, Any]:
-        command: dict[str, Any] = {"find": self.collection, "filter": self.filter(ctx)}
-        if self.sort:
-            command["sort"] = dict(self.sort)
-        if self.skip:
-            command["skip"] = self.skip
-        if self.limit is not None:
-            command["limit"] = self.limit
-        return command
+        return find_command(
+            self.collection, self.filter(ctx), None, self.sort, self.skip, self.limit
+        )
 
     def execute(self, ctx: Executor) -> Result:
         if self.limit == 0:
