@@ -210,15 +210,20 @@ class Planner:
             columns=names,
         )
 
-    def plan_whole_documents(self, select: n.Select, table: n.Table) -> Plan:
-        scope = single_table(table.alias)
-        _, filters = self.compilers(scope)
+    def column_sort(self, select: n.Select, scope: Scope) -> list[tuple[str, int]]:
+        """Return ORDER BY as (path, direction) when it names only columns."""
         sort: list[tuple[str, int]] = []
         for order in select.order_by:
             path = _safe_path(scope, order.expr) if isinstance(order.expr, n.Column) else None
             if path is None:
                 raise not_supported("SELECT * with this ORDER BY", self.sql)
             sort.append((path, -1 if order.descending else 1))
+        return sort
+
+    def plan_whole_documents(self, select: n.Select, table: n.Table) -> Plan:
+        scope = single_table(table.alias)
+        _, filters = self.compilers(scope)
+        sort = self.column_sort(select, scope)
         return WholeDocumentsPlan(
             table.name, filters.compile(select.where), tuple(sort), select.offset, select.limit
         )
@@ -429,12 +434,7 @@ class Planner:
         self, select: n.Select, collection: str, stages: list[Bound], scope: Scope
     ) -> Pipeline:
         """SELECT * inside a derived table: documents pass through whole."""
-        sort: list[tuple[str, int]] = []
-        for order in select.order_by:
-            path = _safe_path(scope, order.expr) if isinstance(order.expr, n.Column) else None
-            if path is None:
-                raise not_supported("SELECT * with this ORDER BY", self.sql)
-            sort.append((path, -1 if order.descending else 1))
+        sort = self.column_sort(select, scope)
         stages.extend(_window_stages(sort, select.offset, select.limit))
         return Pipeline(collection, stages, (), (), whole_documents=True)
 
