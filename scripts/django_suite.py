@@ -721,6 +721,11 @@ def _secantus_version() -> str:
         return "SecantusDB"
 
 
+def below_baseline(app: str, result: AppResult) -> bool:
+    expected = read_baseline().get("apps", {}).get(app, {}).get("passed")
+    return expected is not None and result.passed < expected
+
+
 def check_baseline(results: dict[str, AppResult]) -> bool:
     apps = read_baseline().get("apps", {})
     if not apps:
@@ -853,7 +858,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_baseline:
         write_baseline(results)
     elif args.ci and not check_baseline(results):
-        status = 1
+        # A timing-sensitive test can fail once; run the apps below their
+        # baseline again, and fail only if they stay below it.
+        below = [app for app in results if below_baseline(app, results[app])]
+        print(f"\nRunning again: {', '.join(below)}", flush=True)
+        results.update(run_apps(below, primary, args))
+        if not check_baseline(results):
+            status = 1
     passed = sum(r.passed for r in results.values())
     failed = sum(r.failed for r in results.values())
     if args.ci:
