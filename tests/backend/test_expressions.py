@@ -401,3 +401,134 @@ class BooleanCaseComparisonTests(TestCase):
         self.assertEqual(
             list(annotated.filter(active=~F("required")).values_list("name", flat=True)), ["off"]
         )
+
+
+class JoinOrderTests(TestCase):
+    def test_base_filter_precedes_lookup_and_joined_filter_is_inside(self):
+        ann = Author.objects.create(name="Ann")
+        Book.objects.create(title="long", author=ann, pages=500)
+        Book.objects.create(title="short", author=ann, pages=5)
+        with CaptureCommands() as commands:
+            titles = list(
+                Book.objects.filter(pages__gt=100, author__name="Ann").values_list(
+                    "title", flat=True
+                )
+            )
+        self.assertEqual(titles, ["long"])
+        self.assertIn('"pipeline": [{"$match": {"pages": {"$gt": 100}}}, {"$lookup": ', commands[0])
+        self.assertIn('"pipeline": [{"$match": {"name": {"$eq": "Ann"}}}]', commands[0])
+
+    def test_base_filter_precedes_correlated_subquery(self):
+        ann = Author.objects.create(name="Ann", age=30)
+        Author.objects.create(name="Bob", age=10)
+        Book.objects.create(title="x", author=ann, pages=5)
+        with CaptureCommands() as commands:
+            names = list(
+                Author.objects.filter(age__gt=20)
+                .filter(Exists(Book.objects.filter(author=OuterRef("pk"))))
+                .values_list("name", flat=True)
+            )
+        self.assertEqual(names, ["Ann"])
+        self.assertTrue(
+            commands[0].startswith(
+                '{"aggregate": "testapp_author", "pipeline": [{"$match": {"age": {"$gt": 20}}}, '
+                '{"$lookup": '
+            ),
+            commands[0],
+        )
+
+
+class MoreExpressionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        ann = Author.objects.create(name="  Ann  ", age=30, active=True)
+        bob = Author.objects.create(name="Bob", age=None, active=False)
+        Book.objects.create(title="abc", author=ann, pages=9, rating=2.5)
+        Book.objects.create(title="abd", author=ann, pages=4, rating=-1.25)
+        Book.objects.create(title="xyz", author=bob, pages=4, rating=None)
+
+    def test_case_when_cast_nullif(self):
+        from django.db.models import Case, IntegerField, When
+        from django.db.models.functions import Cast, NullIf
+
+        rows = Book.objects.annotate(
+            size=Case(When(pages__gt=5, then=Value("big")), default=Value("small")),
+            pages_text=Cast("pages", models.CharField()),
+            rating_int=Cast("rating", IntegerField()),
+            no_four=NullIf("pages", Value(4)),
+        ).order_by("title")
+        self.assertEqual(
+            list(rows.values_list("title", "size", "pages_text", "rating_int", "no_four")),
+            [
+                ("abc", "big", "9", 2, 9),
+                ("abd", "small", "4", -1, None),
+                ("xyz", "small", "4", None, None),
+            ],
+        )
+
+    def test_string_functions(self):
+        from django.db.models.functions import (
+            Left,
+            LPad,
+            Repeat,
+            Replace,
+            Reverse,
+            Right,
+            RPad,
+            StrIndex,
+            Substr,
+            Trim,
+        )
+
+        row = (
+            Book.objects.filter(title="abc")
+            .annotate(
+                sub=Substr("title", 2, 1),
+                left=Left("title", 2),
+                right=Right("title", 2),
+                lpad=LPad("title", 5, Value("*")),
+                rpad=RPad("title", 5, Value("-")),
+                rev=Reverse("title"),
+                rep=Repeat("title", 2),
+                repl=Replace("title", Value("b"), Value("B")),
+                idx=StrIndex("title", Value("c")),
+                trimmed=Trim("author__name"),
+            )
+            .values_list(
+                "sub", "left", "right", "lpad", "rpad", "rev", "rep", "repl", "idx", "trimmed"
+            )
+            .get()
+        )
+        self.assertEqual(row, ("b", "ab", "bc", "**abc", "abc--", "cba", "abcabc", "aBc", 3, "Ann"))
+
+    def test_math_functions(self):
+        from django.db.models.functions import Abs, Ceil, Floor, Mod, Power, Round, Sign, Sqrt
+
+        row = (
+            Book.objects.filter(title="abd")
+            .annotate(
+                a=Abs("rating"),
+                c=Ceil("rating"),
+                f=Floor("rating"),
+                m=Mod("pages", Value(3)),
+                p=Power("pages", 2),
+                r=Round("rating", 1),
+                s=Sign("rating"),
+                q=Sqrt("pages"),
+            )
+            .values_list("a", "c", "f", "m", "p", "r", "s", "q")
+            .get()
+        )
+        self.assertEqual(row, (1.25, -1.0, -2.0, 1, 16.0, -1.3, -1, 2.0))
+
+    def test_having_count_distinct_and_distinct(self):
+        self.assertEqual(
+            list(
+                Book.objects.values("author__name")
+                .annotate(n=Count("id"), pages=Count("pages", distinct=True))
+                .filter(n__gt=1)
+                .values_list("author__name", "n", "pages")
+            ),
+            [("  Ann  ", 2, 2)],
+        )
+        self.assertEqual(sorted(Book.objects.values_list("pages", flat=True).distinct()), [4, 9])
