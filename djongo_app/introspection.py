@@ -2,6 +2,7 @@
 
 from collections import namedtuple
 
+from bson import Decimal128, ObjectId
 from django.db.backends.base.introspection import BaseDatabaseIntrospection, TableInfo
 
 from .counters import SCHEMA_COLLECTION
@@ -99,7 +100,6 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
 
 def _bson_type(value):
-    from bson import Decimal128, ObjectId
 
     table = (
         (bool, "bool"),
