@@ -62,14 +62,22 @@ def stop_server() -> None:
     """Stop the server started by :func:`server_uri`, if any."""
     global _server, _uri
     with _lock:
-        if _server is not None and _server.poll() is None:
-            _server.terminate()
-            try:
-                _server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                _server.kill()
+        if _server is not None:
+            terminate(_server)
         _server = None
         _uri = None
+
+
+def terminate(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a child process: SIGTERM, then SIGKILL after ``timeout``."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def server_command() -> list[str]:

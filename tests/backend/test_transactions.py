@@ -306,9 +306,4 @@ class StandaloneServerTests(TransactionTestCase):
             finally:
                 standalone.close()
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            terminate(server)

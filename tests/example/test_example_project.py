@@ -25,7 +25,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 import pytest
 from pymongo import MongoClient
 
-from djongo_app.testing import server_uri
+from djongo_app.testing import server_uri, terminate
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "example_project"
@@ -140,12 +140,7 @@ def site(seeded, example_env, tmp_path_factory):
                 time.sleep(0.1)
         yield Browser(f"http://127.0.0.1:{port}"), log_path
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        terminate(server)
 
 
 def fetch(site, path: str, status: int = 200) -> str:
