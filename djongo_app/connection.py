@@ -20,6 +20,7 @@ MongoClient option raises ImproperlyConfigured when Django connects.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from typing import Any
@@ -154,6 +155,9 @@ def close_clients() -> None:
         for client in _clients.values():
             client.close()
         _clients.clear()
+
+
+atexit.register(close_clients)
 
 
 class MongoConnection:

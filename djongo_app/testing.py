@@ -18,12 +18,22 @@ import sys
 import tempfile
 import threading
 import time
+import typing
 
 _lock = threading.Lock()
 _server: subprocess.Popen | None = None
 _uri: str | None = None
 # The server's stderr, read back when it fails to start.
-_log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+_log: typing.IO[bytes] | None = None
+
+
+def _open_log() -> typing.IO[bytes]:
+    global _log
+    if _log is None or _log.closed:
+        _log = tempfile.TemporaryFile()  # noqa: SIM115 - kept until stop_server()
+    _log.seek(0)
+    _log.truncate()
+    return _log
 
 
 def server_uri(storage_path: str = ":memory:") -> str:
@@ -35,8 +45,7 @@ def server_uri(storage_path: str = ":memory:") -> str:
     with _lock:
         if _uri is None:
             port = free_port()
-            _log.seek(0)
-            _log.truncate()
+            log = _open_log()
             _server = subprocess.Popen(
                 [
                     *server_command(),
@@ -50,7 +59,7 @@ def server_uri(storage_path: str = ":memory:") -> str:
                     "WARNING",
                 ],
                 stdout=subprocess.DEVNULL,
-                stderr=_log,
+                stderr=log,
             )
             atexit.register(stop_server)
             _uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
@@ -66,6 +75,8 @@ def stop_server() -> None:
             terminate(_server)
         _server = None
         _uri = None
+        if _log is not None:
+            _log.close()
 
 
 def terminate(process: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -104,8 +115,10 @@ def free_port() -> int:
 def _wait_until_ready(port: int, timeout: float = 30.0) -> None:
     def check_alive() -> None:
         if _server is not None and _server.poll() is not None:
-            _log.seek(0)
-            error = _log.read().decode(errors="replace")
+            error = ""
+            if _log is not None:
+                _log.seek(0)
+                error = _log.read().decode(errors="replace")
             raise RuntimeError(f"SecantusDB exited at start: {error}")
 
     wait_for_port(port, timeout, check_alive)

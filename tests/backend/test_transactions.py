@@ -16,7 +16,7 @@ from django.db import (
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase
 
-from djongo_app.testing import free_port, server_command, server_uri, wait_for_port
+from djongo_app.testing import free_port, server_command, server_uri, terminate, wait_for_port
 from tests.testapp.models import Author, Book, Counter, Tag
 
 
