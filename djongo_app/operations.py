@@ -149,6 +149,11 @@ class DatabaseOperations(BaseDatabaseOperations):
             )
         return statements
 
+    def sequence_reset_sql(self, style, model_list):
+        # Nothing to run after loaddata: an INSERT with an explicit id
+        # already raises its counter ($max), outside any transaction.
+        return []
+
     def sequence_reset_by_name_sql(self, style, sequences):
         tables = [sequence["table"] for sequence in sequences]
         if not tables:
