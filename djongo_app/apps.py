@@ -5,3 +5,11 @@ class DjongoAppConfig(AppConfig):
     name = "djongo_app"
     verbose_name = "djongo_app (MongoDB)"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.urls import register_converter
+
+        from .fields import ObjectIdConverter
+
+        # <objectid:pk> in URL patterns: 24 hex digits, else a 404.
+        register_converter(ObjectIdConverter, "objectid")

@@ -54,6 +54,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         "IPAddressField": "string",
         "GenericIPAddressField": "string",
         "JSONField": "object",
+        "ObjectIdAutoField": "objectId",
+        "ObjectIdField": "objectId",
         "OneToOneField": "int",
         "PositiveBigIntegerField": "long",
         "PositiveIntegerField": "long",

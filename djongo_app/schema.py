@@ -36,6 +36,8 @@ NON_NULL_TYPES = [
 ]
 
 
+# Auto fields whose values come from __schema__ counters.
+COUNTER_FIELDS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 POSITIVE_FIELDS = frozenset(
     {"PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
 )
@@ -83,7 +85,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             auto = [
                 f.column
                 for f in model._meta.local_concrete_fields
-                if getattr(f, "db_returning", False) and f.get_internal_type().endswith("AutoField")
+                if getattr(f, "db_returning", False)
+                and f.get_internal_type() in COUNTER_FIELDS
+                and f.column != "_id"
             ]
             if auto:
                 self.counters.register(table, auto)

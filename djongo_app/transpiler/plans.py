@@ -331,7 +331,12 @@ class InsertPlan(Plan):
             return registered
         # No __schema__ entry yet: RETURNING columns left without a value
         # are the auto-increment ones; reserving creates the entry.
-        return tuple(c for c in self.returning if any(get_path(d, c) is None for d in documents))
+        # MongoDB's own _id is made by the driver, never by a counter.
+        return tuple(
+            c
+            for c in self.returning
+            if c != "_id" and any(get_path(d, c) is None for d in documents)
+        )
 
     def _assign_ids(self, ctx: Executor, documents: list[dict[str, Any]], column: str) -> Any:
         missing = [d for d in documents if get_path(d, column) is None]

@@ -1,5 +1,7 @@
 from django.db import models
 
+from djongo_app.fields import ObjectIdAutoField, ObjectIdField
+
 
 class Author(models.Model):
     name = models.CharField(max_length=100)
@@ -87,3 +89,23 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["price"], condition=models.Q(price__gt=100), name="expensive")
         ]
+
+
+class Note(models.Model):
+    """A model whose primary key is MongoDB's own ObjectId."""
+
+    id = ObjectIdAutoField(primary_key=True)
+    text = models.CharField(max_length=50)
+    source = ObjectIdField(null=True, blank=True)
+
+    class Meta:
+        # Not on the SQLite database of tests/differential.
+        required_db_vendor = "mongodb"
+
+
+class NoteComment(models.Model):
+    note = models.ForeignKey(Note, models.CASCADE, related_name="comments")
+    body = models.CharField(max_length=50)
+
+    class Meta:
+        required_db_vendor = "mongodb"

@@ -1,0 +1,95 @@
+"""ObjectIdField and ObjectIdAutoField against the server."""
+
+from bson import ObjectId
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import TestCase
+
+import djongo_app.fields
+from djongo_app.counters import SCHEMA_COLLECTION
+from djongo_app.fields import ObjectIdAutoField, ObjectIdField
+from tests.testapp.models import Note, NoteComment
+
+
+class ObjectIdTests(TestCase):
+    def test_primary_key_is_mongodb_id(self):
+        note = Note.objects.create(text="a")
+        self.assertIsInstance(note.pk, ObjectId)
+        stored = connection.connection.database["testapp_note"].find_one(
+            {"_id": note.pk}, session=connection.connection.session
+        )
+        self.assertEqual(stored["text"], "a")
+        self.assertNotIn("id", stored)
+        self.assertIsNone(
+            connection.connection.database[SCHEMA_COLLECTION].find_one({"name": "testapp_note"})
+        )
+
+    def test_lookups_by_object_id_and_string(self):
+        first, second = Note.objects.create(text="a"), Note.objects.create(text="b")
+        self.assertEqual(Note.objects.get(pk=str(first.pk)).text, "a")
+        self.assertEqual(Note.objects.get(pk=second.pk).text, "b")
+        self.assertEqual(
+            sorted(
+                Note.objects.filter(pk__in=[str(first.pk), second.pk]).values_list(
+                    "text", flat=True
+                )
+            ),
+            ["a", "b"],
+        )
+        Note.objects.filter(pk=first.pk).update(source=second.pk)
+        self.assertEqual(Note.objects.get(source=str(second.pk)).pk, first.pk)
+
+    def test_foreign_key_to_object_id(self):
+        note = Note.objects.create(text="a")
+        comment = NoteComment.objects.create(note=note, body="hi")
+        self.assertEqual(NoteComment.objects.get(pk=comment.pk).note_id, note.pk)
+        self.assertEqual(list(note.comments.values_list("body", flat=True)), ["hi"])
+        self.assertEqual(
+            list(NoteComment.objects.filter(note__text="a").values_list("body", flat=True)), ["hi"]
+        )
+        note.delete()
+        self.assertEqual(NoteComment.objects.count(), 0)
+
+    def test_bulk_create_sets_object_ids(self):
+        notes = Note.objects.bulk_create([Note(text="x"), Note(text="y")])
+        self.assertTrue(all(isinstance(n.pk, ObjectId) for n in notes))
+        self.assertEqual(sorted(Note.objects.values_list("text", flat=True)), ["x", "y"])
+
+    def test_invalid_object_id_is_a_validation_error(self):
+        with self.assertRaisesMessage(ValidationError, "is not a valid ObjectId"):
+            Note.objects.get(pk="not-an-object-id")
+        note = Note(text="a", source="zzz")
+        with self.assertRaises(ValidationError) as caught:
+            note.full_clean()
+        self.assertIn("source", caught.exception.message_dict)
+
+    def test_form_field_and_url_converter(self):
+        from django.urls.converters import get_converters
+
+        form_field = Note._meta.get_field("source").formfield()
+        value = ObjectId()
+        self.assertEqual(form_field.clean(str(value)), value)
+        with self.assertRaises(ValidationError):
+            form_field.clean("12")
+        converter = get_converters()["objectid"]
+        self.assertEqual(converter.to_python(str(value)), value)
+        self.assertNotRegex("xyz", f"^{converter.regex}$")
+
+    def test_auto_field_is_usable_as_default_auto_field(self):
+        from django.db.models import AutoField
+
+        self.assertTrue(issubclass(ObjectIdAutoField, AutoField))
+        _, path, _, kwargs = Note._meta.get_field("id").deconstruct()
+        self.assertEqual(
+            (path, kwargs),
+            ("djongo_app.fields.ObjectIdAutoField", {"primary_key": True, "serialize": False}),
+        )
+        self.assertEqual(ObjectIdField().deconstruct()[1], "djongo_app.fields.ObjectIdField")
+
+    def test_public_api(self):
+        self.assertEqual(
+            sorted(djongo_app.fields.__all__),
+            ["ObjectIdAutoField", "ObjectIdConverter", "ObjectIdField"],
+        )
+        for name in djongo_app.fields.__all__:
+            self.assertTrue(hasattr(djongo_app.fields, name))
