@@ -10,6 +10,9 @@ class DjongoAppConfig(AppConfig):
         from django.urls import register_converter
 
         from .fields import ObjectIdConverter
+        from .fields.paths import install_update_paths
 
         # <objectid:pk> in URL patterns: 24 hex digits, else a 404.
         register_converter(ObjectIdConverter, "objectid")
+        # update(blog__name=...): Django's update() only takes field names.
+        install_update_paths()

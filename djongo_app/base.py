@@ -36,6 +36,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     # Names recorded in migrations and shown by introspection; MongoDB
     # itself stores any BSON type in any field.
     data_types = {
+        "ArrayField": "array",
+        "ArrayReferenceField": "array",
         "AutoField": "int",
         "BigAutoField": "long",
         "SmallAutoField": "int",
@@ -46,6 +48,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         "DateTimeField": "date",
         "DecimalField": "decimal",
         "DurationField": "long",
+        "EmbeddedField": "object",
         "FileField": "string",
         "FilePathField": "string",
         "FloatField": "double",

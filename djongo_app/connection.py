@@ -13,6 +13,9 @@
                     alias; it may not contradict the keys above
     ENFORCE_SCHEMA  Djongo's flag, accepted (documents are not validated
                     by the server either way)
+    INTROSPECTION_SAMPLE_SIZE
+                    documents read to describe a collection (inspectdb,
+                    migrate --fake-initial); default 100, 0 reads all
 
 A setting that contradicts another, an unknown key or an unknown
 MongoClient option raises ImproperlyConfigured when Django connects.
@@ -51,7 +54,9 @@ DJANGO_KEYS = frozenset(
         "TEST",
     }
 )
-OWN_KEYS = frozenset({"AUTH_SOURCE", "AUTH_MECHANISM", "CLIENT", "ENFORCE_SCHEMA"})
+OWN_KEYS = frozenset(
+    {"AUTH_SOURCE", "AUTH_MECHANISM", "CLIENT", "ENFORCE_SCHEMA", "INTROSPECTION_SAMPLE_SIZE"}
+)
 # Top-level setting → the MongoClient argument it stands for.
 CLIENT_ARGUMENTS = {
     "HOST": "host",

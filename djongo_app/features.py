@@ -41,7 +41,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_table_check_constraints = True
     can_introspect_check_constraints = False
     supports_deferrable_unique_constraints = False
-    supports_expression_indexes = False
+    # Only expressions that are document paths: Index(F("blog__name")).
+    supports_expression_indexes = True
     supports_covering_indexes = False
     supports_partial_indexes = True
     supports_functions_in_partial_indexes = False

@@ -9,11 +9,12 @@ that several NULLs never collide, as in SQL.
 
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import CheckConstraint, UniqueConstraint
+from django.db.models import CheckConstraint, OrderBy, UniqueConstraint
 from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .errors import wrap_pymongo_errors
+from .lookups import COLUMN
 from .transpiler.expressions import ExpressionCompiler
 from .transpiler.parser import parse
 from .transpiler.scope import single_table
@@ -361,14 +362,31 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _index_keys(self, model, index):
         if index.expressions:
-            raise NotSupportedError(
-                f"Expression indexes ({index.name}) are not supported by djongo_app."
-            )
+            return [self._expression_key(model, index, e) for e in index.expressions]
         keys = []
         for field_name, order in index.fields_orders:
             column = model._meta.get_field(field_name).column
             keys.append((column, DESCENDING if order == "DESC" else ASCENDING))
         return keys
+
+    def _expression_key(self, model, index, expression):
+        """The index key of an expression that is a document path
+        (``F("blog__name")``, optionally ``.desc()``)."""
+        direction = ASCENDING
+        if isinstance(expression, OrderBy):
+            direction = DESCENDING if expression.descending else ASCENDING
+            expression = expression.expression
+        query = Query(model=model, alias_cols=False)
+        compiler = query.get_compiler(connection=self.connection)
+        sql, _params = compiler.compile(expression.resolve_expression(query))
+        match = COLUMN.match(sql)
+        if match is None:
+            raise NotSupportedError(
+                f"The index {index.name!r} on the expression {sql} is not supported by "
+                "djongo_app: only fields and paths into documents (F('blog__name')) can "
+                "be indexed."
+            )
+        return match["column"], direction
 
     def _index_model(self, model, index):
         if not index.name:

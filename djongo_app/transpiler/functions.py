@@ -308,7 +308,24 @@ def _json_object(*args: Any) -> Any:
     return {"$arrayToObject": [pairs]}
 
 
+def _array_length(array: Any) -> Any:
+    return {"$cond": [{"$isArray": array}, {"$size": array}, None]}
+
+
+def _array_append(array: Any, value: Any) -> Any:
+    # Append unless present: arrays of references hold each id once.
+    items = {"$ifNull": [array, []]}
+    return {"$cond": [{"$in": [value, items]}, items, {"$concatArrays": [items, [value]]}]}
+
+
+def _array_remove(array: Any, value: Any) -> Any:
+    return {"$filter": {"input": array, "as": "item", "cond": {"$ne": ["$$item", value]}}}
+
+
 FUNCTIONS: dict[str, Builder] = {
+    "ARRAY_APPEND": _array_append,
+    "ARRAY_LENGTH": _array_length,
+    "ARRAY_REMOVE": null_propagating(_array_remove),
     "ABS": null_propagating(lambda x: {"$abs": x}),
     "ACOS": null_propagating(lambda x: {"$acos": x}),
     "ASIN": null_propagating(lambda x: {"$asin": x}),

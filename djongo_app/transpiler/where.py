@@ -215,6 +215,19 @@ class FilterCompiler:
                 return {"$and": [{path: {"$ne": None}}, {"$nor": [condition]}]}
 
             return bound
+        if expr.name == "ARRAY_OVERLAP" and len(expr.args) == 2:
+            path = self.path_of(expr.args[0])
+            value = self.constant_of(expr.args[1])
+            if path is None or value is None:
+                return None
+
+            def bound(ctx: Context) -> dict[str, Any]:
+                wanted = [item for item in value(ctx) or () if item is not None]
+                if polarity:
+                    return {path: {"$in": wanted}} if wanted else MATCH_NONE
+                return {"$and": [{path: {"$ne": None}}, {path: {"$nin": wanted}}]}
+
+            return bound
         return None
 
     def filter_IsNull(self, expr: n.IsNull, polarity: bool) -> Bound | None:

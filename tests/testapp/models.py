@@ -1,6 +1,13 @@
 from django.db import models
 
-from djongo_app.fields import ObjectIdAutoField, ObjectIdField
+from djongo_app.fields import (
+    ArrayField,
+    ArrayReferenceField,
+    EmbeddedField,
+    EmbeddedModel,
+    ObjectIdAutoField,
+    ObjectIdField,
+)
 
 
 class Author(models.Model):
@@ -109,3 +116,67 @@ class NoteComment(models.Model):
 
     class Meta:
         required_db_vendor = "mongodb"
+
+
+class Address(EmbeddedModel):
+    city = models.CharField(max_length=50)
+    zip_code = models.CharField(max_length=10, blank=True, default="")
+
+
+class Blog(EmbeddedModel):
+    name = models.CharField(max_length=20)
+    url = models.URLField(blank=True, default="")
+    address = EmbeddedField(model_container=Address, null=True, blank=True)
+    founded = models.DateField(null=True, blank=True)
+    rank = models.IntegerField(default=0)
+
+
+class Contributor(EmbeddedModel):
+    name = models.CharField(max_length=50)
+    email = models.EmailField(blank=True, default="")
+
+
+class LegacyMeta(models.Model):
+    """A container written the Djongo way: an abstract model."""
+
+    source = models.CharField(max_length=30)
+    imported = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reader(models.Model):
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        required_db_vendor = "mongodb"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Entry(models.Model):
+    """A document with embedded documents, arrays and references."""
+
+    headline = models.CharField(max_length=100)
+    blog = EmbeddedField(model_container=Blog)
+    contributors = ArrayField(model_container=Contributor, default=list, blank=True, max_size=5)
+    tags = ArrayField(
+        base_field=models.CharField(max_length=20), default=list, blank=True, max_size=4
+    )
+    scores = ArrayField(base_field=models.IntegerField(), default=list, blank=True)
+    legacy = EmbeddedField(model_container=LegacyMeta, null=True, blank=True)
+    readers = ArrayReferenceField(Reader, related_name="entries")
+    reviewers = ArrayReferenceField(
+        Reader, on_delete=models.PROTECT, related_name="reviewed_entries"
+    )
+
+    class Meta:
+        required_db_vendor = "mongodb"
+        ordering = ["headline"]
+        indexes = [models.Index(models.F("blog__name"), name="entry_blog_name")]
+
+    def __str__(self):
+        return self.headline

@@ -3,7 +3,8 @@
 Raise each integer auto-increment counter in ``__schema__`` to the largest
 id already stored, so that the next insert cannot reuse an id (documents
 inserted by other tools, restored dumps, an adopted database). A counter is
-never lowered. ``--check`` only reports drift and exits non-zero.
+never lowered. ``--check`` only reports drift and exits non-zero. Models
+with ``managed = False`` (as inspectdb writes them) are included.
 """
 
 from django.apps import apps
@@ -38,9 +39,10 @@ class Command(BaseCommand):
         for config in configs:
             for model in config.get_models():
                 field = model._meta.pk
+                # Unmanaged models (inspectdb's) insert through the
+                # counters too; a proxy shares its concrete model's table.
                 if (
                     field.get_internal_type() not in AUTO_FIELDS
-                    or not model._meta.managed
                     or model._meta.proxy
                     or not router.allow_migrate_model(database, model)
                 ):

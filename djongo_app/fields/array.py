@@ -1,0 +1,331 @@
+"""ArrayField: a list of primitives (``base_field``) or of embedded documents
+(``model_container``), stored as a BSON array."""
+
+import types
+
+from django.core import checks, exceptions, validators
+from django.db import models
+from django.db.models import Func, IntegerField, Lookup, Transform
+from django.db.models.lookups import FieldGetDbPrepValueMixin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from .embedded import (
+    ConvertingAttribute,
+    EmbeddedField,
+    check_container,
+    clean_container,
+    container_schema,
+    from_db_value,
+    nested_to_python,
+    prefixed_errors,
+)
+from .paths import PathTransformFactory
+
+
+class ArrayMaxLengthValidator(validators.MaxLengthValidator):
+    message = ngettext_lazy(
+        "List contains %(show_value)d item, it should contain no more than %(limit_value)d.",
+        "List contains %(show_value)d items, it should contain no more than %(limit_value)d.",
+        "show_value",
+    )
+
+
+class ArrayMinLengthValidator(validators.MinLengthValidator):
+    message = ngettext_lazy(
+        "List contains %(show_value)d item, it should contain no fewer than %(limit_value)d.",
+        "List contains %(show_value)d items, it should contain no fewer than %(limit_value)d.",
+        "show_value",
+    )
+
+
+class ArrayField(models.Field):
+    """A list stored as a BSON array.
+
+    ``ArrayField(base_field=models.CharField(max_length=20))`` holds
+    primitives; ``ArrayField(model_container=Author)`` holds embedded
+    documents (instances of the container). ``max_size``/``min_size`` bound
+    the length when the model is validated.
+
+    Lookups: ``tags__contains=[...]`` (holds every value),
+    ``tags__overlap=[...]`` (holds any), ``tags__len``, ``tags__0`` (one
+    element) and, for documents, ``authors__name`` (any element's key).
+    """
+
+    empty_strings_allowed = False
+    descriptor_class = ConvertingAttribute
+    description = _("Array")
+    default_error_messages = {"invalid": _("“%(value)s” is not a list.")}
+
+    def __init__(
+        self,
+        base_field=None,
+        *args,
+        model_container=None,
+        max_size=None,
+        min_size=None,
+        model_form_class=None,
+        model_form_kwargs=None,
+        model_container_fields=None,
+        **kwargs,
+    ):
+        if (base_field is None) == (model_container is None):
+            raise TypeError("ArrayField takes exactly one of base_field and model_container.")
+        self.model_container = model_container
+        self.model_form_class = model_form_class
+        self.model_form_kwargs = model_form_kwargs or {}
+        self.recorded_container_fields = model_container_fields
+        if model_container is not None:
+            base_field = EmbeddedField(
+                model_container=model_container,
+                model_form_class=model_form_class,
+                model_form_kwargs=model_form_kwargs,
+            )
+        self.base_field = base_field
+        self.base_field.set_attributes_from_name("item")
+        self.max_size = max_size
+        self.min_size = min_size
+        super().__init__(*args, **kwargs)
+        if max_size is not None:
+            self.validators.append(ArrayMaxLengthValidator(max_size))
+        if min_size is not None:
+            self.validators.append(ArrayMinLengthValidator(min_size))
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if self.model_container is not None:
+            errors.extend(check_container(self, self.model_container))
+        else:
+            base_errors = self.base_field.check()
+            if base_errors:
+                errors.append(
+                    checks.Error(
+                        "Base field for array has errors: "
+                        + "; ".join(f"{e.msg} ({e.id})" for e in base_errors),
+                        obj=self,
+                        id="djongo_app.E004",
+                    )
+                )
+            if self.base_field.is_relation:
+                errors.append(
+                    checks.Error(
+                        "ArrayField cannot hold relations; use ArrayReferenceField.",
+                        obj=self,
+                        id="djongo_app.E005",
+                    )
+                )
+        return errors
+
+    def set_attributes_from_name(self, name):
+        super().set_attributes_from_name(name)
+        self.base_field.model = getattr(self, "model", None)
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        self.base_field.model = cls
+
+    def get_internal_type(self):
+        return "ArrayField"
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        if self.model_container is not None:
+            kwargs["model_container"] = self.model_container
+            kwargs["model_container_fields"] = (
+                self.recorded_container_fields
+                if self.recorded_container_fields is not None
+                else container_schema(self.model_container)
+            )
+            if self.model_form_class is not None:
+                kwargs["model_form_class"] = self.model_form_class
+            if self.model_form_kwargs:
+                kwargs["model_form_kwargs"] = self.model_form_kwargs
+        else:
+            kwargs["base_field"] = self.base_field.clone()
+        if self.max_size is not None:
+            kwargs["max_size"] = self.max_size
+        if self.min_size is not None:
+            kwargs["min_size"] = self.min_size
+        return name, "djongo_app.fields.ArrayField", args, kwargs
+
+    # Values --------------------------------------------------------------------
+
+    def convert_assigned(self, value):
+        if self.model_container is not None and isinstance(value, list | tuple):
+            return [self.base_field.convert_assigned(item) for item in value]
+        return value
+
+    def nested_to_python(self, value, path):
+        if value is None:
+            return None
+        if isinstance(value, str) or not hasattr(value, "__iter__") or isinstance(value, dict):
+            raise exceptions.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            )
+        items, errors = [], []
+        for index, item in enumerate(value):
+            try:
+                items.append(nested_to_python(self.base_field, item, f"{path}.{index}"))
+            except exceptions.ValidationError as error:
+                errors.extend(prefixed_errors(error, path, str(index)))
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return items
+
+    def to_python(self, value):
+        return self.nested_to_python(value, self.name)
+
+    def from_db_value(self, value, expression, connection):
+        if not isinstance(value, list):
+            return value
+        return [from_db_value(self.base_field, item, connection) for item in value]
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        if isinstance(value, tuple):
+            value = list(value)
+        if self.model_container is not None:
+            value = self.to_python(value)
+        return [self.base_field.get_db_prep_save(item, connection=connection) for item in value]
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        if self.model_container is not None and value:
+            holder = types.SimpleNamespace()
+            for item in value:
+                holder.item = item
+                self.base_field.pre_save(holder, add)
+        return value
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if not value:
+            return
+        errors = []
+        for index, item in enumerate(value):
+            path = f"{self.name}.{index}"
+            try:
+                if self.model_container is not None:
+                    if item is None:
+                        raise exceptions.ValidationError(
+                            self.base_field.error_messages["null"], code="null"
+                        )
+                    clean_container(item, path)
+                else:
+                    value[index] = self.base_field.clean(item, model_instance)
+            except exceptions.ValidationError as error:
+                errors.extend(prefixed_errors(error, self.name, str(index)))
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def to_primitive(self, value):
+        if value is None:
+            return None
+        if self.model_container is not None:
+            return [self.base_field.to_primitive(item) for item in value]
+        holder = types.SimpleNamespace()
+        result = []
+        for item in value:
+            holder.item = item
+            if item is None or isinstance(item, int | float | str | bool):
+                result.append(item)
+            else:
+                result.append(self.base_field.value_to_string(holder))
+        return result
+
+    def value_to_string(self, obj):
+        return self.to_primitive(self.value_from_object(obj))
+
+    def formfield(self, **kwargs):
+        from . import forms
+
+        if self.model_container is not None:
+            defaults = {
+                "form_class": forms.EmbeddedArrayFormField,
+                "model_container": self.model_container,
+                "model_form_class": self.model_form_class,
+                "model_form_kwargs": self.model_form_kwargs,
+            }
+        else:
+            defaults = {"form_class": forms.SimpleArrayFormField, "base_field": self.base_field}
+        defaults["max_size"] = self.max_size
+        defaults["min_size"] = self.min_size
+        return super().formfield(**{**defaults, **kwargs})
+
+    # Lookups -------------------------------------------------------------------
+
+    def nested_field(self, key):
+        if str(key).isdigit():
+            return self.base_field
+        if self.model_container is not None:
+            return self.base_field.nested_field(key)
+        return None
+
+    def get_transform(self, name):
+        transform = super().get_transform(name)
+        if transform is not None:
+            return transform
+        field = self.nested_field(name)
+        if field is None:
+            return None
+        key = name if name.isdigit() else field.column
+        return PathTransformFactory(key, field)
+
+
+class ArrayLength(Transform):
+    """``tags__len``: the number of elements (NULL when not an array)."""
+
+    lookup_name = "len"
+    function = "ARRAY_LENGTH"
+    output_field = IntegerField()
+
+
+class ArrayLookup(FieldGetDbPrepValueMixin, Lookup):
+    """A predicate of the dialect ``NAME("t"."col", %s)`` on a whole array."""
+
+    function = None
+
+    def get_prep_lookup(self):
+        if hasattr(self.rhs, "resolve_expression"):
+            return self.rhs
+        return list(self.rhs) if isinstance(self.rhs, list | tuple | set) else [self.rhs]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{self.function}({lhs}, {rhs})", (*lhs_params, *rhs_params)
+
+
+class ArrayContains(ArrayLookup):
+    """``tags__contains=["a", "b"]``: the array holds every value."""
+
+    lookup_name = "contains"
+    function = "JSON_CONTAINS"
+
+
+class ArrayOverlap(ArrayLookup):
+    """``tags__overlap=["a", "b"]``: the array holds at least one value."""
+
+    lookup_name = "overlap"
+    function = "ARRAY_OVERLAP"
+
+
+ArrayField.register_lookup(ArrayLength)
+ArrayField.register_lookup(ArrayContains)
+ArrayField.register_lookup(ArrayOverlap)
+
+
+class ArrayAppend(Func):
+    """``ARRAY_APPEND(array, value)``: ``array`` with ``value`` added at the
+    end unless already present (a NULL array becomes ``[value]``)."""
+
+    function = "ARRAY_APPEND"
+    arity = 2
+
+
+class ArrayRemove(Func):
+    """``ARRAY_REMOVE(array, value)``: ``array`` without ``value``."""
+
+    function = "ARRAY_REMOVE"
+    arity = 2

@@ -1,0 +1,477 @@
+"""Embedded documents: container models and EmbeddedField.
+
+A container is an abstract Django model whose fields describe the keys of
+a nested document. It has no collection and no migrations of its own; its
+instances live inside the field of another model and are stored as a
+sub-document (``{"blog": {"name": ..., "url": ...}}``).
+"""
+
+from django.core import checks, exceptions
+from django.db import models
+from django.db.models.base import ModelBase, ModelState
+from django.db.models.expressions import Col
+from django.db.models.lookups import Exact, IsNull
+from django.db.models.query_utils import DeferredAttribute
+from django.utils.encoding import is_protected_type
+from django.utils.translation import gettext_lazy as _
+
+from .paths import PathTransformFactory
+
+# Keys of a stored sub-document that its container has no field for: kept
+# on the instance and written back, so reading and saving loses nothing.
+EXTRAS = "_document_extras"
+
+_container_fields_cache = {}
+
+
+def container_fields(container):
+    """Return the stored fields of ``container``, in declaration order."""
+    fields = _container_fields_cache.get(container)
+    if fields is None:
+        fields = [f for f in container._meta.local_fields if f.concrete and f.column]
+        _container_fields_cache[container] = fields
+    return fields
+
+
+def init_container(instance, args, kwargs):
+    """Fill a container instance from positional and keyword values; fields
+    not given get their default (``Model.__init__``'s contract, without its
+    refusal of abstract models)."""
+    fields = container_fields(type(instance))
+    if len(args) > len(fields):
+        raise IndexError("Number of args exceeds number of fields")
+    instance._state = ModelState()
+    kwargs = dict(kwargs)
+    for position, field in enumerate(fields):
+        if position < len(args):
+            value = args[position]
+        elif field.attname in kwargs:
+            value = kwargs.pop(field.attname)
+        elif field.name in kwargs:
+            value = kwargs.pop(field.name)
+        else:
+            value = field.get_default()
+        setattr(instance, field.attname, value)
+    if kwargs:
+        unexpected = ", ".join(sorted(kwargs))
+        raise TypeError(
+            f"{type(instance).__name__}() got unexpected keyword arguments: {unexpected}"
+        )
+
+
+def new_container(container, **values):
+    """Return an instance of ``container`` (also of a Djongo-style abstract
+    ``models.Model``, which Django refuses to instantiate)."""
+    instance = container.__new__(container)
+    init_container(instance, (), values)
+    return instance
+
+
+class EmbeddedModelBase(ModelBase):
+    """Makes every container abstract, so it gets no collection or migration."""
+
+    def __new__(mcs, name, bases, attrs, **kwargs):
+        meta = attrs.get("Meta")
+        attrs["Meta"] = type("Meta", (meta,) if meta else (), {"abstract": True})
+        return super().__new__(mcs, name, bases, attrs, **kwargs)
+
+
+class EmbeddedModel(models.Model, metaclass=EmbeddedModelBase):
+    """Base class of the containers of ``EmbeddedField`` and ``ArrayField``.
+
+    Subclasses are abstract models (no collection, no migrations) that can be
+    instantiated; equality compares field values.
+    """
+
+    def __init__(self, *args, **kwargs):
+        init_container(self, args, kwargs)
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return NotImplemented
+        return container_to_primitive(self) == container_to_primitive(other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        values = ", ".join(f"{k}={v!r}" for k, v in container_to_primitive(self).items())
+        return f"{type(self).__name__}({values})"
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return new_container, (type(self),), self.__dict__.copy()
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def save(self, *args, **kwargs):
+        raise TypeError(
+            f"{type(self).__name__} is embedded in another model's document; save that model."
+        )
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(
+            f"{type(self).__name__} is embedded in another model's document; it has no "
+            "collection to delete from."
+        )
+
+
+# Conversions -----------------------------------------------------------------
+
+
+def container_to_python(container, value, path):
+    """Return ``value`` (a container instance or a dict of field values) as
+    an instance of ``container``; ValidationErrors name the nested path."""
+    if value is None or isinstance(value, container):
+        return value
+    if not isinstance(value, dict):
+        raise exceptions.ValidationError(
+            _("%(path)s: “%(value)s” is not a document of %(container)s."),
+            code="invalid",
+            params={"path": path, "value": value, "container": container.__name__},
+        )
+    data = dict(value)
+    instance = container.__new__(container)
+    instance._state = ModelState()
+    errors = []
+    for field in container_fields(container):
+        for key in (field.attname, field.name, field.column):
+            if key in data:
+                raw = data.pop(key)
+                break
+        else:
+            instance.__dict__[field.attname] = field.get_default()
+            continue
+        try:
+            instance.__dict__[field.attname] = nested_to_python(field, raw, f"{path}.{field.name}")
+        except exceptions.ValidationError as error:
+            errors.extend(prefixed_errors(error, path, field.name))
+    if errors:
+        raise exceptions.ValidationError(errors)
+    instance.__dict__[EXTRAS] = data
+    return instance
+
+
+def nested_to_python(field, value, path):
+    """``field.to_python(value)``, giving nested fields the path for errors."""
+    to_python = getattr(field, "nested_to_python", None)
+    if to_python is not None:
+        return to_python(value, path)
+    return field.to_python(value)
+
+
+def container_to_document(instance, connection):
+    """Return the sub-document stored for a container instance."""
+    document = dict(getattr(instance, EXTRAS, None) or {})
+    for field in container_fields(type(instance)):
+        document[field.column] = field.get_db_prep_save(
+            getattr(instance, field.attname), connection=connection
+        )
+    return document
+
+
+def container_from_document(container, document, connection):
+    """Return the container instance of a stored sub-document; keys the
+    document lacks read as the fields' defaults."""
+    instance = container.__new__(container)
+    instance._state = ModelState()
+    extras = dict(document)
+    for field in container_fields(container):
+        if field.column in extras:
+            value = from_db_value(field, extras.pop(field.column), connection)
+        else:
+            value = field.get_default()
+        instance.__dict__[field.attname] = value
+    instance.__dict__[EXTRAS] = extras
+    return instance
+
+
+def from_db_value(field, value, connection):
+    """Apply to a nested stored value the converters Django applies to a
+    column of ``field`` (the backend's, then the field's own)."""
+    cache = field.__dict__.setdefault("_djongo_converters", {})
+    converters = cache.get(connection.alias)
+    if converters is None:
+        expression = Col(None, field)
+        converters = [
+            (converter, expression)
+            for converter in (
+                *connection.ops.get_db_converters(expression),
+                *field.get_db_converters(connection),
+            )
+        ]
+        cache[connection.alias] = converters
+    for converter, expression in converters:
+        value = converter(value, expression, connection)
+    return value
+
+
+def container_to_primitive(instance):
+    """Return a container instance as a dict of serializable values (for
+    dumpdata, forms and equality)."""
+    data = {}
+    for field in container_fields(type(instance)):
+        value = getattr(instance, field.attname)
+        to_primitive = getattr(field, "to_primitive", None)
+        if to_primitive is not None:
+            data[field.name] = to_primitive(value)
+        elif value is None or is_protected_type(value):
+            data[field.name] = value
+        else:
+            data[field.name] = field.value_to_string(instance)
+    return data
+
+
+# Validation ------------------------------------------------------------------
+
+
+def prefixed_errors(error, parent, name):
+    """Return ``error``'s messages as ValidationErrors naming the nested path
+    (``blog.name: This field cannot be blank.``)."""
+    result = []
+    for item in error.error_list:
+        params = item.params or {}
+        if isinstance(params, dict) and params.get("nested_path"):
+            path = f"{parent}.{params['nested_path']}"
+            detail = params["detail"]
+        else:
+            path = f"{parent}.{name}" if name else parent
+            detail = next(iter(item))
+        result.append(
+            exceptions.ValidationError(
+                "%(nested_path)s: %(detail)s",
+                code=item.code,
+                params={"nested_path": path, "detail": detail},
+            )
+        )
+    return result
+
+
+def clean_container(instance, path):
+    """Run ``clean_fields()`` and ``clean()`` of a container instance; raise
+    one ValidationError whose messages name each nested path."""
+    errors = []
+    for field in container_fields(type(instance)):
+        raw = getattr(instance, field.attname)
+        if field.blank and raw in field.empty_values:
+            continue
+        try:
+            instance.__dict__[field.attname] = field.clean(raw, instance)
+        except exceptions.ValidationError as error:
+            errors.extend(prefixed_errors(error, path, field.name))
+    try:
+        instance.clean()
+    except exceptions.ValidationError as error:
+        errors.extend(prefixed_errors(error, path, ""))
+    if errors:
+        raise exceptions.ValidationError(errors)
+
+
+# The field -------------------------------------------------------------------
+
+
+class ConvertingAttribute(DeferredAttribute):
+    """Converts assigned dicts (and lists of dicts) to container instances."""
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = self.field.convert_assigned(value)
+
+
+def check_container(field, container):
+    """System-check errors of a ``model_container`` argument."""
+    if not (isinstance(container, type) and issubclass(container, models.Model)):
+        return [
+            checks.Error(
+                "model_container must be an EmbeddedModel subclass (or an abstract model).",
+                obj=field,
+                id="djongo_app.E001",
+            )
+        ]
+    if not container._meta.abstract:
+        return [
+            checks.Error(
+                f"model_container {container.__name__} has a collection of its own; "
+                "containers must be EmbeddedModel subclasses or abstract models.",
+                obj=field,
+                id="djongo_app.E002",
+            )
+        ]
+    relations = [f.name for f in container._meta.local_fields if f.is_relation]
+    if relations:
+        return [
+            checks.Error(
+                f"The container {container.__name__} has relation fields "
+                f"({', '.join(relations)}); embedded documents cannot hold foreign keys "
+                "in djongo_app. Use ArrayReferenceField on the outer model.",
+                obj=field,
+                id="djongo_app.E003",
+            )
+        ]
+    return []
+
+
+def container_schema(container):
+    """The container's field definitions, recorded in migrations so that
+    ``makemigrations`` notices a change inside the container."""
+    return [(field.name, field.clone()) for field in container_fields(container)]
+
+
+class EmbeddedField(models.Field):
+    """A nested document whose value is an instance of ``model_container``.
+
+    Lookups follow the container's fields (``filter(blog__name="x")``);
+    Djongo's ``filter(blog={"name": "x"})`` matches documents whose
+    sub-document has those values.
+    """
+
+    empty_strings_allowed = False
+    descriptor_class = ConvertingAttribute
+    description = _("Embedded document")
+    default_error_messages = {"invalid": _("“%(value)s” is not a valid embedded document.")}
+
+    def __init__(
+        self,
+        model_container=None,
+        *args,
+        model_form_class=None,
+        model_form_kwargs=None,
+        model_container_fields=None,
+        **kwargs,
+    ):
+        self.model_container = model_container
+        self.model_form_class = model_form_class
+        self.model_form_kwargs = model_form_kwargs or {}
+        # Set when the field comes from a migration: the container as it was.
+        self.recorded_container_fields = model_container_fields
+        super().__init__(*args, **kwargs)
+
+    def check(self, **kwargs):
+        return [*super().check(**kwargs), *check_container(self, self.model_container)]
+
+    def get_internal_type(self):
+        return "EmbeddedField"
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        kwargs["model_container"] = self.model_container
+        kwargs["model_container_fields"] = (
+            self.recorded_container_fields
+            if self.recorded_container_fields is not None
+            else container_schema(self.model_container)
+        )
+        if self.model_form_class is not None:
+            kwargs["model_form_class"] = self.model_form_class
+        if self.model_form_kwargs:
+            kwargs["model_form_kwargs"] = self.model_form_kwargs
+        return name, "djongo_app.fields.EmbeddedField", args, kwargs
+
+    # Values --------------------------------------------------------------------
+
+    def convert_assigned(self, value):
+        if isinstance(value, dict):
+            return self.to_python(value)
+        return value
+
+    def nested_to_python(self, value, path):
+        return container_to_python(self.model_container, value, path)
+
+    def to_python(self, value):
+        return self.nested_to_python(value, self.name)
+
+    def from_db_value(self, value, expression, connection):
+        if not isinstance(value, dict):
+            return value
+        return container_from_document(self.model_container, value, connection)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        return container_to_document(self.to_python(value), connection)
+
+    def pre_save(self, model_instance, add):
+        value = super().pre_save(model_instance, add)
+        if isinstance(value, models.Model):
+            for field in container_fields(type(value)):
+                value.__dict__[field.attname] = field.pre_save(value, add)
+        return value
+
+    def validate(self, value, model_instance):
+        super().validate(value, model_instance)
+        if value is not None:
+            clean_container(value, self.name)
+
+    def to_primitive(self, value):
+        return None if value is None else container_to_primitive(value)
+
+    def value_to_string(self, obj):
+        return self.to_primitive(self.value_from_object(obj))
+
+    def formfield(self, **kwargs):
+        from .forms import EmbeddedFormField
+
+        return super().formfield(
+            **{
+                "form_class": EmbeddedFormField,
+                "model_container": self.model_container,
+                "model_form_class": self.model_form_class,
+                "model_form_kwargs": self.model_form_kwargs,
+                **kwargs,
+            }
+        )
+
+    # Lookups -------------------------------------------------------------------
+
+    def nested_field(self, key):
+        for field in container_fields(self.model_container):
+            if key in (field.name, field.attname):
+                return field
+        return None
+
+    def get_transform(self, name):
+        transform = super().get_transform(name)
+        if transform is not None:
+            return transform
+        field = self.nested_field(name)
+        if field is None:
+            return None
+        return PathTransformFactory(field.column, field)
+
+
+@EmbeddedField.register_lookup
+class EmbeddedExact(Exact):
+    """``blog={"name": "x"}`` (the keys given must match) or ``blog=instance``
+    (every field must match), as a containment test of the sub-document."""
+
+    prepare_rhs = False
+    can_use_none_as_rhs = True
+
+    def as_sql(self, compiler, connection):
+        if self.rhs is None:
+            return IsNull(self.lhs, True).as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        document = self.rhs_document(connection)
+        return f"JSON_CONTAINS({lhs}, %s)", (*lhs_params, document)
+
+    def rhs_document(self, connection):
+        field = self.lhs.output_field
+        if isinstance(self.rhs, dict):
+            return partial_document(field, self.rhs, connection)
+        return field.get_db_prep_value(self.rhs, connection)
+
+
+def partial_document(field, values, connection):
+    """Return the stored form of only the keys in ``values``."""
+    document = {}
+    for key, value in values.items():
+        nested = field.nested_field(key)
+        if nested is None:
+            raise exceptions.FieldError(
+                f"{field.model_container.__name__} has no field {key!r} "
+                f"(in a lookup on {field.name})."
+            )
+        if isinstance(value, dict) and isinstance(nested, EmbeddedField):
+            document[nested.column] = partial_document(nested, value, connection)
+        else:
+            document[nested.column] = nested.get_db_prep_save(value, connection=connection)
+    return document

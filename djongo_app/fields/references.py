@@ -1,0 +1,514 @@
+"""ArrayReferenceField: a list of another model's primary keys stored in the
+document, resolved by application-level lookups (one ``$in`` query).
+
+``book.authors`` and ``author.book_set`` are managers with ``all()``,
+``add()``, ``remove()``, ``clear()``, ``set()`` and ``create()``, like a
+ManyToManyField's; ``prefetch_related("authors")`` fetches the authors of a
+page of books with one query. Deleting an author removes its id from every
+array (``on_delete=CASCADE``, the default), or is refused (``PROTECT``,
+``RESTRICT``), or leaves the id dangling (``DO_NOTHING``).
+"""
+
+import copy
+
+from django.apps import apps as global_apps
+from django.core import checks, exceptions
+from django.db import models, router
+from django.db.models import F, Value, signals
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.db.models.fields.related import lazy_related_operation
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+
+from .array import ArrayAppend, ArrayContains, ArrayLength, ArrayOverlap, ArrayRemove
+
+SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
+
+
+def primary_key_of(value):
+    """The primary key of a model instance, or ``value`` itself."""
+    if isinstance(value, models.Model):
+        if value.pk is None:
+            raise ValueError(
+                f"{value!r} is unsaved: save it before referencing it in an ArrayReferenceField."
+            )
+        return value.pk
+    return value
+
+
+def unique(values):
+    return list(dict.fromkeys(values))
+
+
+class ArrayReferenceField(models.Field):
+    """A list of primary keys of ``to`` (a model or ``"app_label.Model"``)."""
+
+    empty_strings_allowed = False
+    description = _("Array of references")
+    default_error_messages = {"invalid": _("“%(value)s” is not a list of references.")}
+
+    def __init__(
+        self, to, *args, on_delete=models.CASCADE, related_name=None, blank=True, **kwargs
+    ):
+        self.to = to
+        self.on_delete = on_delete
+        self.related_name = related_name
+        super().__init__(*args, blank=blank, **kwargs)
+
+    @property
+    def related_model(self):
+        return self.to if isinstance(self.to, type) else None
+
+    @property
+    def target_field(self):
+        return self.related_model._meta.pk
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if self.on_delete not in SUPPORTED_ON_DELETE:
+            errors.append(
+                checks.Error(
+                    "ArrayReferenceField supports on_delete=CASCADE (remove the id from the "
+                    "arrays), PROTECT, RESTRICT and DO_NOTHING.",
+                    obj=self,
+                    id="djongo_app.E006",
+                )
+            )
+        if self.related_model is None:
+            errors.append(
+                checks.Error(
+                    f"ArrayReferenceField refers to {self.to!r}, which is not installed.",
+                    obj=self,
+                    id="djongo_app.E007",
+                )
+            )
+        return errors
+
+    def get_internal_type(self):
+        return "ArrayReferenceField"
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        to = self.to
+        kwargs["to"] = to._meta.label_lower if isinstance(to, type) else to
+        if self.on_delete is not models.CASCADE:
+            kwargs["on_delete"] = self.on_delete
+        if self.related_name is not None:
+            kwargs["related_name"] = self.related_name
+        if self.blank:
+            kwargs.pop("blank", None)
+        else:
+            kwargs["blank"] = False
+        return name, "djongo_app.fields.ArrayReferenceField", args, kwargs
+
+    def contribute_to_class(self, cls, name, **kwargs):
+        super().contribute_to_class(cls, name, **kwargs)
+        setattr(cls, self.name, ForwardArrayReferenceDescriptor(self))
+        if not cls._meta.abstract:
+            to = "self" if self.to == "self" else self.to
+            lazy_related_operation(self.resolve_related_model, cls, to)
+
+    def resolve_related_model(self, model, related_model):
+        self.to = related_model
+        setattr(related_model, self.related_accessor_name, ReverseArrayReferenceDescriptor(self))
+        if model._meta.apps is global_apps and self.on_delete is not models.DO_NOTHING:
+            signals.pre_delete.connect(
+                self.on_target_delete,
+                sender=related_model,
+                weak=False,
+                dispatch_uid=f"djongo_app.array_reference.{model._meta.label}.{self.name}",
+            )
+
+    @property
+    def related_accessor_name(self):
+        return self.related_name or f"{self.model._meta.model_name}_set"
+
+    # Values --------------------------------------------------------------------
+
+    def get_default(self):
+        default = super().get_default() if self.has_default() else None
+        return list(default) if default is not None else []
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if isinstance(value, ArrayReferenceManagerMixin):
+            value = value.ids
+        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+            raise exceptions.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            )
+        target = self.target_field
+        return unique(target.to_python(primary_key_of(item)) for item in value)
+
+    def get_prep_value(self, value):
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        if isinstance(value, models.Model) or not hasattr(value, "__iter__"):
+            # exact=author: MongoDB matches the arrays that hold its id.
+            return self.target_field.get_prep_value(primary_key_of(value))
+        return self.to_python(value)
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if not prepared:
+            value = self.get_prep_value(value)
+        if value is None or hasattr(value, "resolve_expression"):
+            return value
+        target = self.target_field
+        if isinstance(value, list):
+            return [target.get_db_prep_value(item, connection, prepared=True) for item in value]
+        return target.get_db_prep_value(value, connection, prepared=True)
+
+    def from_db_value(self, value, expression, connection):
+        if not isinstance(value, list):
+            return value
+        target = self.target_field
+        converters = [
+            *connection.ops.get_db_converters(target.cached_col),
+            *target.get_db_converters(connection),
+        ]
+        result = []
+        for item in value:
+            for converter in converters:
+                item = converter(item, target.cached_col, connection)
+            result.append(item)
+        return result
+
+    def value_from_object(self, obj):
+        return list(obj.__dict__.get(self.attname) or [])
+
+    def pre_save(self, model_instance, add):
+        return self.value_from_object(model_instance)
+
+    def value_to_string(self, obj):
+        return [
+            item if isinstance(item, int | str) else str(item)
+            for item in self.value_from_object(obj)
+        ]
+
+    def save_form_data(self, instance, data):
+        instance.__dict__[self.attname] = self.to_python(data)
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return super().formfield(
+            **{
+                "form_class": forms.ModelMultipleChoiceField,
+                "queryset": self.related_model._default_manager.all(),
+                **kwargs,
+            }
+        )
+
+    # Deletion ------------------------------------------------------------------
+
+    def holders_of(self, target_pk, using=None):
+        """The objects whose array holds ``target_pk``."""
+        manager = self.model._base_manager
+        if using is not None:
+            manager = manager.db_manager(using)
+        return manager.filter(**{self.name: target_pk})
+
+    def on_target_delete(self, sender, instance, using, **kwargs):
+        holders = self.holders_of(instance.pk, using)
+        if self.on_delete in (models.PROTECT, models.RESTRICT):
+            protected = list(holders[:10])
+            if protected:
+                error = ProtectedError if self.on_delete is models.PROTECT else RestrictedError
+                raise error(
+                    f"Cannot delete {instance!r}: it is referenced through the "
+                    f"ArrayReferenceField {self.model.__name__}.{self.name}.",
+                    set(protected),
+                )
+            return
+        holders.update(**{self.attname: self.removal(instance.pk)})
+
+    def appending(self, pks, expression=None):
+        """The expression of this array with ``pks`` appended (once each)."""
+        expression = expression or F(self.attname)
+        for pk in pks:
+            expression = ArrayAppend(
+                expression, Value(pk, output_field=self.target_field), output_field=self
+            )
+        return expression
+
+    def removal(self, *pks):
+        expression = F(self.attname)
+        for pk in pks:
+            expression = ArrayRemove(
+                expression, Value(pk, output_field=self.target_field), output_field=self
+            )
+        return expression
+
+
+ArrayReferenceField.register_lookup(ArrayContains)
+ArrayReferenceField.register_lookup(ArrayOverlap)
+ArrayReferenceField.register_lookup(ArrayLength)
+
+
+# Managers --------------------------------------------------------------------
+
+
+class ArrayReferenceManagerMixin:
+    """What the forward and reverse managers share."""
+
+    def __init__(self, field, instance):
+        super().__init__()
+        self.field = field
+        self.instance = instance
+
+    @property
+    def prefetch_cache_name(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        cache = getattr(self.instance, "_prefetched_objects_cache", {})
+        if self.prefetch_cache_name in cache:
+            return cache[self.prefetch_cache_name]
+        return self._apply_rel_filters(super().get_queryset())
+
+    def _remove_prefetched_objects(self):
+        cache = getattr(self.instance, "_prefetched_objects_cache", {})
+        cache.pop(self.prefetch_cache_name, None)
+
+    def _using(self, model):
+        return router.db_for_write(model, instance=self.instance)
+
+
+class ForwardManagerMixin(ArrayReferenceManagerMixin):
+    """``book.authors``: the objects whose ids ``book``'s array holds."""
+
+    @property
+    def prefetch_cache_name(self):
+        return self.field.name
+
+    @property
+    def ids(self):
+        return list(self.instance.__dict__.get(self.field.attname) or [])
+
+    def _set_ids(self, ids):
+        self.instance.__dict__[self.field.attname] = ids
+        self._remove_prefetched_objects()
+
+    def _apply_rel_filters(self, queryset):
+        return queryset.filter(pk__in=self.ids)
+
+    def _holder_queryset(self):
+        holder = self.instance
+        return type(holder)._base_manager.db_manager(self._using(type(holder))).filter(pk=holder.pk)
+
+    def get_prefetch_querysets(self, instances, querysets=None):
+        queryset = querysets[0] if querysets else super().get_queryset()
+        attname = self.field.attname
+        wanted = unique(pk for obj in instances for pk in obj.__dict__.get(attname) or [])
+        by_pk = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)}
+        related = []
+        for owner in instances:
+            for pk in owner.__dict__.get(attname) or []:
+                if pk in by_pk:
+                    obj = copy.copy(by_pk[pk])
+                    obj._array_reference_owner = id(owner)
+                    related.append(obj)
+        return (
+            related,
+            lambda obj: obj._array_reference_owner,
+            id,
+            False,
+            self.prefetch_cache_name,
+            False,
+        )
+
+    def add(self, *objs):
+        pks = unique(primary_key_of(obj) for obj in objs)
+        new = [pk for pk in pks if pk not in self.ids]
+        if self.instance.pk is not None and pks:
+            self._holder_queryset().update(**{self.field.attname: self.field.appending(pks)})
+        self._set_ids(self.ids + new)
+
+    def remove(self, *objs):
+        pks = unique(primary_key_of(obj) for obj in objs)
+        if self.instance.pk is not None and pks:
+            self._holder_queryset().update(**{self.field.attname: self.field.removal(*pks)})
+        self._set_ids([pk for pk in self.ids if pk not in pks])
+
+    def clear(self):
+        if self.instance.pk is not None:
+            self._holder_queryset().update(**{self.field.attname: []})
+        self._set_ids([])
+
+    def set(self, objs, *, clear=False):
+        pks = unique(primary_key_of(obj) for obj in objs)
+        if self.instance.pk is not None:
+            prepared = self.field.to_python(pks)
+            self._holder_queryset().update(**{self.field.attname: prepared})
+        self._set_ids(pks)
+
+    def create(self, **kwargs):
+        using = self._using(self.model)
+        obj = super().db_manager(using).create(**kwargs)
+        self.add(obj)
+        return obj
+
+
+class ReverseManagerMixin(ArrayReferenceManagerMixin):
+    """``author.book_set``: the objects whose array holds ``author``'s id."""
+
+    @property
+    def prefetch_cache_name(self):
+        return self.field.related_accessor_name
+
+    def _apply_rel_filters(self, queryset):
+        if self.instance.pk is None:
+            return queryset.none()
+        return queryset.filter(**{self.field.name: self.instance.pk})
+
+    def _require_saved(self):
+        if self.instance.pk is None:
+            raise ValueError(
+                f"{self.instance!r} must be saved before its {self.prefetch_cache_name} "
+                "can be changed."
+            )
+
+    def _holders(self, objs):
+        pks = [primary_key_of(obj) for obj in objs]
+        manager = self.model._base_manager.db_manager(self._using(self.model))
+        return manager.filter(pk__in=pks)
+
+    def get_prefetch_querysets(self, instances, querysets=None):
+        queryset = querysets[0] if querysets else super().get_queryset()
+        owners = {}
+        for owner in instances:
+            owners.setdefault(owner.pk, []).append(owner)
+        holders = queryset.filter(**{f"{self.field.name}__overlap": list(owners)})
+        related = []
+        for holder in holders:
+            for pk in holder.__dict__.get(self.field.attname) or []:
+                for owner in owners.get(pk, ()):
+                    obj = copy.copy(holder)
+                    obj._array_reference_owner = id(owner)
+                    related.append(obj)
+        return (
+            related,
+            lambda obj: obj._array_reference_owner,
+            id,
+            False,
+            self.prefetch_cache_name,
+            False,
+        )
+
+    def _update_local(self, objs, change):
+        for obj in objs:
+            if isinstance(obj, models.Model):
+                ids = list(obj.__dict__.get(self.field.attname) or [])
+                obj.__dict__[self.field.attname] = change(ids)
+
+    def add(self, *objs):
+        self._require_saved()
+        pk = self.instance.pk
+        self._holders(objs).update(**{self.field.attname: self.field.appending([pk])})
+        self._update_local(objs, lambda ids: ids if pk in ids else [*ids, pk])
+        self._remove_prefetched_objects()
+
+    def remove(self, *objs):
+        self._require_saved()
+        pk = self.instance.pk
+        self._holders(objs).update(**{self.field.attname: self.field.removal(pk)})
+        self._update_local(objs, lambda ids: [i for i in ids if i != pk])
+        self._remove_prefetched_objects()
+
+    def clear(self):
+        self._require_saved()
+        self.field.holders_of(self.instance.pk, self._using(self.model)).update(
+            **{self.field.attname: self.field.removal(self.instance.pk)}
+        )
+        self._remove_prefetched_objects()
+
+    def set(self, objs, *, clear=False):
+        self._require_saved()
+        objs = list(objs)
+        wanted = {primary_key_of(obj) for obj in objs}
+        current = set(
+            self.field.holders_of(self.instance.pk, self._using(self.model)).values_list(
+                "pk", flat=True
+            )
+        )
+        if clear:
+            self.clear()
+            current = set()
+        stale = current - wanted
+        if stale:
+            self.remove(*stale)
+        added = [obj for obj in objs if primary_key_of(obj) not in current]
+        if added:
+            self.add(*added)
+        self._remove_prefetched_objects()
+
+    def create(self, **kwargs):
+        self._require_saved()
+        kwargs[self.field.name] = [self.instance.pk]
+        using = self._using(self.model)
+        return super().db_manager(using).create(**kwargs)
+
+
+_manager_classes = {}
+
+
+def manager_class(model, mixin):
+    """A manager class for ``model`` that keeps its default manager's custom
+    methods (as Django's related managers do)."""
+    superclass = model._default_manager.__class__
+    key = (mixin, superclass)
+    if key not in _manager_classes:
+        name = f"{mixin.__name__}For{superclass.__name__}"
+        _manager_classes[key] = type(name, (mixin, superclass), {})
+    return _manager_classes[key]
+
+
+class ForwardArrayReferenceDescriptor:
+    """``book.authors``: a manager; assigning a list of objects or ids sets
+    the stored array (saved with ``book.save()``)."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        if self.field.attname not in instance.__dict__:
+            instance.refresh_from_db(fields=[self.field.attname])
+        manager = manager_class(self.field.related_model, ForwardManagerMixin)(self.field, instance)
+        manager.model = self.field.related_model
+        return manager
+
+    def __set__(self, instance, value):
+        if isinstance(value, ArrayReferenceManagerMixin):
+            value = value.ids
+        instance.__dict__[self.field.attname] = (
+            value if value is None else self.field.to_python(value)
+        )
+        cache = getattr(instance, "_prefetched_objects_cache", {})
+        cache.pop(self.field.name, None)
+
+
+class ReverseArrayReferenceDescriptor:
+    """``author.book_set``: a manager of the objects that reference ``author``."""
+
+    def __init__(self, field):
+        self.field = field
+
+    @cached_property
+    def related_manager_class(self):
+        return manager_class(self.field.model, ReverseManagerMixin)
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        manager = self.related_manager_class(self.field, instance)
+        manager.model = self.field.model
+        return manager
+
+    def __set__(self, instance, value):
+        raise TypeError(
+            f"Direct assignment to the reverse side of {self.field.model.__name__}."
+            f"{self.field.name} is prohibited. Use {self.field.related_accessor_name}.set()."
+        )
