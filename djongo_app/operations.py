@@ -21,6 +21,7 @@ from bson.decimal128 import Decimal128
 from django.conf import settings
 from django.db import NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
@@ -281,11 +282,36 @@ class DatabaseOperations(BaseDatabaseOperations):
     # BSON → Python -----------------------------------------------------------
 
     def get_db_converters(self, expression):
+        """Return the converters of a selected column.
+
+        With ``ENFORCE_SCHEMA: False`` documents may lack keys: a column of
+        a NOT NULL field with a default reads a missing (or null) value as
+        that default, converted as if it had been stored. Only plain columns
+        qualify, never aggregates or other expressions over them (the Max of
+        nothing stays NULL); a NULL that comes from a LEFT JOIN finding no
+        document cannot be told apart and reads as the default too.
+        """
         converters = super().get_db_converters(expression)
+        if self._reads_default_when_missing(expression):
+            converters.append(self.convert_missing_to_default)
         converter = self.converters.get(expression.output_field.get_internal_type())
         if converter is not None:
             converters.append(getattr(self, converter))
         return converters
+
+    def _reads_default_when_missing(self, expression):
+        if self.connection.settings_dict.get("ENFORCE_SCHEMA", True):
+            return False
+        if not isinstance(expression, Col):
+            return False
+        field = expression.target
+        return not field.null and field.has_default()
+
+    def convert_missing_to_default(self, value, expression, connection):
+        if value is not None:
+            return value
+        field = expression.target
+        return field.get_db_prep_save(field.get_default(), connection)
 
     converters = {
         "DateTimeField": "convert_datetimefield_value",

@@ -62,9 +62,27 @@ def init_container(instance, args, kwargs):
 def new_container(container, **values):
     """Return an instance of ``container`` (also of a Djongo-style abstract
     ``models.Model``, which Django refuses to instantiate)."""
+    container = embeddable(container)
     instance = container.__new__(container)
     init_container(instance, (), values)
     return instance
+
+
+_embeddable_classes = {}
+
+
+def embeddable(container):
+    """Return the class whose instances hold ``container``'s documents: the
+    container itself if it is an EmbeddedModel, else (a Djongo-style abstract
+    model) a subclass of it with EmbeddedModel's behaviour."""
+    if issubclass(container, EmbeddedModel):
+        return container
+    cls = _embeddable_classes.get(container)
+    if cls is None:
+        attrs = {"__module__": container.__module__, "__qualname__": container.__qualname__}
+        cls = type(container.__name__, (EmbeddedModel, container), attrs)
+        _embeddable_classes[container] = cls
+    return cls
 
 
 class EmbeddedModelBase(ModelBase):
@@ -105,6 +123,12 @@ class EmbeddedModel(models.Model, metaclass=EmbeddedModelBase):
     def __setstate__(self, state):
         self.__dict__.update(state)
 
+    @property
+    def prepare_database_save(self):
+        # Django's UPDATE compiler treats values that have this method as
+        # related objects; an embedded document is a plain value.
+        raise AttributeError("prepare_database_save")
+
     def save(self, *args, **kwargs):
         raise TypeError(
             f"{type(self).__name__} is embedded in another model's document; save that model."
@@ -132,6 +156,7 @@ def container_to_python(container, value, path):
             params={"path": path, "value": value, "container": container.__name__},
         )
     data = dict(value)
+    container = embeddable(container)
     instance = container.__new__(container)
     instance._state = ModelState()
     errors = []
@@ -174,6 +199,7 @@ def container_to_document(instance, connection):
 def container_from_document(container, document, connection):
     """Return the container instance of a stored sub-document; keys the
     document lacks read as the fields' defaults."""
+    container = embeddable(container)
     instance = container.__new__(container)
     instance._state = ModelState()
     extras = dict(document)

@@ -144,6 +144,9 @@ class ArrayReferenceField(models.Field):
     def get_prep_value(self, value):
         if value is None or hasattr(value, "resolve_expression"):
             return value
+        if isinstance(value, ArrayReferenceManagerMixin):
+            # A raw save (loaddata) reads the attribute: the manager.
+            return self.to_python(value)
         if isinstance(value, models.Model) or not hasattr(value, "__iter__"):
             # exact=author: MongoDB matches the arrays that hold its id.
             return self.target_field.get_prep_value(primary_key_of(value))
@@ -265,7 +268,11 @@ class ArrayReferenceManagerMixin:
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
         if self.prefetch_cache_name in cache:
             return cache[self.prefetch_cache_name]
-        return self._apply_rel_filters(super().get_queryset())
+        return self._apply_rel_filters(self._unfiltered_queryset())
+
+    def _unfiltered_queryset(self):
+        """The queryset of the model's default manager."""
+        return super().get_queryset()
 
     def _remove_prefetched_objects(self):
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
@@ -298,7 +305,7 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         return type(holder)._base_manager.db_manager(self._using(type(holder))).filter(pk=holder.pk)
 
     def get_prefetch_querysets(self, instances, querysets=None):
-        queryset = querysets[0] if querysets else super().get_queryset()
+        queryset = querysets[0] if querysets else self._unfiltered_queryset()
         attname = self.field.attname
         wanted = unique(pk for obj in instances for pk in obj.__dict__.get(attname) or [])
         by_pk = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)}
@@ -345,7 +352,7 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
 
     def create(self, **kwargs):
         using = self._using(self.model)
-        obj = super().db_manager(using).create(**kwargs)
+        obj = super(ForwardManagerMixin, self.db_manager(using)).create(**kwargs)
         self.add(obj)
         return obj
 
@@ -375,7 +382,7 @@ class ReverseManagerMixin(ArrayReferenceManagerMixin):
         return manager.filter(pk__in=pks)
 
     def get_prefetch_querysets(self, instances, querysets=None):
-        queryset = querysets[0] if querysets else super().get_queryset()
+        queryset = querysets[0] if querysets else self._unfiltered_queryset()
         owners = {}
         for owner in instances:
             owners.setdefault(owner.pk, []).append(owner)
@@ -447,7 +454,7 @@ class ReverseManagerMixin(ArrayReferenceManagerMixin):
         self._require_saved()
         kwargs[self.field.name] = [self.instance.pk]
         using = self._using(self.model)
-        return super().db_manager(using).create(**kwargs)
+        return super(ReverseManagerMixin, self.db_manager(using)).create(**kwargs)
 
 
 _manager_classes = {}

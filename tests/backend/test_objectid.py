@@ -89,7 +89,15 @@ class ObjectIdTests(TestCase):
     def test_public_api(self):
         self.assertEqual(
             sorted(djongo_app.fields.__all__),
-            ["ObjectIdAutoField", "ObjectIdConverter", "ObjectIdField"],
+            [
+                "ArrayField",
+                "ArrayReferenceField",
+                "EmbeddedField",
+                "EmbeddedModel",
+                "ObjectIdAutoField",
+                "ObjectIdConverter",
+                "ObjectIdField",
+            ],
         )
         for name in djongo_app.fields.__all__:
             self.assertTrue(hasattr(djongo_app.fields, name))

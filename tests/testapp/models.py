@@ -125,7 +125,7 @@ class Address(EmbeddedModel):
 
 class Blog(EmbeddedModel):
     name = models.CharField(max_length=20)
-    url = models.URLField(blank=True, default="")
+    url = models.CharField(max_length=200, blank=True, default="")
     address = EmbeddedField(model_container=Address, null=True, blank=True)
     founded = models.DateField(null=True, blank=True)
     rank = models.IntegerField(default=0)

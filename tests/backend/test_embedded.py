@@ -1,0 +1,378 @@
+"""EmbeddedModel, EmbeddedField and ArrayField against the server: stored
+documents, lookups on dotted paths, validation, migrations, fixtures, forms."""
+
+import datetime
+import io
+import json
+
+from django import forms
+from django.core import exceptions, serializers
+from django.core.management import call_command
+from django.db import connection, models
+from django.db.migrations.autodetector import MigrationAutodetector
+from django.db.migrations.state import ModelState, ProjectState
+from django.db.migrations.writer import MigrationWriter
+from django.test import TestCase
+
+from djongo_app.fields import ArrayField, EmbeddedField, EmbeddedModel
+from djongo_app.testing import CaptureCommands
+from tests.testapp.models import Address, Blog, Contributor, Entry, LegacyMeta
+
+
+def collection():
+    connection.ensure_connection()
+    return connection.connection.database[Entry._meta.db_table]
+
+
+def stored(pk):
+    """The stored document, read in the test's transaction (if any)."""
+    return collection().find_one({"id": pk}, {"_id": 0}, session=connection.connection.session)
+
+
+def headlines(queryset):
+    return sorted(entry.headline for entry in queryset)
+
+
+class RoundTripTests(TestCase):
+    def test_nested_values_are_stored_as_documents_and_read_as_instances(self):
+        entry = Entry.objects.create(
+            headline="first",
+            blog=Blog(
+                name="Tech",
+                address=Address(city="Oslo"),
+                founded=datetime.date(2001, 2, 3),
+                rank=7,
+            ),
+            contributors=[Contributor(name="Ann"), {"name": "Bob", "email": "bob@example.com"}],
+            tags=["db", "python"],
+            scores=[3, 1, 2],
+        )
+        document = stored(entry.pk)
+        self.assertEqual(document["blog"]["name"], "Tech")
+        self.assertEqual(document["blog"]["address"], {"city": "Oslo", "zip_code": ""})
+        self.assertEqual(document["blog"]["founded"], datetime.datetime(2001, 2, 3))
+        self.assertEqual(
+            document["contributors"],
+            [{"name": "Ann", "email": ""}, {"name": "Bob", "email": "bob@example.com"}],
+        )
+        self.assertEqual(document["tags"], ["db", "python"])
+
+        loaded = Entry.objects.get(pk=entry.pk)
+        self.assertIsInstance(loaded.blog, Blog)
+        self.assertIsInstance(loaded.blog.address, Address)
+        self.assertEqual(loaded.blog.address.city, "Oslo")
+        self.assertEqual(loaded.blog.founded, datetime.date(2001, 2, 3))
+        self.assertEqual(loaded.blog, entry.blog)
+        self.assertEqual([c.name for c in loaded.contributors], ["Ann", "Bob"])
+        self.assertIsInstance(loaded.contributors[1], Contributor)
+        self.assertEqual(loaded.scores, [3, 1, 2])
+
+    def test_assigned_dicts_become_container_instances(self):
+        entry = Entry(headline="x", blog={"name": "B", "address": {"city": "Rome"}})
+        self.assertIsInstance(entry.blog, Blog)
+        self.assertIsInstance(entry.blog.address, Address)
+        self.assertEqual(entry.blog.rank, 0)
+        entry.contributors = [{"name": "Cy"}]
+        self.assertIsInstance(entry.contributors[0], Contributor)
+
+    def test_missing_keys_read_as_defaults_and_extra_keys_survive_a_save(self):
+        # Written by another program: no validator, keys missing and extra.
+        collection().insert_one(
+            {"id": 900, "headline": "legacy", "blog": {"name": "Old", "motto": "kept"}},
+            bypass_document_validation=True,
+            session=connection.connection.session,
+        )
+        entry = Entry.objects.get(pk=900)
+        self.assertEqual(entry.blog.rank, 0)
+        self.assertEqual(entry.blog.url, "")
+        self.assertIsNone(entry.blog.address)
+        entry.blog.rank = 5
+        entry.save()
+        document = stored(900)
+        self.assertEqual(document["blog"]["motto"], "kept")
+        self.assertEqual(document["blog"]["rank"], 5)
+
+    def test_djongo_style_abstract_container(self):
+        when = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+        entry = Entry.objects.create(
+            headline="old", blog=Blog(name="B"), legacy={"source": "djongo", "imported": when}
+        )
+        loaded = Entry.objects.get(pk=entry.pk)
+        self.assertIsInstance(loaded.legacy, LegacyMeta)
+        self.assertEqual(loaded.legacy.source, "djongo")
+        self.assertEqual(loaded.legacy.imported, when)
+        self.assertEqual(headlines(Entry.objects.filter(legacy__source="djongo")), ["old"])
+
+    def test_embedded_model_has_no_collection_and_cannot_be_saved(self):
+        self.assertTrue(Blog._meta.abstract)
+        self.assertNotIn("testapp_blog", connection.introspection.table_names())
+        with self.assertRaises(TypeError):
+            Blog(name="x").save()
+        with self.assertRaises(TypeError):
+            Blog(nonsense=1)
+
+
+class LookupTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        Entry.objects.create(
+            headline="a",
+            blog=Blog(name="Tech", address=Address(city="Oslo"), rank=1),
+            contributors=[Contributor(name="Ann"), Contributor(name="Bob")],
+            tags=["db", "python"],
+            scores=[1, 2],
+        )
+        Entry.objects.create(
+            headline="b",
+            blog=Blog(name="Food", address=Address(city="Rome"), rank=3),
+            contributors=[Contributor(name="Bob")],
+            tags=["cooking"],
+            scores=[5],
+        )
+        Entry.objects.create(headline="c", blog=Blog(name="Technology", rank=2))
+
+    def test_embedded_key(self):
+        self.assertEqual(headlines(Entry.objects.filter(blog__name="Tech")), ["a"])
+        self.assertEqual(headlines(Entry.objects.filter(blog__name__icontains="tech")), ["a", "c"])
+        self.assertEqual(headlines(Entry.objects.filter(blog__rank__gte=2)), ["b", "c"])
+        self.assertEqual(headlines(Entry.objects.exclude(blog__name="Tech")), ["b", "c"])
+
+    def test_embedded_key_is_a_dotted_mongodb_path(self):
+        with CaptureCommands() as commands:
+            list(Entry.objects.filter(blog__name="Tech"))
+        self.assertIn('"blog.name": {"$eq": "Tech"}', commands[0])
+
+    def test_nested_embedded_key(self):
+        self.assertEqual(headlines(Entry.objects.filter(blog__address__city="Rome")), ["b"])
+        self.assertEqual(headlines(Entry.objects.filter(blog__address__isnull=True)), ["c"])
+
+    def test_djongo_dict_form_and_instance_form(self):
+        self.assertEqual(headlines(Entry.objects.filter(blog={"name": "Food"})), ["b"])
+        self.assertEqual(
+            headlines(Entry.objects.filter(blog={"name": "Tech", "address": {"city": "Oslo"}})),
+            ["a"],
+        )
+        self.assertEqual(headlines(Entry.objects.filter(blog={"name": "Nope"})), [])
+        exact = Blog(name="Technology", rank=2)
+        self.assertEqual(headlines(Entry.objects.filter(blog=exact)), ["c"])
+        with self.assertRaises(exceptions.FieldError):
+            list(Entry.objects.filter(blog={"unknown": 1}))
+
+    def test_array_of_documents(self):
+        self.assertEqual(headlines(Entry.objects.filter(contributors__name="Bob")), ["a", "b"])
+        self.assertEqual(headlines(Entry.objects.filter(contributors__0__name="Bob")), ["b"])
+        self.assertEqual(headlines(Entry.objects.filter(contributors__1__name="Bob")), ["a"])
+        self.assertEqual(headlines(Entry.objects.filter(contributors__len=0)), ["c"])
+
+    def test_array_of_primitives(self):
+        self.assertEqual(headlines(Entry.objects.filter(tags__contains=["python"])), ["a"])
+        self.assertEqual(headlines(Entry.objects.filter(tags__contains=["db", "python"])), ["a"])
+        self.assertEqual(headlines(Entry.objects.filter(tags__contains=["db", "cooking"])), [])
+        self.assertEqual(
+            headlines(Entry.objects.filter(tags__overlap=["cooking", "python"])), ["a", "b"]
+        )
+        self.assertEqual(headlines(Entry.objects.exclude(tags__overlap=["cooking"])), ["a", "c"])
+        self.assertEqual(headlines(Entry.objects.filter(tags__len=2)), ["a"])
+        self.assertEqual(headlines(Entry.objects.filter(tags__len__lt=2)), ["b", "c"])
+        self.assertEqual(headlines(Entry.objects.filter(tags__0="cooking")), ["b"])
+        self.assertEqual(headlines(Entry.objects.filter(scores__contains=[2])), ["a"])
+        self.assertEqual(headlines(Entry.objects.filter(scores__0__gt=1)), ["b"])
+
+    def test_ordering_and_values_on_embedded_paths(self):
+        self.assertEqual(
+            list(Entry.objects.order_by("-blog__rank").values_list("headline", flat=True)),
+            ["b", "c", "a"],
+        )
+        self.assertEqual(
+            list(Entry.objects.order_by("blog__name").values_list("blog__name", flat=True)),
+            ["Food", "Tech", "Technology"],
+        )
+        self.assertEqual(
+            list(Entry.objects.filter(headline="b").values("blog__address__city")),
+            [{"blog__address__city": "Rome"}],
+        )
+
+    def test_update_of_an_embedded_path(self):
+        with CaptureCommands() as commands:
+            count = Entry.objects.filter(blog__name="Food").update(blog__rank=10)
+        self.assertEqual(count, 1)
+        self.assertIn('"blog.rank": 10', commands[0])
+        entry = Entry.objects.get(headline="b")
+        self.assertEqual(entry.blog.rank, 10)
+        self.assertEqual(entry.blog.name, "Food")
+        Entry.objects.filter(headline="b").update(blog__address__city="Milan")
+        self.assertEqual(Entry.objects.get(headline="b").blog.address.city, "Milan")
+
+    def test_index_on_an_embedded_path(self):
+        info = collection().index_information()
+        self.assertEqual(info["entry_blog_name"]["key"], [("blog.name", 1)])
+
+
+class ValidationTests(TestCase):
+    def test_full_clean_names_the_nested_path(self):
+        entry = Entry(
+            headline="x",
+            blog=Blog(name="n" * 30, address=Address(city="")),
+            contributors=[Contributor(name="ok"), Contributor(name="bad", email="nope")],
+        )
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            entry.full_clean()
+        messages = raised.exception.message_dict
+        blog = " ".join(messages["blog"])
+        self.assertIn("blog.name: Ensure this value has at most 20 characters", blog)
+        self.assertIn("blog.address.city: This field cannot be blank.", blog)
+        self.assertIn(
+            "contributors.1.email: Enter a valid email address.",
+            " ".join(messages["contributors"]),
+        )
+
+    def test_array_size_and_item_validation(self):
+        entry = Entry(headline="x", blog=Blog(name="ok"), tags=["a", "b", "c", "d", "e"])
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            entry.full_clean()
+        self.assertIn("List contains 5 items", raised.exception.message_dict["tags"][0])
+        entry.tags = ["x" * 25]
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            entry.full_clean()
+        self.assertIn("tags.0: Ensure this value", raised.exception.message_dict["tags"][0])
+
+    def test_bad_types_are_validation_errors(self):
+        with self.assertRaises(exceptions.ValidationError):
+            Entry._meta.get_field("blog").clean("not a document", None)
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            Entry._meta.get_field("scores").clean(["1", "x"], None)
+        self.assertIn("scores.1", raised.exception.messages[0])
+        entry = Entry(headline="ok", blog=Blog(name="fine"))
+        entry.full_clean()
+
+
+class MigrationTests(TestCase):
+    def changes(self, before, after):
+        def state(field):
+            project = ProjectState()
+            project.add_model(
+                ModelState(
+                    "testapp",
+                    "Post",
+                    [("id", models.AutoField(primary_key=True)), ("blog", field)],
+                )
+            )
+            return project
+
+        detector = MigrationAutodetector(state(before), state(after))
+        return detector._detect_changes()
+
+    def test_makemigrations_notices_a_change_inside_the_container(self):
+        recorded = EmbeddedField(
+            model_container=Blog,
+            model_container_fields=[("name", models.CharField(max_length=20))],
+        )
+        changes = self.changes(recorded, EmbeddedField(model_container=Blog))
+        operations = changes["testapp"][0].operations
+        self.assertEqual([type(op).__name__ for op in operations], ["AlterField"])
+        # The migration file records the container's fields and imports.
+        source, imports = MigrationWriter.serialize(operations[0].field)
+        self.assertIn("model_container_fields", source)
+        self.assertIn("('rank', models.IntegerField(default=0))", source)
+        self.assertIn("import tests.testapp.models", imports)
+
+    def test_no_change_when_the_container_is_unchanged(self):
+        current = EmbeddedField(model_container=Blog)
+        name, path, args, kwargs = current.deconstruct()
+        self.assertEqual(self.changes(EmbeddedField(*args, **kwargs), current), {})
+        array = ArrayField(model_container=Contributor)
+        _name, _path, args, kwargs = array.deconstruct()
+        self.assertEqual(ArrayField(*args, **kwargs).deconstruct()[3], kwargs)
+
+    def test_system_check_rejects_a_concrete_container(self):
+        field = EmbeddedField(model_container=Entry)
+        field.set_attributes_from_name("bad")
+        self.assertEqual([e.id for e in field.check()], ["djongo_app.E002"])
+
+
+class FixtureTests(TestCase):
+    def test_dumpdata_loaddata_round_trip(self):
+        Entry.objects.create(
+            headline="fx",
+            blog=Blog(name="B", address=Address(city="Oslo"), founded=datetime.date(2020, 1, 1)),
+            contributors=[Contributor(name="Ann")],
+            tags=["t"],
+        )
+        out = io.StringIO()
+        call_command("dumpdata", "testapp.entry", stdout=out)
+        data = json.loads(out.getvalue())
+        self.assertEqual(data[0]["fields"]["blog"]["address"], {"city": "Oslo", "zip_code": ""})
+        self.assertEqual(data[0]["fields"]["blog"]["founded"], "2020-01-01")
+        Entry.objects.all().delete()
+        for obj in serializers.deserialize("json", out.getvalue()):
+            obj.save()
+        loaded = Entry.objects.get(headline="fx")
+        self.assertEqual(loaded.blog.address.city, "Oslo")
+        self.assertEqual(loaded.blog.founded, datetime.date(2020, 1, 1))
+        self.assertEqual(loaded.contributors, [Contributor(name="Ann")])
+        self.assertEqual(loaded.tags, ["t"])
+
+
+class EntryForm(forms.ModelForm):
+    class Meta:
+        model = Entry
+        fields = ["headline", "blog", "contributors", "tags", "readers"]
+
+
+class FormTests(TestCase):
+    def test_model_form_renders_nested_inputs(self):
+        entry = Entry(
+            headline="h",
+            blog=Blog(name="Tech", address=Address(city="Oslo")),
+            contributors=[Contributor(name="Ann")],
+            tags=["a", "b"],
+        )
+        html = str(EntryForm(instance=entry))
+        self.assertIn('name="blog-name" value="Tech"', html)
+        self.assertIn('name="blog-address-city" value="Oslo"', html)
+        self.assertIn('name="contributors-TOTAL_FORMS" value="2"', html)
+        self.assertIn('name="contributors-0-name" value="Ann"', html)
+        self.assertIn('name="tags" value="a, b"', html)
+
+    def post_data(self, **overrides):
+        data = {
+            "headline": "posted",
+            "blog-name": "Tech",
+            "blog-url": "",
+            "blog-rank": "4",
+            "blog-founded": "",
+            "blog-address-city": "Oslo",
+            "blog-address-zip_code": "",
+            "contributors-TOTAL_FORMS": "2",
+            "contributors-INITIAL_FORMS": "0",
+            "contributors-MIN_NUM_FORMS": "0",
+            "contributors-MAX_NUM_FORMS": "5",
+            "contributors-0-name": "Ann",
+            "contributors-0-email": "",
+            "contributors-1-name": "",
+            "contributors-1-email": "",
+            "tags": "x, y",
+        }
+        data.update(overrides)
+        return data
+
+    def test_model_form_saves_nested_values(self):
+        form = EntryForm(data=self.post_data())
+        self.assertTrue(form.is_valid(), form.errors)
+        entry = form.save()
+        document = stored(entry.pk)
+        self.assertEqual(document["blog"]["name"], "Tech")
+        self.assertEqual(document["blog"]["rank"], 4)
+        self.assertEqual(document["blog"]["address"]["city"], "Oslo")
+        self.assertEqual(document["contributors"], [{"name": "Ann", "email": ""}])
+        self.assertEqual(document["tags"], ["x", "y"])
+
+    def test_model_form_reports_nested_errors(self):
+        form = EntryForm(
+            data=self.post_data(**{"blog-name": "", "contributors-0-email": "bad", "tags": ""})
+        )
+        self.assertFalse(form.is_valid())
+        self.assertIn("name: This field is required.", form.errors["blog"][0])
+        self.assertIn("0.email: Enter a valid email address.", form.errors["contributors"][0])
+        # The re-rendered form shows the nested error next to its input.
+        self.assertIn("This field is required.", str(form["blog"]))

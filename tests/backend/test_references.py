@@ -1,0 +1,214 @@
+"""ArrayReferenceField against the server: stored arrays, both managers,
+prefetching with one query, deletion rules and the form field."""
+
+from django import forms
+from django.db import connection
+from django.db.models import ProtectedError
+from django.test import TestCase, TransactionTestCase
+from django.test.utils import CaptureQueriesContext
+
+from djongo_app.testing import CaptureCommands
+from tests.testapp.models import Blog, Entry, Reader
+
+
+def stored_readers(entry):
+    document = connection.connection.database[Entry._meta.db_table].find_one(
+        {"id": entry.pk}, session=connection.connection.session
+    )
+    return document["readers"]
+
+
+def names(queryset):
+    return sorted(obj.name for obj in queryset)
+
+
+def new_entry(headline, **kwargs):
+    return Entry.objects.create(headline=headline, blog=Blog(name="b"), **kwargs)
+
+
+class ForwardManagerTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.ann = Reader.objects.create(name="ann")
+        cls.bob = Reader.objects.create(name="bob")
+        cls.cy = Reader.objects.create(name="cy")
+
+    def test_add_all_remove_clear(self):
+        entry = new_entry("e")
+        self.assertEqual(stored_readers(entry), [])
+        entry.readers.add(self.ann, self.bob.pk)
+        self.assertEqual(stored_readers(entry), [self.ann.pk, self.bob.pk])
+        entry.readers.add(self.ann)  # already there: stored once
+        self.assertEqual(stored_readers(entry), [self.ann.pk, self.bob.pk])
+        self.assertEqual(names(entry.readers.all()), ["ann", "bob"])
+        self.assertEqual(names(Entry.objects.get(pk=entry.pk).readers.all()), ["ann", "bob"])
+        entry.readers.remove(self.ann)
+        self.assertEqual(stored_readers(entry), [self.bob.pk])
+        self.assertEqual(names(entry.readers.all()), ["bob"])
+        entry.readers.clear()
+        self.assertEqual(stored_readers(entry), [])
+        self.assertEqual(list(entry.readers.all()), [])
+
+    def test_set_and_create(self):
+        entry = new_entry("e")
+        entry.readers.set([self.cy, self.ann])
+        self.assertEqual(stored_readers(entry), [self.cy.pk, self.ann.pk])
+        created = entry.readers.create(name="dee")
+        self.assertEqual(Reader.objects.get(name="dee").pk, created.pk)
+        self.assertEqual(stored_readers(entry), [self.cy.pk, self.ann.pk, created.pk])
+        entry.readers.set([])
+        self.assertEqual(stored_readers(entry), [])
+
+    def test_add_is_one_atomic_update(self):
+        entry = new_entry("e")
+        with CaptureCommands() as commands:
+            entry.readers.add(self.ann, self.bob)
+        self.assertEqual(len(commands), 1)
+        self.assertIn('"update": "testapp_entry"', commands[0])
+        self.assertIn("$concatArrays", commands[0])
+
+    def test_assignment_and_constructor_take_objects_or_ids(self):
+        entry = Entry(headline="e", blog=Blog(name="b"), readers=[self.ann, self.bob.pk])
+        entry.save()
+        self.assertEqual(stored_readers(entry), [self.ann.pk, self.bob.pk])
+        entry.readers = [self.cy]
+        entry.save()
+        self.assertEqual(stored_readers(entry), [self.cy.pk])
+        # Managers of unsaved objects change the value saved later.
+        draft = Entry(headline="d", blog=Blog(name="b"))
+        draft.readers.add(self.bob)
+        draft.save()
+        self.assertEqual(stored_readers(draft), [self.bob.pk])
+
+    def test_lookups(self):
+        first = new_entry("first", readers=[self.ann, self.bob])
+        new_entry("second", readers=[self.bob])
+        new_entry("third")
+        self.assertEqual(
+            sorted(e.headline for e in Entry.objects.filter(readers=self.ann)), ["first"]
+        )
+        self.assertEqual(
+            sorted(e.headline for e in Entry.objects.filter(readers__contains=[self.bob.pk])),
+            ["first", "second"],
+        )
+        self.assertEqual(
+            sorted(e.headline for e in Entry.objects.filter(readers__len=0)), ["third"]
+        )
+        self.assertEqual(Entry.objects.get(readers=self.ann).pk, first.pk)
+
+
+class ReverseManagerTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.ann = Reader.objects.create(name="ann")
+        cls.bob = Reader.objects.create(name="bob")
+
+    def test_all_add_remove_clear(self):
+        one = new_entry("one", readers=[self.ann])
+        two = new_entry("two")
+        three = new_entry("three", readers=[self.bob])
+        self.assertEqual([e.headline for e in self.ann.entries.all()], ["one"])
+        self.ann.entries.add(two, three)
+        self.assertEqual(stored_readers(two), [self.ann.pk])
+        self.assertEqual(stored_readers(three), [self.bob.pk, self.ann.pk])
+        self.assertEqual(three.readers.ids, [self.bob.pk, self.ann.pk])
+        self.assertEqual([e.headline for e in self.ann.entries.all()], ["one", "three", "two"])
+        self.ann.entries.remove(three)
+        self.assertEqual(stored_readers(three), [self.bob.pk])
+        self.ann.entries.clear()
+        self.assertEqual(stored_readers(one), [])
+        self.assertEqual(stored_readers(two), [])
+        self.assertEqual(list(self.ann.entries.all()), [])
+        self.assertEqual(stored_readers(three), [self.bob.pk])
+
+    def test_set_and_create(self):
+        one = new_entry("one", readers=[self.ann])
+        two = new_entry("two")
+        self.ann.entries.set([two])
+        self.assertEqual(stored_readers(one), [])
+        self.assertEqual(stored_readers(two), [self.ann.pk])
+        created = self.ann.entries.create(headline="new", blog=Blog(name="b"))
+        self.assertEqual(stored_readers(created), [self.ann.pk])
+        self.assertEqual([e.headline for e in self.ann.entries.all()], ["new", "two"])
+
+    def test_unsaved_instance_is_refused(self):
+        with self.assertRaises(ValueError):
+            Reader(name="x").entries.add(new_entry("e"))
+
+
+class PrefetchTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.readers = [Reader.objects.create(name=f"r{i}") for i in range(4)]
+        r0, r1, r2, r3 = cls.readers
+        new_entry("a", readers=[r2, r0])
+        new_entry("b", readers=[r0, r1, r3])
+        new_entry("c")
+
+    def test_forward_prefetch_is_one_query_for_the_page(self):
+        with CaptureQueriesContext(connection) as queries:
+            entries = list(Entry.objects.prefetch_related("readers"))
+            result = {e.headline: [r.name for r in e.readers.all()] for e in entries}
+        self.assertEqual(len(queries), 2)
+        self.assertIn("IN", queries[1]["sql"])
+        # Each entry's readers, in the stored order.
+        self.assertEqual(result, {"a": ["r2", "r0"], "b": ["r0", "r1", "r3"], "c": []})
+
+    def test_reverse_prefetch_is_one_query(self):
+        with CaptureQueriesContext(connection) as queries:
+            readers = list(Reader.objects.prefetch_related("entries"))
+            result = {r.name: [e.headline for e in r.entries.all()] for r in readers}
+        self.assertEqual(len(queries), 2)
+        self.assertEqual(result, {"r0": ["a", "b"], "r1": ["b"], "r2": ["a"], "r3": ["b"]})
+
+    def test_changing_the_array_drops_the_prefetched_objects(self):
+        entry = Entry.objects.prefetch_related("readers").get(headline="c")
+        self.assertEqual(list(entry.readers.all()), [])
+        entry.readers.add(self.readers[1])
+        self.assertEqual([r.name for r in entry.readers.all()], ["r1"])
+
+
+class DeletionTests(TestCase):
+    def test_deleting_a_referenced_object_removes_its_id(self):
+        ann = Reader.objects.create(name="ann")
+        bob = Reader.objects.create(name="bob")
+        one = new_entry("one", readers=[ann, bob])
+        two = new_entry("two", readers=[ann])
+        ann.delete()
+        self.assertEqual(stored_readers(one), [bob.pk])
+        self.assertEqual(stored_readers(two), [])
+        Reader.objects.filter(name="bob").delete()
+        self.assertEqual(stored_readers(one), [])
+
+
+class ProtectTests(TransactionTestCase):
+    # Outside TestCase's transaction: without savepoints, the refused
+    # delete marks an enclosing atomic block for rollback.
+    def test_protect(self):
+        ann = Reader.objects.create(name="ann")
+        new_entry("one", reviewers=[ann])
+        with self.assertRaises(ProtectedError):
+            ann.delete()
+        self.assertTrue(Reader.objects.filter(pk=ann.pk).exists())
+
+
+class ReferenceFormTests(TestCase):
+    def test_multiple_choice_form_field(self):
+        ann = Reader.objects.create(name="ann")
+        bob = Reader.objects.create(name="bob")
+
+        class EntryForm(forms.ModelForm):
+            class Meta:
+                model = Entry
+                fields = ["headline", "readers"]
+
+        entry = new_entry("e", readers=[ann])
+        form = EntryForm(instance=entry)
+        self.assertIsInstance(form.fields["readers"], forms.ModelMultipleChoiceField)
+        self.assertIn(f'value="{ann.pk}" selected', str(form["readers"]))
+        form = EntryForm(
+            instance=entry, data={"headline": "e", "readers": [str(bob.pk), str(ann.pk)]}
+        )
+        self.assertTrue(form.is_valid(), form.errors)
+        form.save()
+        self.assertEqual(sorted(stored_readers(entry)), sorted([ann.pk, bob.pk]))
