@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "djongo_app",
     "tests.testapp",
+    "tests.objectidapp",
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 LOGGING_CONFIG = None

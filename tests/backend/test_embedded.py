@@ -14,7 +14,7 @@ from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
 from django.test import TestCase
 
-from djongo_app.fields import ArrayField, EmbeddedField, EmbeddedModel
+from djongo_app.fields import ArrayField, EmbeddedField
 from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Address, Blog, Contributor, Entry, LegacyMeta
 
@@ -278,7 +278,7 @@ class MigrationTests(TestCase):
 
     def test_no_change_when_the_container_is_unchanged(self):
         current = EmbeddedField(model_container=Blog)
-        name, path, args, kwargs = current.deconstruct()
+        _name, _path, args, kwargs = current.deconstruct()
         self.assertEqual(self.changes(EmbeddedField(*args, **kwargs), current), {})
         array = ArrayField(model_container=Contributor)
         _name, _path, args, kwargs = array.deconstruct()

@@ -2,8 +2,9 @@
 
 from bson import ObjectId
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, models
 from django.test import TestCase
+from django.test.utils import isolate_apps
 
 import djongo_app.fields
 from djongo_app.counters import SCHEMA_COLLECTION
@@ -101,3 +102,31 @@ class ObjectIdTests(TestCase):
         )
         for name in djongo_app.fields.__all__:
             self.assertTrue(hasattr(djongo_app.fields, name))
+
+
+class DefaultAutoFieldTests(TestCase):
+    def test_app_default_auto_field(self):
+        from tests.objectidapp.models import Memo, MemoLink
+
+        self.assertIsInstance(Memo._meta.pk, ObjectIdAutoField)
+        memo = Memo.objects.create(text="hi")
+        self.assertIsInstance(memo.pk, ObjectId)
+        document = connection.connection.database[Memo._meta.db_table].find_one(
+            {"text": "hi"}, session=connection.connection.session
+        )
+        self.assertEqual(document["_id"], memo.pk)
+        self.assertNotIn("id", document)
+        link = MemoLink.objects.create(memo=memo)
+        self.assertIsInstance(link.pk, ObjectId)
+        self.assertEqual(Memo.objects.get(pk=str(memo.pk)).links.get(), link)
+
+    @isolate_apps("tests.testapp")
+    def test_default_auto_field_setting(self):
+        with self.settings(DEFAULT_AUTO_FIELD="djongo_app.fields.ObjectIdAutoField"):
+
+            class Scratch(models.Model):
+                class Meta:
+                    app_label = "testapp"
+
+        self.assertIsInstance(Scratch._meta.pk, ObjectIdAutoField)
+        self.assertEqual(Scratch._meta.pk.column, "_id")
