@@ -86,8 +86,21 @@ class Counters:
         )
 
     def rename(self, old: str, new: str, session: Any = None) -> None:
-        self.collection.update_one({"name": old}, {"$set": {"name": new}}, session=session)
+        """Move ``old``'s entry to ``new`` (a renamed collection); an entry
+        ``new`` already had (its collection dropped) is replaced."""
+        if self.collection.find_one({"name": old}, session=session) is not None:
+            self.collection.delete_many({"name": new}, session=session)
+            self.collection.update_one({"name": old}, {"$set": {"name": new}}, session=session)
         self.forget()
+
+    def rename_column(self, table: str, old: str, new: str, session: Any = None) -> None:
+        """Record that ``table``'s counter column ``old`` is now ``new``."""
+        self.collection.update_one(
+            {"name": table, "auto.field_names": old},
+            {"$set": {"auto.field_names.$": new}},
+            session=session,
+        )
+        self._auto_fields.pop(table, None)
 
     def drop(self, table: str, session: Any = None) -> None:
         self.collection.delete_one({"name": table}, session=session)

@@ -159,37 +159,37 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             old_through = old_field.remote_field.through
             new_through = new_field.remote_field.through
             if old_through._meta.auto_created and new_through._meta.auto_created:
-                self.alter_db_table(
-                    old_through, old_through._meta.db_table, new_through._meta.db_table
-                )
+                # The through collection's name and its two FK columns.
+                self._alter_many_to_many(model, old_field, new_field, strict)
             return
         if old_field.column is None or new_field.column is None:
             return
         table = model._meta.db_table
+        collection = self.database[table]
         with wrap_pymongo_errors():
-            old_indexes = {
-                i.document["name"]: i for i in self._field_index_models(model, old_field)
-            }
-            new_indexes = {
-                i.document["name"]: i for i in self._field_index_models(model, new_field)
-            }
+            # The field's own indexes (unique, db_index) are found by their
+            # key, as Django's SQL backends find constraints by column: a
+            # name derived from an earlier table name still matches.
+            existing = self._field_indexes(model, old_field.column)
+            wanted = self._field_index_models(model, new_field)
             self._update_validator(model, remove=[old_field])
             if old_field.column != new_field.column:
-                self._drop_indexes_on(table, [old_field.column])
-                self.database[table].update_many(
-                    {old_field.column: {"$exists": True}},
-                    {"$rename": {old_field.column: new_field.column}},
-                )
-                old_indexes = {}
-            for name in old_indexes.keys() - new_indexes.keys():
-                self.database[table].drop_index(name)
-            created = [index for name, index in new_indexes.items() if name not in old_indexes]
+                self._rename_column(model, old_field.column, new_field.column, existing)
+                existing = {}
+            kept = set()
+            for name, info in existing.items():
+                match = next((i for i in wanted if _same_index(info, i.document)), None)
+                if match is None:
+                    collection.drop_index(name)
+                else:
+                    kept.add(id(match))
+            created = [index for index in wanted if id(index) not in kept]
             if created:
-                self.database[table].create_indexes(created)
+                collection.create_indexes(created)
             if old_field.null and not new_field.null:
                 default = self.effective_default(new_field)
                 if default is not None:
-                    self.database[table].update_many(
+                    collection.update_many(
                         {new_field.column: None}, {"$set": {new_field.column: default}}
                     )
             self._update_validator(model, remove=[old_field], add=[new_field])
@@ -295,24 +295,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.database[model._meta.db_table].drop_index(constraint.name)
 
     def alter_unique_together(self, model, old_unique_together, new_unique_together):
-        old = {tuple(fields) for fields in old_unique_together}
-        new = {tuple(fields) for fields in new_unique_together}
-        collection = self.database[model._meta.db_table]
-        with wrap_pymongo_errors():
-            for fields in old - new:
-                collection.drop_index(self._together_name(model, fields, "_uniq"))
-            created = [self._together_index(model, fields, unique=True) for fields in new - old]
-            if created:
-                collection.create_indexes(created)
+        self._alter_together(model, old_unique_together, new_unique_together, unique=True)
 
     def alter_index_together(self, model, old_index_together, new_index_together):
-        old = {tuple(fields) for fields in old_index_together}
-        new = {tuple(fields) for fields in new_index_together}
+        self._alter_together(model, old_index_together, new_index_together, unique=False)
+
+    def _alter_together(self, model, old_together, new_together, unique):
+        old = {tuple(fields) for fields in old_together}
+        new = {tuple(fields) for fields in new_together}
         collection = self.database[model._meta.db_table]
         with wrap_pymongo_errors():
             for fields in old - new:
-                collection.drop_index(self._together_name(model, fields, "_idx"))
-            created = [self._together_index(model, fields, unique=False) for fields in new - old]
+                columns = [model._meta.get_field(name).column for name in fields]
+                for name in self._derived_indexes(model, columns, unique):
+                    collection.drop_index(name)
+            created = [self._together_index(model, fields, unique=unique) for fields in new - old]
             if created:
                 collection.create_indexes(created)
 
@@ -425,6 +422,78 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             partial = {"$and": [partial, condition]} if partial else condition
         return IndexModel(keys, name=name, unique=True, partialFilterExpression=partial)
 
+    def _meta_index_names(self, model):
+        """Return the names ``Meta.indexes`` and ``Meta.constraints`` give."""
+        return {index.name for index in model._meta.indexes} | {
+            constraint.name for constraint in model._meta.constraints
+        }
+
+    def _derived_indexes(self, model, columns, unique):
+        """Return the names of the existing indexes on exactly ``columns``
+        (ascending) with that uniqueness, other than the named indexes and
+        constraints of ``Meta``: those of fields and ``*_together``."""
+        keys = [(column, ASCENDING) for column in columns]
+        named = self._meta_index_names(model)
+        information = self.database[model._meta.db_table].index_information()
+        return [
+            name
+            for name, info in information.items()
+            if name != "_id_"
+            and name not in named
+            and info["key"] == keys
+            and bool(info.get("unique")) == unique
+        ]
+
+    def _field_indexes(self, model, column):
+        """Return ``{name: info}`` of the field indexes on ``column``."""
+        named = self._meta_index_names(model)
+        information = self.database[model._meta.db_table].index_information()
+        return {
+            name: info
+            for name, info in information.items()
+            if name != "_id_" and name not in named and info["key"] == [(column, ASCENDING)]
+        }
+
+    def _rename_column(self, model, old, new, own_indexes):
+        """Rename the key ``old`` to ``new`` in every document.
+
+        The indexes that name ``old`` in their keys or partial filter are
+        dropped first; all but the field's ``own_indexes`` (which the caller
+        recreates from the new field) come back on ``new`` with their
+        options. Indexes of fields and ``*_together`` get the name derived
+        from the new columns; ``Meta``'s named ones keep theirs. A counter
+        column keeps its counter.
+        """
+        table = model._meta.db_table
+        collection = self.database[table]
+        named = self._meta_index_names(model)
+        recreated = []
+        for name, info in collection.index_information().items():
+            keys = [key for key, _ in info["key"]]
+            partial = info.get("partialFilterExpression")
+            if name == "_id_" or not (
+                any(_is_path_in(key, old) for key in keys) or _mentions(partial, old)
+            ):
+                continue
+            collection.drop_index(name)
+            if name in own_indexes:
+                continue
+            renamed = [(_renamed_path(key, old, new), order) for key, order in info["key"]]
+            options = {k: v for k, v in info.items() if k not in {"key", "v", "ns"}}
+            if partial is not None:
+                options["partialFilterExpression"] = _renamed_filter(partial, old, new)
+            if name not in named:
+                suffix = "_uniq" if info.get("unique") else "_idx"
+                options["name"] = self._create_index_name(
+                    table, [key for key, _ in renamed], suffix=suffix
+                )
+            recreated.append(IndexModel(renamed, **options))
+        collection.update_many({old: {"$exists": True}}, {"$rename": {old: new}})
+        if recreated:
+            collection.create_indexes(recreated)
+        if old in (self.counters.auto_fields(table) or ()):
+            self.counters.rename_column(table, old, new)
+
     def _drop_indexes_on(self, table, columns):
         collection = self.database[table]
         for name, info in collection.index_information().items():
@@ -433,6 +502,50 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             indexed = [key for key, _ in info["key"]]
             if set(indexed) & set(columns):
                 collection.drop_index(name)
+
+
+def _same_index(info, document):
+    """Return whether an existing index (``index_information()``) is the
+    index an IndexModel ``document`` describes, but for its name."""
+    return (
+        info["key"] == list(document["key"].items())
+        and bool(info.get("unique")) == bool(document.get("unique"))
+        and info.get("partialFilterExpression") == document.get("partialFilterExpression")
+    )
+
+
+def _is_path_in(path, column):
+    """Return whether the key ``path`` is ``column`` or a path into it."""
+    return path == column or path.startswith(column + ".")
+
+
+def _renamed_path(path, old, new):
+    return new + path[len(old) :] if _is_path_in(path, old) else path
+
+
+def _mentions(value, column):
+    """Return whether a filter names ``column`` (as a key or a $path)."""
+    if isinstance(value, dict):
+        return any(
+            _is_path_in(key, column) or _mentions(item, column) for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return any(_mentions(item, column) for item in value)
+    return isinstance(value, str) and _is_path_in(value, "$" + column)
+
+
+def _renamed_filter(value, old, new):
+    """Return a filter with ``old`` renamed ``new`` in keys and $paths."""
+    if isinstance(value, dict):
+        return {
+            _renamed_path(key, old, new): _renamed_filter(item, old, new)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_renamed_filter(item, old, new) for item in value]
+    if isinstance(value, str):
+        return _renamed_path(value, "$" + old, "$" + new)
+    return value
 
 
 __all__ = ["DatabaseSchemaEditor"]

@@ -183,10 +183,7 @@ class ArrayField(models.Field):
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        if isinstance(value, tuple):
-            value = list(value)
-        if self.model_container is not None:
-            value = self.to_python(value)
+        value = self.to_python(value)
         return [self.base_field.get_db_prep_save(item, connection=connection) for item in value]
 
     def pre_save(self, model_instance, add):

@@ -172,9 +172,18 @@ def container_to_python(container, value, path):
             instance.__dict__[field.attname] = nested_to_python(field, raw, f"{path}.{field.name}")
         except exceptions.ValidationError as error:
             errors.extend(prefixed_errors(error, path, field.name))
+    for key in data:
+        # Only documents read from the database keep unknown keys; input
+        # naming no field (or an operator such as "$gt") is refused.
+        errors.append(
+            exceptions.ValidationError(
+                _("%(path)s: %(container)s has no field “%(key)s”."),
+                code="unknown_key",
+                params={"path": path, "container": container.__name__, "key": key},
+            )
+        )
     if errors:
         raise exceptions.ValidationError(errors)
-    instance.__dict__[EXTRAS] = data
     return instance
 
 

@@ -66,12 +66,18 @@ def get_path(document: Any, path: str) -> Any:
     if "." not in path:
         return document.get(path) if isinstance(document, dict) else None
     value = document
-    for part in path.split("."):
+    parts = path.split(".")
+    for position, part in enumerate(parts):
         if isinstance(value, dict):
             value = value.get(part)
         elif isinstance(value, list) and part.isdigit():
             index = int(part)
             value = value[index] if index < len(value) else None
+        elif isinstance(value, list):
+            # A key of an array of documents: the key of every element, as
+            # MongoDB's "$array.key" reads it.
+            rest = ".".join(parts[position:])
+            return [get_path(item, rest) for item in value if isinstance(item, dict)]
         else:
             return None
     return value

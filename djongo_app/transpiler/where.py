@@ -348,6 +348,9 @@ def json_containment(path: str, value: Any) -> dict[str, Any]:
 
 
 def _element_containment(value: dict[str, Any]) -> dict[str, Any]:
+    for key in value:
+        if "." in key or key.startswith("$"):
+            raise not_supported(f"A JSON contains with the key {key!r}", str(value))
     conditions = [json_containment(key, item) for key, item in value.items()]
     return and_filters(conditions) if conditions else {}
 

@@ -192,6 +192,24 @@ class LookupTests(TestCase):
             [{"blog__address__city": "Rome"}],
         )
 
+    def test_values_of_a_key_of_an_array_of_documents(self):
+        self.assertEqual(
+            list(Entry.objects.filter(headline="a").values_list("contributors__name", flat=True)),
+            [["Ann", "Bob"]],
+        )
+
+    def test_operators_in_input_are_refused(self):
+        with self.assertRaises(exceptions.ValidationError):
+            list(Entry.objects.filter(contributors__contains=[{"$ne": "x"}]))
+        with self.assertRaises(exceptions.ValidationError):
+            Entry(headline="x", blog={"name": "ok", "$where": "1"}).full_clean()
+        with self.assertRaises(exceptions.FieldError):
+            list(Entry.objects.filter(blog={"$gt": ""}))
+        # A value that looks like an operator is only ever a value.
+        self.assertEqual(list(Entry.objects.filter(blog__name={"$gt": ""})), [])
+        with self.assertRaises(exceptions.ValidationError):
+            list(Entry.objects.filter(tags="db"))
+
     def test_update_of_an_embedded_path(self):
         with CaptureCommands() as commands:
             count = Entry.objects.filter(blog__name="Food").update(blog__rank=10)
