@@ -482,6 +482,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             options = {k: v for k, v in info.items() if k not in {"key", "v", "ns"}}
             if partial is not None:
                 options["partialFilterExpression"] = _renamed_filter(partial, old, new)
+            options["name"] = name
             if name not in named:
                 suffix = "_uniq" if info.get("unique") else "_idx"
                 options["name"] = self._create_index_name(

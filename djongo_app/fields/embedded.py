@@ -79,7 +79,11 @@ def embeddable(container):
         return container
     cls = _embeddable_classes.get(container)
     if cls is None:
-        attrs = {"__module__": container.__module__, "__qualname__": container.__qualname__}
+        attrs = {
+            "__module__": container.__module__,
+            "__qualname__": container.__qualname__,
+            "source_container": container,
+        }
         cls = type(container.__name__, (EmbeddedModel, container), attrs)
         _embeddable_classes[container] = cls
     return cls
@@ -118,7 +122,9 @@ class EmbeddedModel(models.Model, metaclass=EmbeddedModelBase):
     __str__ = __repr__
 
     def __reduce__(self):
-        return new_container, (type(self),), self.__dict__.copy()
+        # A generated subclass pickles as the Djongo-style container it serves.
+        cls = type(self).__dict__.get("source_container", type(self))
+        return new_container, (cls,), self.__dict__.copy()
 
     def __setstate__(self, state):
         self.__dict__.update(state)

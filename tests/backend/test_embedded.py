@@ -4,6 +4,7 @@ documents, lookups on dotted paths, validation, migrations, fixtures, forms."""
 import datetime
 import io
 import json
+import pickle
 
 from django import forms
 from django.core import exceptions, serializers
@@ -102,6 +103,15 @@ class RoundTripTests(TestCase):
         self.assertEqual(loaded.legacy.source, "djongo")
         self.assertEqual(loaded.legacy.imported, when)
         self.assertEqual(headlines(Entry.objects.filter(legacy__source="djongo")), ["old"])
+
+    def test_container_instances_pickle(self):
+        entry = Entry.objects.create(
+            headline="p", blog=Blog(name="B"), legacy={"source": "s"}, contributors=[{"name": "A"}]
+        )
+        loaded = pickle.loads(pickle.dumps(Entry.objects.get(pk=entry.pk)))
+        self.assertEqual(loaded.blog, Blog(name="B"))
+        self.assertEqual(loaded.legacy.source, "s")
+        self.assertEqual(loaded.contributors, [Contributor(name="A")])
 
     def test_embedded_model_has_no_collection_and_cannot_be_saved(self):
         self.assertTrue(Blog._meta.abstract)

@@ -3,7 +3,7 @@ prefetching with one query, deletion rules and the form field."""
 
 from django import forms
 from django.db import connection
-from django.db.models import ProtectedError
+from django.db.models import Prefetch, ProtectedError
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
 
@@ -146,11 +146,12 @@ class PrefetchTests(TestCase):
         new_entry("c")
 
     def test_forward_prefetch_is_one_query_for_the_page(self):
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as queries, CaptureCommands() as commands:
             entries = list(Entry.objects.prefetch_related("readers"))
             result = {e.headline: [r.name for r in e.readers.all()] for e in entries}
         self.assertEqual(len(queries), 2)
-        self.assertIn("IN", queries[1]["sql"])
+        self.assertIn('"find": "testapp_reader"', commands[1])
+        self.assertIn('"id": {"$in": [', commands[1])
         # Each entry's readers, in the stored order.
         self.assertEqual(result, {"a": ["r2", "r0"], "b": ["r0", "r1", "r3"], "c": []})
 
@@ -160,6 +161,15 @@ class PrefetchTests(TestCase):
             result = {r.name: [e.headline for e in r.entries.all()] for r in readers}
         self.assertEqual(len(queries), 2)
         self.assertEqual(result, {"r0": ["a", "b"], "r1": ["b"], "r2": ["a"], "r3": ["b"]})
+
+    def test_prefetch_with_a_queryset(self):
+        with CaptureQueriesContext(connection) as queries:
+            entries = Entry.objects.prefetch_related(
+                Prefetch("readers", queryset=Reader.objects.exclude(name="r0"))
+            )
+            result = {e.headline: [r.name for r in e.readers.all()] for e in entries}
+        self.assertEqual(len(queries), 2)
+        self.assertEqual(result, {"a": ["r2"], "b": ["r1", "r3"], "c": []})
 
     def test_changing_the_array_drops_the_prefetched_objects(self):
         entry = Entry.objects.prefetch_related("readers").get(headline="c")
