@@ -13,6 +13,8 @@ from django.db import connection, models
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
+from django.db.models import Count, F, Max
+from django.db.models.functions import Upper
 from django.test import TestCase
 
 from djongo_app.fields import ArrayField, EmbeddedField
@@ -234,6 +236,40 @@ class LookupTests(TestCase):
     def test_index_on_an_embedded_path(self):
         info = collection().index_information()
         self.assertEqual(info["entry_blog_name"]["key"], [("blog.name", 1)])
+
+
+class BulkAndExpressionTests(TestCase):
+    def test_bulk_create_and_bulk_update(self):
+        Entry.objects.bulk_create(
+            [
+                Entry(headline=f"h{i}", blog=Blog(name=f"b{i % 2}", rank=i), tags=[str(i)])
+                for i in range(4)
+            ]
+        )
+        entries = list(Entry.objects.all())
+        for entry in entries:
+            entry.blog.rank += 10
+            entry.tags.append("z")
+        self.assertEqual(Entry.objects.bulk_update(entries, ["blog", "tags"]), 4)
+        self.assertEqual(
+            list(Entry.objects.values_list("blog__rank", "tags")),
+            [(10, ["0", "z"]), (11, ["1", "z"]), (12, ["2", "z"]), (13, ["3", "z"])],
+        )
+
+    def test_aggregates_grouping_and_expressions_on_paths(self):
+        for i in range(4):
+            Entry.objects.create(headline=f"h{i}", blog=Blog(name=f"b{i % 2}", rank=i))
+        self.assertEqual(Entry.objects.aggregate(top=Max("blog__rank")), {"top": 3})
+        self.assertEqual(
+            list(Entry.objects.values("blog__name").annotate(n=Count("id")).order_by("blog__name")),
+            [{"blog__name": "b0", "n": 2}, {"blog__name": "b1", "n": 2}],
+        )
+        self.assertEqual(
+            sorted(set(Entry.objects.annotate(u=Upper("blog__name")).values_list("u", flat=True))),
+            ["B0", "B1"],
+        )
+        Entry.objects.filter(blog__rank__lt=2).update(blog__rank=F("blog__rank") + 10)
+        self.assertEqual(list(Entry.objects.values_list("blog__rank", flat=True)), [10, 11, 2, 3])
 
 
 class ValidationTests(TestCase):
