@@ -50,7 +50,7 @@ def main() -> None:
     from django.db.models import Count
 
     from djongo_app.transpiler import compile_sql, plan_cache
-    from tests.testapp.models import Author, Book
+    from tests.testapp.models import Address, Author, Blog, Book, Contributor, Entry
 
     connection.ensure_connection()
     client = connection.connection.client
@@ -118,6 +118,43 @@ def main() -> None:
             )
         ),
         repeat=max(rows // 25, 1),
+    )
+
+    # Embedded documents and arrays: conversion of nested values on read.
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                headline=f"e{i}",
+                blog=Blog(name=f"b{i % 10}", rank=i, address=Address(city="Oslo")),
+                contributors=[Contributor(name=f"c{j}") for j in range(3)],
+                tags=[f"t{i % 7}", "x"],
+            )
+            for i in range(rows)
+        ]
+    )
+    raw.entries.insert_many(
+        [
+            {
+                "id": i + 1,
+                "headline": f"e{i}",
+                "blog": {"name": f"b{i % 10}", "rank": i, "address": {"city": "Oslo"}},
+                "contributors": [{"name": f"c{j}", "email": ""} for j in range(3)],
+                "tags": [f"t{i % 7}", "x"],
+            }
+            for i in range(rows)
+        ]
+    )
+    compare(
+        "20 nested documents by path",
+        lambda i: list(Entry.objects.filter(blog__name=f"b{i % 10}")[:20]),
+        lambda i: list(raw.entries.find({"blog.name": f"b{i % 10}"}).limit(20)),
+        repeat=max(rows // 5, 1),
+    )
+    compare(
+        "count by array element",
+        lambda i: Entry.objects.filter(tags__contains=[f"t{i % 7}"]).count(),
+        lambda i: raw.entries.count_documents({"tags": {"$all": [f"t{i % 7}"]}}),
+        repeat=max(rows // 5, 1),
     )
 
     print(f"{'operation':30} {'ORM ops/s':>10} {'pymongo ops/s':>14} {'ratio':>6}")
