@@ -246,6 +246,8 @@ class ArrayField(models.Field):
             }
         else:
             defaults = {"form_class": forms.SimpleArrayFormField, "base_field": self.base_field}
+        # Changes are compared by value, not by a hidden initial input.
+        defaults["show_hidden_initial"] = False
         defaults["max_size"] = self.max_size
         defaults["min_size"] = self.min_size
         return super().formfield(**{**defaults, **kwargs})

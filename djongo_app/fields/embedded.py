@@ -454,6 +454,8 @@ class EmbeddedField(models.Field):
         return super().formfield(
             **{
                 "form_class": EmbeddedFormField,
+                # Changes are compared by value, not by a hidden initial input.
+                "show_hidden_initial": False,
                 "model_container": self.model_container,
                 "model_form_class": self.model_form_class,
                 "model_form_kwargs": self.model_form_kwargs,

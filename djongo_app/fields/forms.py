@@ -53,6 +53,15 @@ def form_errors(form, prefix=""):
     return errors
 
 
+def as_primitive(container, value):
+    """A container instance or dict as comparable plain data (or None)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        value = new_container(container, **value)
+    return container_to_primitive(value)
+
+
 def has_input(data, prefix):
     return any(str(key).startswith(prefix) for key in data)
 
@@ -131,10 +140,13 @@ class EmbeddedFormField(forms.Field):
     def has_changed(self, initial, data):
         if data is None:
             return False
-        if isinstance(data, forms.BaseForm):
-            data.initial = container_initial(initial)
-            return data.has_changed()
-        return True
+        try:
+            value = self.to_python(data)
+        except exceptions.ValidationError:
+            return True
+        return as_primitive(self.model_container, initial) != as_primitive(
+            self.model_container, value
+        )
 
     def prepare_value(self, value):
         return value
@@ -240,11 +252,15 @@ class EmbeddedArrayFormField(forms.Field):
             )
 
     def has_changed(self, initial, data):
-        if isinstance(data, forms.BaseFormSet):
-            return data.has_changed()
-        return [container_to_primitive(i) for i in initial or ()] != [
-            container_to_primitive(i) for i in data or ()
-        ]
+        if data is None:
+            return False
+        try:
+            items = self.to_python(data)
+        except exceptions.ValidationError:
+            return True
+        container = self.model_container
+        before = [as_primitive(container, item) for item in initial or ()]
+        return before != [as_primitive(container, item) for item in items]
 
 
 class SimpleArrayFormField(forms.CharField):

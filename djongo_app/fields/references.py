@@ -53,6 +53,8 @@ class ArrayReferenceField(models.Field):
         self.to = to
         self.on_delete = on_delete
         self.related_name = related_name
+        # An empty array by default, so adding the field needs no prompt.
+        kwargs.setdefault("default", list)
         super().__init__(*args, blank=blank, **kwargs)
 
     @property
@@ -95,6 +97,8 @@ class ArrayReferenceField(models.Field):
             kwargs["on_delete"] = self.on_delete
         if self.related_name is not None:
             kwargs["related_name"] = self.related_name
+        if kwargs.get("default") is list:
+            del kwargs["default"]
         if self.blank:
             kwargs.pop("blank", None)
         else:
@@ -126,7 +130,7 @@ class ArrayReferenceField(models.Field):
     # Values --------------------------------------------------------------------
 
     def get_default(self):
-        default = super().get_default() if self.has_default() else None
+        default = super().get_default()
         return list(default) if default is not None else []
 
     def to_python(self, value):
@@ -199,6 +203,7 @@ class ArrayReferenceField(models.Field):
             **{
                 "form_class": forms.ModelMultipleChoiceField,
                 "queryset": self.related_model._default_manager.all(),
+                "show_hidden_initial": False,
                 **kwargs,
             }
         )

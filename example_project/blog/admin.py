@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Author, Blog, Comment, Entry
+from .models import Author, Blog, Comment, Entry, Page
 
 
 class EntryInline(admin.TabularInline):
@@ -31,13 +31,25 @@ class AuthorAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
-    list_display = ["headline", "blog", "pub_date", "rating", "published"]
+    list_display = ["headline", "blog", "pub_date", "rating", "published", "tag_list"]
     list_filter = ["published", "blog", "pub_date"]
     list_select_related = ["blog"]
     search_fields = ["headline", "body_text", "blog__name"]
     date_hierarchy = "pub_date"
     filter_horizontal = ["authors"]
+    # The document fields get their form fields from djongo_app: comma-
+    # separated text for tags, a nested form for seo, a formset for links
+    # and a multiple select for editors.
+    fieldsets = [
+        (None, {"fields": ["blog", "headline", "body_text", "pub_date", "rating", "published"]}),
+        ("People", {"fields": ["authors", "editors"]}),
+        ("Document fields", {"fields": ["tags", "seo", "links"]}),
+    ]
     inlines = [CommentInline]
+
+    @admin.display(description="tags")
+    def tag_list(self, obj):
+        return ", ".join(obj.tags)
 
 
 @admin.register(Comment)
@@ -45,3 +57,9 @@ class CommentAdmin(admin.ModelAdmin):
     list_display = ["author_name", "entry", "created", "approved"]
     list_filter = ["approved"]
     search_fields = ["author_name", "body"]
+
+
+@admin.register(Page)
+class PageAdmin(admin.ModelAdmin):
+    list_display = ["title", "id", "translation_of"]
+    search_fields = ["title", "body"]

@@ -1,6 +1,17 @@
 from django.db import models
 from django.urls import reverse
 
+from djongo_app.fields import (
+    ArrayField,
+    ArrayReferenceField,
+    EmbeddedField,
+    EmbeddedModel,
+    ObjectIdAutoField,
+    ObjectIdField,
+)
+
+from .forms import LinkForm
+
 
 class Blog(models.Model):
     name = models.CharField(max_length=100, unique=True)
@@ -26,6 +37,23 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("blog:author_detail", args=[self.pk])
+
+
+class Seo(EmbeddedModel):
+    """Search-engine metadata, stored as a sub-document of its entry."""
+
+    title = models.CharField(max_length=70, blank=True)
+    description = models.CharField(max_length=160, blank=True)
+
+
+class Link(EmbeddedModel):
+    """A related link; an entry keeps a list of them in its document."""
+
+    title = models.CharField(max_length=100)
+    url = models.URLField()
+
 
 class Entry(models.Model):
     blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="entries")
@@ -35,6 +63,18 @@ class Entry(models.Model):
     authors = models.ManyToManyField(Author, related_name="entries", blank=True)
     rating = models.IntegerField(default=0)
     published = models.BooleanField(default=False)
+    # A list of strings in the document: {"tags": ["beatles", "music"]}.
+    tags = ArrayField(base_field=models.CharField(max_length=30), default=list, blank=True)
+    # A nested document: {"seo": {"title": ..., "description": ...}}.
+    seo = EmbeddedField(model_container=Seo, null=True, blank=True)
+    # A list of nested documents: {"links": [{"title": ..., "url": ...}]}.
+    links = ArrayField(model_container=Link, default=list, blank=True, model_form_class=LinkForm)
+    # Authors' ids kept in the document, without a join collection (unlike
+    # ``authors``): {"editors": [1, 3]}. default=list keeps makemigrations
+    # from asking for a value for the existing documents.
+    editors = ArrayReferenceField(
+        Author, related_name="edited_entries", on_delete=models.CASCADE, default=list
+    )
 
     class Meta:
         ordering = ["-pub_date", "headline"]
@@ -59,3 +99,23 @@ class Comment(models.Model):
 
     def __str__(self):
         return f"{self.author_name} on {self.entry}"
+
+
+class Page(models.Model):
+    """A stand-alone page whose primary key is MongoDB's own ``_id``."""
+
+    id = ObjectIdAutoField(primary_key=True)
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    # The _id of the page this one translates: a plain ObjectId value, not a
+    # foreign key.
+    translation_of = ObjectIdField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("blog:page_detail", args=[self.pk])

@@ -431,6 +431,22 @@ class FormTests(TestCase):
         self.assertEqual(document["contributors"], [{"name": "Ann", "email": ""}])
         self.assertEqual(document["tags"], ["x", "y"])
 
+    def test_unchanged_nested_values_are_not_reported_as_changed(self):
+        entry = Entry(
+            headline="posted",
+            blog=Blog(name="Tech", rank=4, address=Address(city="Oslo")),
+            contributors=[Contributor(name="Ann")],
+            tags=["x", "y"],
+        )
+        form = EntryForm(data=self.post_data(), instance=entry)
+        self.assertTrue(form.is_valid(), form.errors)
+        self.assertEqual(form.changed_data, [])
+        form = EntryForm(data=self.post_data(**{"blog-address-city": "Rome"}), instance=entry)
+        self.assertTrue(form.is_valid(), form.errors)
+        self.assertEqual(form.changed_data, ["blog"])
+        # No hidden "initial-" inputs: changes are compared by value.
+        self.assertNotIn("initial-", str(EntryForm(instance=entry)))
+
     def test_model_form_reports_nested_errors(self):
         form = EntryForm(
             data=self.post_data(**{"blog-name": "", "contributors-0-email": "bad", "tags": ""})

@@ -202,6 +202,16 @@ class ProtectTests(TransactionTestCase):
         self.assertTrue(Reader.objects.filter(pk=ann.pk).exists())
 
 
+class FieldDefinitionTests(TestCase):
+    def test_default_is_an_empty_array_and_stays_out_of_migrations(self):
+        field = Entry._meta.get_field("readers")
+        self.assertTrue(field.has_default())
+        self.assertEqual(field.get_default(), [])
+        _name, path, _args, kwargs = field.deconstruct()
+        self.assertEqual(path, "djongo_app.fields.ArrayReferenceField")
+        self.assertEqual(kwargs, {"to": "testapp.reader", "related_name": "entries"})
+
+
 class ReferenceFormTests(TestCase):
     def test_multiple_choice_form_field(self):
         ann = Reader.objects.create(name="ann")

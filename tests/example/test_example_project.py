@@ -9,6 +9,7 @@ from ``manage.py runserver``.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
+from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError, URLError
@@ -23,6 +25,7 @@ from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
+from bson import ObjectId
 from pymongo import MongoClient
 
 from djongo_app.testing import server_uri, terminate
@@ -143,8 +146,8 @@ def site(seeded, example_env, tmp_path_factory):
         terminate(server)
 
 
-def fetch(site, path: str, status: int = 200) -> str:
-    browser, log_path = site
+def fetch(site, path: str, status: int = 200, browser: Browser | None = None) -> str:
+    browser, log_path = browser or site[0], site[1]
     try:
         code, _, text = browser.get(path)
     except URLError as e:
@@ -159,14 +162,96 @@ def links(page: str, prefix: str) -> dict[str, str]:
     return {html.unescape(text): href for href, text in found}
 
 
+def orm(env, code: str):
+    """Run code in ``manage.py shell`` (the example's models and ORM) and
+    return the JSON it prints."""
+    return json.loads(manage(env, "shell", "--verbosity", "0", "--command", code))
+
+
+class FormData(HTMLParser):
+    """What a browser submits for the form with the given id: every input
+    (checked boxes only), the selected options and the textareas."""
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.data: dict[str, list[str]] = {}
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            checkable = attrs.get("type") in ("checkbox", "radio")
+            if checkable and "checked" not in attrs:
+                return
+            self.data.setdefault(name, []).append(attrs.get("value", "on" if checkable else ""))
+        elif tag == "select":
+            self.select = name
+            self.data.setdefault(name, [])
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data[self.select].append(attrs["value"])
+        elif tag == "textarea":
+            self.textarea = name
+            self.data[name] = [""]
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.data[self.textarea][-1] += data
+
+
+def form_data(page: str, form_id: str) -> dict[str, list[str]]:
+    parser = FormData(form_id)
+    parser.feed(page)
+    assert parser.data, f"no form {form_id!r} on the page"
+    return parser.data
+
+
+def log_in(browser: Browser):
+    _, _, login = browser.get("/admin/login/")
+    return login, browser.post(
+        "/admin/login/?next=/admin/",
+        {
+            "csrfmiddlewaretoken": browser.csrf_token(login),
+            "username": "admin",
+            "password": "admin",
+            "next": "/admin/",
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def admin_browser(site):
+    """A browser of its own, logged in to the admin as the superuser."""
+    browser = Browser(site[0].base)
+    _, (status, url, page) = log_in(browser)
+    assert (status, url.endswith("/admin/")) == (200, True), page
+    return browser
+
+
 def test_check_migrate_and_seed_twice(seeded, example_env):
     assert "System check identified no issues" in seeded["check"]
     assert "Applying blog.0001_initial... OK" in seeded["migrate"]
+    assert "Applying blog.0002_entry_document_fields_page... OK" in seeded["migrate"]
     assert "Created superuser admin" in seeded["seed_1"]
-    assert "18 object(s) created" in seeded["seed_1"]
+    assert "20 object(s) created" in seeded["seed_1"]
     # The second run is a no-op.
     assert "Created superuser" not in seeded["seed_2"]
-    assert "0 object(s) created, 3 blogs, 7 entries, 4 comments" in seeded["seed_2"]
+    assert "0 object(s) created, 3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_2"]
     # Nothing left to migrate or to make migrations for.
     assert "No migrations to apply" in manage(example_env, "migrate", "--no-input")
     assert "No changes detected" in manage(example_env, "makemigrations", "--check", "--dry-run")
@@ -179,6 +264,34 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
         assert db.blog_entry.count_documents({}) == 7
         assert db.blog_entry_authors.count_documents({}) == 10
         assert db.auth_user.count_documents({"username": "admin", "is_superuser": True}) == 1
+        # The document fields are stored in the entry's own document.
+        authors = {doc["email"]: doc["id"] for doc in db.blog_author.find()}
+        entry = db.blog_entry.find_one({"headline": "Cave-aged cheddar explained"})
+        assert entry["tags"] == ["cheese", "food"]
+        assert entry["seo"] == {"title": "Why cheddar is aged in caves", "description": ""}
+        assert entry["links"] == [
+            {"title": "Wookey Hole caves", "url": "https://www.wookey.co.uk/"}
+        ]
+        assert entry["editors"] == [authors["ada@example.com"]]
+        assert db.blog_entry.find_one({"headline": DRAFT})["seo"] is None
+        # Pages have ObjectIds as _id and no counter-made id.
+        page = db.blog_page.find_one({"title": "À propos de cette démo"})
+        original = db.blog_page.find_one({"title": "About this demo"})
+        assert page["translation_of"] == original["_id"]
+        assert isinstance(original["_id"], ObjectId)
+        assert "id" not in original
+
+        # An entry seeded before migration 0002 (empty document fields)
+        # gets them filled in by the next seed_demo.
+        db.blog_entry.update_one(
+            {"_id": entry["_id"]},
+            {"$set": {"tags": [], "seo": None, "links": [], "editors": []}},
+        )
+        assert "0 object(s) created" in manage(example_env, "seed_demo")
+        refilled = db.blog_entry.find_one({"_id": entry["_id"]})
+        assert {k: refilled[k] for k in ("tags", "seo", "links", "editors")} == {
+            k: entry[k] for k in ("tags", "seo", "links", "editors")
+        }
 
 
 def test_blog_pages(site):
@@ -219,19 +332,9 @@ def test_search(site):
 
 def test_admin(site):
     browser, _ = site
-    login = fetch(site, "/admin/login/")
+    login, (status, url, page) = log_in(browser)
     assert "Django administration" in login
     assert 'name="username"' in login
-
-    status, url, page = browser.post(
-        "/admin/login/?next=/admin/",
-        {
-            "csrfmiddlewaretoken": browser.csrf_token(login),
-            "username": "admin",
-            "password": "admin",
-            "next": "/admin/",
-        },
-    )
     assert status == 200
     assert url.endswith("/admin/"), page
     assert "Site administration" in page
@@ -276,3 +379,232 @@ def test_admin(site):
     assert url.endswith("/admin/blog/blog/"), page
     assert "was added successfully" in page
     assert "Admin-made Blog" in links(fetch(site, "/"), "/blogs/")
+
+
+def test_tag_pages(site):
+    home = fetch(site, "/")
+    tags = links(home, "/tags/")
+    # Published entries only: the draft's tags are not counted.
+    assert sorted(tags) == [
+        "aggregation",
+        "beatles",
+        "cheese",
+        "django",
+        "food",
+        "lists",
+        "london",
+        "mongodb",
+        "music",
+    ]
+    assert '<a href="/tags/beatles/">beatles</a> <span class="meta">(2)</span>' in home
+
+    beatles = fetch(site, tags["beatles"])
+    assert sorted(links(beatles, "/entries/")) == [
+        "Abbey Road turns another year older",
+        "Ranking every Revolver track",
+    ]
+    assert DRAFT not in beatles
+    # One tag across blogs.
+    assert sorted(links(fetch(site, "/tags/lists/"), "/entries/")) == [
+        "Pairing cheddar with apples",
+        "Ranking every Revolver track",
+    ]
+    # A tag is a whole element, not a substring of one.
+    nothing = fetch(site, "/tags/mongo/")
+    assert links(nothing, "/entries/") == {}
+    assert "No published entries have this tag." in nothing
+
+
+def test_entry_document_fields(site):
+    entries = links(fetch(site, "/"), "/entries/")
+    page = fetch(site, entries["Django models on MongoDB"])
+    # seo: an embedded document.
+    assert "<title>Django models on MongoDB with djongo_app · djongo_app example</title>" in page
+    assert (
+        '<meta name="description" content="The ORM, the admin and forms on a document database.">'
+        in page
+    )
+    assert '<dd class="seo-title">Django models on MongoDB with djongo_app</dd>' in page
+    # tags: an array of strings, each linking to its tag page.
+    assert sorted(links(page, "/tags/")) == ["django", "mongodb"]
+    # links: an array of embedded documents, in order.
+    assert re.findall(r'<a href="(https://[^"]+)" rel="nofollow">([^<]+)</a>', page) == [
+        ("https://docs.djangoproject.com/", "Django documentation"),
+        ("https://www.mongodb.com/docs/manual/", "MongoDB manual"),
+    ]
+    # editors: an array of references, prefetched.
+    editors = links(page, "/authors/")
+    assert list(editors) == ["Ada Lovelace", "Linus Pauling"]
+    # Related entries share a tag (tags__overlap).
+    related = page.split('<ul class="related">')[1].split("</ul>")[0]
+    assert list(links(related, "/entries/")) == ["Joins without JOIN: $lookup"]
+
+    # An entry without SEO data, links or editors.
+    plain = fetch(site, entries["Pairing cheddar with apples"])
+    assert 'class="seo"' not in plain
+    assert "Edited by" not in plain
+    assert "<h3>Links</h3>" not in plain
+
+
+def test_author_page(site):
+    entries = links(fetch(site, "/"), "/entries/")
+    grace = links(fetch(site, entries["Joins without JOIN: $lookup"]), "/authors/")["Grace Hopper"]
+    page = fetch(site, grace)
+    written, edited = (
+        page.split(f'<ul class="{name}">')[1].split("</ul>")[0] for name in ("written", "edited")
+    )
+    # The ManyToManyField's reverse, then the ArrayReferenceField's; the
+    # draft (written by her) is not published.
+    assert sorted(links(written, "/entries/")) == [
+        "Django models on MongoDB",
+        "Ranking every Revolver track",
+    ]
+    assert sorted(links(edited, "/entries/")) == [
+        "Abbey Road turns another year older",
+        "Joins without JOIN: $lookup",
+    ]
+    fetch(site, "/authors/987654/", status=404)
+
+
+def test_search_document_fields(site):
+    # seo__description__icontains and links__title__icontains.
+    assert list(links(fetch(site, "/search/?q=ZEBRA"), "/entries/")) == [
+        "Abbey Road turns another year older"
+    ]
+    assert list(links(fetch(site, "/search/?q=reference"), "/entries/")) == [
+        "Joins without JOIN: $lookup"
+    ]
+
+
+def test_pages_with_objectid_keys(site):
+    pages = links(fetch(site, "/"), "/pages/")
+    assert sorted(pages) == ["About this demo", "À propos de cette démo"]
+    assert all(re.fullmatch(r"/pages/[0-9a-f]{24}/", href) for href in pages.values())
+    about = fetch(site, pages["About this demo"])
+    assert links(about, "/pages/") == {"À propos de cette démo": pages["À propos de cette démo"]}
+    translation = fetch(site, pages["À propos de cette démo"])
+    assert "Translation of" in translation
+    assert links(translation, "/pages/") == {"About this demo": pages["About this demo"]}
+    fetch(site, "/pages/not-an-objectid/", status=404)
+    fetch(site, f"/pages/{ObjectId()}/", status=404)
+
+
+def test_array_reference_deletion(seeded, example_env):
+    """Deleting an author removes its id from the editors arrays."""
+    result = orm(
+        example_env,
+        """
+import json
+from blog.models import Author, Entry
+entry = Entry.objects.get(headline="Pairing cheddar with apples")
+temp = Author.objects.create(name="Temp Editor", email="temp@example.com")
+entry.editors.add(temp)
+before = list(Entry.objects.get(pk=entry.pk).editors.values_list("name", flat=True))
+reverse = list(temp.edited_entries.values_list("headline", flat=True))
+temp.delete()
+print(json.dumps({
+    "before": before,
+    "reverse": reverse,
+    "after": Entry.objects.get(pk=entry.pk).editors.ids,
+}))
+""",
+    )
+    assert result == {
+        "before": ["Temp Editor"],
+        "reverse": ["Pairing cheddar with apples"],
+        "after": [],
+    }
+
+
+def test_admin_entry_document_fields(site, admin_browser, example_env):
+    changelist = fetch(site, "/admin/blog/entry/", browser=admin_browser)
+    assert "django, mongodb" in changelist  # the tag_list column
+    change = re.search(rf'href="(/admin/blog/entry/\d+/change/)">{re.escape(DRAFT)}<', changelist)
+    assert change, changelist
+    url = change.group(1)
+    page = fetch(site, url, browser=admin_browser)
+    data = form_data(page, "entry_form")
+    # Comma-separated text, a nested form, a formset and a multiple select.
+    assert data["tags"] == ["beatles, music"]
+    assert data["seo-title"] == data["seo-description"] == [""]
+    assert data["links-TOTAL_FORMS"] == ["1"]  # no links yet: one blank form
+    assert data["links-INITIAL_FORMS"] == ["0"]
+    assert 'name="links-0-url"' in page
+    assert re.search(r'<select name="editors"[^>]*multiple', page)
+    assert data["editors"] == []
+
+    authors = orm(
+        example_env,
+        "import json; from blog.models import Author; "
+        "print(json.dumps({a.name: a.pk for a in Author.objects.all()}))",
+    )
+    data.update(
+        tags=["beatles, music, sessions"],
+        **{
+            "seo-title": ["Get Back, the lost tapes"],
+            "seo-description": ["Notes from January 1969."],
+            "links-0-title": ["Get Back (film)"],
+            "links-0-url": ["https://www.thebeatles.com/getback"],
+            "editors": [str(authors["Ada Lovelace"]), str(authors["Joy Buolamwini"])],
+            "_continue": ["Save and continue editing"],
+        },
+    )
+    status, final_url, saved = admin_browser.post(url, data)
+    assert status == 200
+    assert final_url.endswith(url), saved
+    assert "was changed successfully" in saved
+
+    stored = orm(
+        example_env,
+        f"""
+import json
+from blog.models import Entry
+entry = Entry.objects.prefetch_related("editors").get(headline={DRAFT!r})
+print(json.dumps({{
+    "tags": entry.tags,
+    "seo": [entry.seo.title, entry.seo.description],
+    "links": [[link.title, link.url] for link in entry.links],
+    "editors": [author.name for author in entry.editors.all()],
+    "by_seo": Entry.objects.filter(seo__title__icontains="lost tapes").count(),
+    "by_link": Entry.objects.filter(links__0__url__contains="thebeatles").count(),
+    "by_tag": Entry.objects.filter(tags__contains=["sessions"], tags__len=3).count(),
+}}))
+""",
+    )
+    assert stored == {
+        "tags": ["beatles", "music", "sessions"],
+        "seo": ["Get Back, the lost tapes", "Notes from January 1969."],
+        "links": [["Get Back (film)", "https://www.thebeatles.com/getback"]],
+        "editors": ["Ada Lovelace", "Joy Buolamwini"],
+        "by_seo": 1,
+        "by_link": 1,
+        "by_tag": 1,
+    }
+    # The change form shows the saved values: one element and a blank form.
+    again = form_data(saved, "entry_form")
+    assert again["links-TOTAL_FORMS"] == ["2"]
+    assert again["links-0-title"] == ["Get Back (film)"]
+    assert again["seo-title"] == ["Get Back, the lost tapes"]
+
+    # Deleting the element through its DELETE box.
+    again.update({"links-0-DELETE": ["on"], "_continue": ["Save and continue editing"]})
+    status, _, saved = admin_browser.post(url, again)
+    assert "was changed successfully" in saved
+    assert (
+        orm(
+            example_env,
+            "import json; from blog.models import Entry; "
+            f"print(json.dumps(len(Entry.objects.get(headline={DRAFT!r}).links)))",
+        )
+        == 0
+    )
+
+
+def test_admin_page_with_objectid_key(site, admin_browser):
+    changelist = fetch(site, "/admin/blog/page/", browser=admin_browser)
+    change = re.search(
+        r'href="(/admin/blog/page/[0-9a-f]{24}/change/)">About this demo<', changelist
+    )
+    assert change, changelist
+    form = fetch(site, change.group(1), browser=admin_browser)
+    assert 'value="About this demo"' in form

@@ -1,7 +1,9 @@
-"""Create the demo blogs, authors, entries and comments, and an admin user.
+"""Create the demo blogs, authors, entries, comments and pages, and an admin
+user.
 
 Running it again changes nothing: every object is looked up by a natural
-key first and created only when absent.
+key first and created only when absent. Entries seeded before migration
+0002 get their tags, SEO data, links and editors filled in once.
 """
 
 from datetime import date
@@ -9,7 +11,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from blog.models import Author, Blog, Comment, Entry
+from blog.models import Author, Blog, Comment, Entry, Link, Page, Seo
 
 BLOGS = [
     ("Beatles Blog", "All the latest Beatles news."),
@@ -92,12 +94,90 @@ ENTRIES = [
     ),
 ]
 
+# The document fields of each entry: tags (an array of strings), seo (an
+# embedded document), links (an array of embedded documents) and editors
+# (an array of the authors' ids, given here by e-mail).
+DOCUMENTS = {
+    "Abbey Road turns another year older": {
+        "tags": ["beatles", "music", "london"],
+        "seo": Seo(title="Abbey Road at 55", description="The zebra crossing, year after year."),
+        "links": [
+            Link(title="Abbey Road Studios", url="https://www.abbeyroad.com/"),
+            Link(title="The crossing webcam", url="https://www.abbeyroad.com/crossing"),
+        ],
+        "editors": ["grace@example.com"],
+    },
+    "Ranking every Revolver track": {
+        "tags": ["beatles", "music", "lists"],
+        "seo": Seo(title="Every Revolver track, ranked"),
+        "links": [],
+        "editors": ["joy@example.com"],
+    },
+    "Draft: the lost Get Back sessions": {
+        "tags": ["beatles", "music"],
+        "seo": None,
+        "links": [],
+        "editors": [],
+    },
+    "Cave-aged cheddar explained": {
+        "tags": ["cheese", "food"],
+        "seo": Seo(title="Why cheddar is aged in caves"),
+        "links": [Link(title="Wookey Hole caves", url="https://www.wookey.co.uk/")],
+        "editors": ["ada@example.com"],
+    },
+    "Pairing cheddar with apples": {
+        "tags": ["cheese", "food", "lists"],
+        "seo": None,
+        "links": [],
+        "editors": [],
+    },
+    "Django models on MongoDB": {
+        "tags": ["django", "mongodb"],
+        "seo": Seo(
+            title="Django models on MongoDB with djongo_app",
+            description="The ORM, the admin and forms on a document database.",
+        ),
+        "links": [
+            Link(title="Django documentation", url="https://docs.djangoproject.com/"),
+            Link(title="MongoDB manual", url="https://www.mongodb.com/docs/manual/"),
+        ],
+        "editors": ["ada@example.com", "linus@example.com"],
+    },
+    "Joins without JOIN: $lookup": {
+        "tags": ["mongodb", "aggregation"],
+        "seo": Seo(title="select_related as $lookup"),
+        "links": [
+            Link(
+                title="$lookup reference",
+                url="https://www.mongodb.com/docs/manual/reference/operator/aggregation/lookup/",
+            )
+        ],
+        "editors": ["grace@example.com"],
+    },
+}
+
 # (entry headline, commenter, text)
 COMMENTS = [
     ("Abbey Road turns another year older", "Paul", "I walked across it barefoot once."),
     ("Abbey Road turns another year older", "Ringo", "Peace and love."),
     ("Pairing cheddar with apples", "Wallace", "Have you tried it with crackers, Gromit?"),
     ("Django models on MongoDB", "Django Reinhardt", "Two fingers are enough to write queries."),
+]
+
+
+# (title, body, title of the page it translates)
+PAGES = [
+    (
+        "About this demo",
+        "A blog run by Django on MongoDB through djongo_app. Pages like this one have "
+        "MongoDB's own ObjectId as their primary key.",
+        None,
+    ),
+    (
+        "À propos de cette démo",
+        "Un blog Django sur MongoDB grâce à djongo_app.",
+        "About this demo",
+    ),
 ]
 
 
@@ -116,6 +196,7 @@ class Command(BaseCommand):
             created += new
         entries = {}
         for blog, headline, body, pub_date, rating, published, emails in ENTRIES:
+            document = DOCUMENTS[headline]
             entry, new = Entry.objects.get_or_create(
                 blog=blogs[blog],
                 headline=headline,
@@ -124,15 +205,37 @@ class Command(BaseCommand):
                     "pub_date": pub_date,
                     "rating": rating,
                     "published": published,
+                    "tags": document["tags"],
+                    "seo": document["seo"],
+                    "links": document["links"],
                 },
             )
+            editors = [authors[email] for email in document["editors"]]
             if new:
                 entry.authors.set([authors[email] for email in emails])
+                entry.editors.set(editors)
+            elif not entry.tags:
+                # Seeded before migration 0002 added the document fields.
+                entry.tags = document["tags"]
+                entry.seo = document["seo"]
+                entry.links = document["links"]
+                entry.editors = editors
+                entry.save(update_fields=["tags", "seo", "links", "editors"])
             entries[headline] = entry
             created += new
         for headline, author_name, body in COMMENTS:
             _, new = Comment.objects.get_or_create(
                 entry=entries[headline], author_name=author_name, body=body
+            )
+            created += new
+        pages = {}
+        for title, body, original in PAGES:
+            pages[title], new = Page.objects.get_or_create(
+                title=title,
+                defaults={
+                    "body": body,
+                    "translation_of": pages[original].pk if original else None,
+                },
             )
             created += new
 
@@ -144,6 +247,6 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data ready: {created} object(s) created, "
                 f"{Blog.objects.count()} blogs, {Entry.objects.count()} entries, "
-                f"{Comment.objects.count()} comments."
+                f"{Comment.objects.count()} comments, {Page.objects.count()} pages."
             )
         )
