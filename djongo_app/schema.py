@@ -4,7 +4,18 @@ Collections are created with their indexes: the integer primary key (kept
 under its column name, ``_id`` stays an ObjectId, as in Djongo), unique
 fields, ``db_index`` fields, ``unique_together``, ``Meta.indexes`` and
 ``UniqueConstraint``. Unique indexes on nullable columns are partial, so
-that several NULLs never collide, as in SQL.
+that several NULLs never collide, as in SQL. NOT NULL and CHECK constraints
+become the collection's validator (none with ``ENFORCE_SCHEMA: False``).
+
+Field changes rewrite the documents: an added field's default is set where
+the key is missing, a removed one is ``$unset``, a renamed one ``$rename``d
+with the indexes that name it. A renamed collection takes its ``__schema__``
+counter along. What MongoDB cannot enforce raises NotSupportedError: indexes
+and unique constraints on expressions other than document paths, constraint
+classes other than UniqueConstraint and CheckConstraint, subqueries in
+conditions. Options that Django's system checks already warn "won't be
+created" (``deferrable``, ``include``, ``nulls_distinct``) leave the index
+out, as on SQL backends without them.
 """
 
 from django.db import NotSupportedError
@@ -51,7 +62,9 @@ class _Parameters:
         self.params = params
 
     def run_subquery(self, plan):
-        raise NotSupportedError("A subquery in a constraint or index condition.")
+        raise NotSupportedError(
+            "A subquery in a constraint or index condition is not supported by djongo_app."
+        )
 
 
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
@@ -268,10 +281,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Indexes and constraints -----------------------------------------------
 
     def add_index(self, model, index):
-        with wrap_pymongo_errors():
-            self.database[model._meta.db_table].create_indexes([self._index_model(model, index)])
+        created = self._index_model(model, index)
+        if created is not None:
+            with wrap_pymongo_errors():
+                self.database[model._meta.db_table].create_indexes([created])
 
     def remove_index(self, model, index):
+        if index.include:
+            return
         with wrap_pymongo_errors():
             self.database[model._meta.db_table].drop_index(index.name)
 
@@ -290,7 +307,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             with wrap_pymongo_errors():
                 self._update_validator(model, without=[constraint.name])
             return
-        if isinstance(constraint, UniqueConstraint):
+        if isinstance(constraint, UniqueConstraint) and not _skipped(constraint):
             with wrap_pymongo_errors():
                 self.database[model._meta.db_table].drop_index(constraint.name)
 
@@ -322,7 +339,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for fields in model._meta.unique_together:
             indexes.append(self._together_index(model, fields, unique=True))
         for index in model._meta.indexes:
-            indexes.append(self._index_model(model, index))
+            created = self._index_model(model, index)
+            if created is not None:
+                indexes.append(created)
         for constraint in model._meta.constraints:
             if isinstance(constraint, CheckConstraint):
                 continue  # enforced by the collection's validator
@@ -338,7 +357,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.primary_key or field.unique:
             name = self._create_index_name(table, [field.column], suffix="_uniq")
             return [
-                self._unique_index([(field.column, ASCENDING)], name, [field] if field.null else [])
+                self._unique_index(
+                    [(field.column, ASCENDING)], name, [field.column] if field.null else []
+                )
             ]
         if field.db_index:
             name = self._create_index_name(table, [field.column], suffix="_idx")
@@ -354,7 +375,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         keys = [(field.column, ASCENDING) for field in fields]
         name = self._together_name(model, field_names, "_uniq" if unique else "_idx")
         if unique:
-            return self._unique_index(keys, name, [f for f in fields if f.null])
+            return self._unique_index(keys, name, [f.column for f in fields if f.null])
         return IndexModel(keys, name=name)
 
     def _index_keys(self, model, index):
@@ -386,6 +407,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return match["column"], direction
 
     def _index_model(self, model, index):
+        """Return the IndexModel of a ``Meta.indexes`` entry, or None for
+        one with ``include`` (non-key columns), which Django's system check
+        models.W040 says won't be created."""
+        if index.include:
+            return None
         if not index.name:
             index.set_name_with_model(model)
         options = {}
@@ -399,25 +425,28 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 f"{type(constraint).__name__} {constraint.name!r} cannot be enforced "
                 "by MongoDB and is not supported by djongo_app."
             )
+        if _skipped(constraint):
+            return None
         if constraint.expressions:
-            raise NotSupportedError(
-                f"UniqueConstraint {constraint.name!r} on expressions is not supported by "
-                "djongo_app."
-            )
-        fields = [model._meta.get_field(name) for name in constraint.fields]
-        keys = [(field.column, ASCENDING) for field in fields]
+            keys = [self._expression_key(model, constraint, e) for e in constraint.expressions]
+            # A path into a document may be missing: NULLs stay distinct.
+            nullable = [column for column, _ in keys]
+        else:
+            fields = [model._meta.get_field(name) for name in constraint.fields]
+            keys = [(field.column, ASCENDING) for field in fields]
+            nullable = [field.column for field in fields if field.null]
         condition = None
         if constraint.condition is not None:
             condition = self._condition_filter(model, constraint.condition)
-        return self._unique_index(keys, constraint.name, [f for f in fields if f.null], condition)
+        return self._unique_index(keys, constraint.name, nullable, condition)
 
-    def _unique_index(self, keys, name, nullable_fields, condition=None):
-        if not nullable_fields and condition is None:
+    def _unique_index(self, keys, name, nullable_columns, condition=None):
+        if not nullable_columns and condition is None:
             return IndexModel(keys, name=name, unique=True)
         # SQL lets NULLs repeat in a unique column: index only the
         # documents whose nullable columns all hold a value (and that meet
         # the constraint's condition).
-        partial = {f.column: {"$type": NON_NULL_TYPES} for f in nullable_fields}
+        partial = {column: {"$type": NON_NULL_TYPES} for column in nullable_columns}
         if condition:
             partial = {"$and": [partial, condition]} if partial else condition
         return IndexModel(keys, name=name, unique=True, partialFilterExpression=partial)
@@ -503,6 +532,18 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             indexed = [key for key, _ in info["key"]]
             if set(indexed) & set(columns):
                 collection.drop_index(name)
+
+
+def _skipped(constraint):
+    """Return whether a UniqueConstraint uses an option MongoDB lacks
+    (``deferrable``, ``include``, ``nulls_distinct``): Django's system checks
+    (models.W038, W039, W047) warn that it won't be created, as on SQL
+    backends without the feature."""
+    return (
+        constraint.deferrable is not None
+        or bool(constraint.include)
+        or constraint.nulls_distinct is not None
+    )
 
 
 def _same_index(info, document):

@@ -169,7 +169,7 @@ class Command(inspectdb.Command):
                 "#   * Remove `managed = False` lines if you wish to allow "
                 "Django to create, modify, and delete the table"
             ),
-            ("# Feel free to rename the models, but don't rename db_table values or field names."),
+            "# Feel free to rename the models, but don't rename db_table values or field names.",
         ]
 
     # Models ------------------------------------------------------------------

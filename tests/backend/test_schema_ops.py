@@ -1,0 +1,563 @@
+"""Schema operations against the server: collections, indexes, documents,
+validators and ``__schema__`` counters after each migration operation, and
+ENFORCE_SCHEMA: False reads (issue 5).
+
+Models live in migration states (app label ``schemaops``), so nothing is
+added to the project's app registry.
+"""
+
+import datetime
+from unittest import mock
+
+from django.db import IntegrityError, NotSupportedError, connection, migrations, models
+from django.db.migrations.state import ProjectState
+from django.db.models import F, Max, Q
+from django.db.models.functions import Lower
+from django.test import TransactionTestCase
+from django.test.utils import isolate_apps
+
+from djongo_app.counters import SCHEMA_COLLECTION
+
+APP = "schemaops"
+MISSING = "<missing>"
+
+
+def database():
+    connection.ensure_connection()
+    return connection.connection.database
+
+
+def collections():
+    return set(database().list_collection_names())
+
+
+def indexes(table):
+    """Return ``{name: info}`` of a collection's indexes, without ``_id_``."""
+    return {
+        name: info for name, info in database()[table].index_information().items() if name != "_id_"
+    }
+
+
+def index_keys(table):
+    return sorted(info["key"] for info in indexes(table).values())
+
+
+def validator(table):
+    info = database().command("listCollections", filter={"name": table})["cursor"]["firstBatch"]
+    return info[0]["options"].get("validator")
+
+
+def required(table):
+    rules = validator(table)
+    if "$and" in rules:
+        rules = rules["$and"][0]
+    return rules["$jsonSchema"]["required"]
+
+
+def counter(table):
+    entry = database()[SCHEMA_COLLECTION].find_one({"name": table})
+    return None if entry is None else entry["auto"]
+
+
+def values(table, *keys):
+    """Return each document's values of ``keys`` (MISSING when absent),
+    ordered by ``id``."""
+    documents = database()[table].find(sort=[("id", 1)])
+    return [tuple(document.get(key, MISSING) for key in keys) for document in documents]
+
+
+class SchemaOperationTestCase(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def setUp(self):
+        self.collections_before = collections()
+        self.counters_before = set(database()[SCHEMA_COLLECTION].distinct("name"))
+        self.addCleanup(self.drop_created)
+
+    def drop_created(self):
+        for name in collections() - self.collections_before:
+            database().drop_collection(name)
+        database()[SCHEMA_COLLECTION].delete_many({"name": {"$nin": list(self.counters_before)}})
+        connection.connection.counters.forget()
+
+    def migrate(self, state, *operations):
+        """Apply ``operations`` to ``state`` (and the database); return the
+        new state."""
+        migration = migrations.Migration("test", APP)
+        migration.operations = list(operations)
+        with connection.schema_editor() as editor:
+            return migration.apply(state, editor)
+
+    def create_pony(self, *fields, **options):
+        """Create ``schemaops_pony`` with a name and ``fields``; return the
+        state."""
+        return self.migrate(
+            ProjectState(),
+            migrations.CreateModel(
+                "Pony",
+                [
+                    ("id", models.AutoField(primary_key=True)),
+                    ("name", models.CharField(max_length=20)),
+                    *fields,
+                ],
+                options=options,
+            ),
+        )
+
+
+class FieldOperationTests(SchemaOperationTestCase):
+    def test_add_field_fills_existing_documents_with_its_default(self):
+        state = self.create_pony()
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a")
+        Pony.objects.create(name="b")
+        state = self.migrate(
+            state,
+            migrations.AddField("Pony", "rank", models.IntegerField(default=5)),
+            migrations.AddField("Pony", "note", models.CharField(max_length=5, null=True)),
+            migrations.AddField(
+                "Pony", "code", models.CharField(max_length=5, null=True, unique=True)
+            ),
+            migrations.AddField("Pony", "weight", models.IntegerField(null=True, db_index=True)),
+        )
+        # A nullable field without a default adds no key, as SQL adds NULLs.
+        self.assertEqual(
+            values("schemaops_pony", "name", "rank", "note"),
+            [("a", 5, MISSING), ("b", 5, MISSING)],
+        )
+        self.assertEqual(required("schemaops_pony"), ["id", "name", "rank"])
+        code = [info for info in indexes("schemaops_pony").values() if info["key"] == [("code", 1)]]
+        self.assertIs(code[0]["unique"], True)
+        self.assertIn("partialFilterExpression", code[0])
+        self.assertIn([("weight", 1)], index_keys("schemaops_pony"))
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="c", code=None)
+        Pony.objects.create(name="d", code=None)
+        self.assertEqual(Pony.objects.filter(rank=5).count(), 4)
+
+    def test_remove_field_unsets_the_key_and_drops_its_indexes(self):
+        state = self.create_pony(
+            ("code", models.CharField(max_length=5, db_index=True)),
+            ("rank", models.IntegerField(default=0)),
+        )
+        state.apps.get_model(APP, "Pony").objects.create(name="a", code="x", rank=1)
+        self.assertIn([("code", 1)], index_keys("schemaops_pony"))
+        self.migrate(state, migrations.RemoveField("Pony", "code"))
+        self.assertEqual(values("schemaops_pony", "name", "code", "rank"), [("a", MISSING, 1)])
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(required("schemaops_pony"), ["id", "name", "rank"])
+
+    def test_rename_field_renames_the_key_indexes_and_required_column(self):
+        state = self.create_pony(
+            ("weight", models.IntegerField(null=True)),
+            unique_together={("name", "weight")},
+            indexes=[
+                models.Index(fields=["name"], name="pony_heavy_name", condition=Q(weight__gt=1))
+            ],
+        )
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", weight=2)
+        Pony.objects.create(name="b")
+        state = self.migrate(
+            state,
+            migrations.RenameField("Pony", "name", "title"),
+            migrations.RenameField("Pony", "weight", "mass"),
+        )
+        self.assertEqual(
+            values("schemaops_pony", "title", "mass", "name", "weight"),
+            [("a", 2, MISSING, MISSING), ("b", None, MISSING, MISSING)],
+        )
+        self.assertEqual(required("schemaops_pony"), ["id", "title"])
+        info = indexes("schemaops_pony")
+        # A named index keeps its name; its condition follows the rename.
+        self.assertEqual(info["pony_heavy_name"]["key"], [("title", 1)])
+        self.assertEqual(info["pony_heavy_name"]["partialFilterExpression"], {"mass": {"$gt": 1}})
+        together = [i for i in info.values() if i["key"] == [("title", 1), ("mass", 1)]]
+        self.assertIs(together[0]["unique"], True)
+        self.assertEqual(
+            index_keys("schemaops_pony"), [[("id", 1)], [("title", 1)], [("title", 1), ("mass", 1)]]
+        )
+        Pony = state.apps.get_model(APP, "Pony")
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(title="a", mass=2)
+
+    def test_alter_field_null_to_not_null_fills_the_default(self):
+        state = self.create_pony(("rating", models.IntegerField(null=True)))
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", rating=4)
+        Pony.objects.create(name="b")
+        database()["schemaops_pony"].insert_one({"id": 3, "name": "c"})
+        self.assertEqual(required("schemaops_pony"), ["id", "name"])
+        state = self.migrate(
+            state, migrations.AlterField("Pony", "rating", models.IntegerField(default=0))
+        )
+        self.assertEqual(values("schemaops_pony", "rating"), [(4,), (0,), (0,)])
+        self.assertEqual(required("schemaops_pony"), ["id", "name", "rating"])
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            state.apps.get_model(APP, "Pony").objects.create(name="d", rating=None)
+        self.migrate(state, migrations.AlterField("Pony", "rating", models.IntegerField(null=True)))
+        self.assertEqual(required("schemaops_pony"), ["id", "name"])
+
+    def test_alter_field_adds_and_removes_unique_and_db_index(self):
+        state = self.create_pony(("code", models.CharField(max_length=5)))
+        self.assertNotIn([("code", 1)], index_keys("schemaops_pony"))
+
+        def code_index():
+            found = [i for i in indexes("schemaops_pony").values() if i["key"] == [("code", 1)]]
+            return [bool(i.get("unique")) for i in found]
+
+        state = self.migrate(
+            state,
+            migrations.AlterField("Pony", "code", models.CharField(max_length=5, unique=True)),
+        )
+        self.assertEqual(code_index(), [True])
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", code="x")
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(name="b", code="x")
+        state = self.migrate(
+            state,
+            migrations.AlterField("Pony", "code", models.CharField(max_length=5, db_index=True)),
+        )
+        self.assertEqual(code_index(), [False])
+        state.apps.get_model(APP, "Pony").objects.create(name="b", code="x")
+        self.migrate(state, migrations.AlterField("Pony", "code", models.CharField(max_length=5)))
+        self.assertEqual(code_index(), [])
+
+    def test_alter_field_to_unique_over_duplicates_is_integrity_error(self):
+        state = self.create_pony(("code", models.CharField(max_length=5)))
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", code="x")
+        Pony.objects.create(name="b", code="x")
+        with self.assertRaises(IntegrityError):
+            self.migrate(
+                state,
+                migrations.AlterField("Pony", "code", models.CharField(max_length=5, unique=True)),
+            )
+
+    def test_unique_field_made_nullable_allows_several_nulls(self):
+        """A unique index becomes partial when its field becomes nullable,
+        and whole again when it stops being (issue 5)."""
+        state = self.create_pony(("code", models.CharField(max_length=5, unique=True)))
+
+        def code_index():
+            return next(i for i in indexes("schemaops_pony").values() if i["key"] == [("code", 1)])
+
+        self.assertNotIn("partialFilterExpression", code_index())
+        state = self.migrate(
+            state,
+            migrations.AlterField(
+                "Pony", "code", models.CharField(max_length=5, unique=True, null=True)
+            ),
+        )
+        self.assertIn("partialFilterExpression", code_index())
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", code=None)
+        Pony.objects.create(name="b", code=None)
+        Pony.objects.filter(name="a").update(code="a")
+        Pony.objects.filter(name="b").update(code="b")
+        self.migrate(
+            state,
+            migrations.AlterField("Pony", "code", models.CharField(max_length=5, unique=True)),
+        )
+        self.assertNotIn("partialFilterExpression", code_index())
+        self.assertIs(code_index()["unique"], True)
+
+
+class ModelOperationTests(SchemaOperationTestCase):
+    def create_pony_and_riders(self):
+        state = self.migrate(
+            ProjectState(),
+            migrations.CreateModel(
+                "Rider",
+                [
+                    ("id", models.AutoField(primary_key=True)),
+                    ("name", models.CharField(max_length=20)),
+                ],
+            ),
+        )
+        return self.migrate(
+            state,
+            migrations.CreateModel(
+                "Pony",
+                [
+                    ("id", models.AutoField(primary_key=True)),
+                    ("name", models.CharField(max_length=20)),
+                    ("riders", models.ManyToManyField("Rider")),
+                ],
+            ),
+        )
+
+    def test_rename_model_moves_collection_counter_and_m2m(self):
+        state = self.create_pony_and_riders()
+        Pony = state.apps.get_model(APP, "Pony")
+        Rider = state.apps.get_model(APP, "Rider")
+        ann = Rider.objects.create(name="Ann")
+        Pony.objects.create(name="a").riders.add(ann)
+        Pony.objects.create(name="b")
+        self.assertEqual(counter("schemaops_pony")["seq"], 2)
+        self.assertEqual(counter("schemaops_pony_riders")["seq"], 1)
+
+        state = self.migrate(state, migrations.RenameModel("Pony", "Horse"))
+
+        tables = collections()
+        self.assertLessEqual({"schemaops_horse", "schemaops_horse_riders"}, tables)
+        self.assertEqual(tables & {"schemaops_pony", "schemaops_pony_riders"}, set())
+        self.assertIsNone(counter("schemaops_pony"))
+        self.assertIsNone(counter("schemaops_pony_riders"))
+        self.assertEqual(counter("schemaops_horse"), {"field_names": ["id"], "seq": 2})
+        self.assertEqual(counter("schemaops_horse_riders"), {"field_names": ["id"], "seq": 1})
+        self.assertEqual(
+            values("schemaops_horse_riders", "horse_id", "rider_id", "pony_id"),
+            [(1, ann.pk, MISSING)],
+        )
+        self.assertEqual(
+            index_keys("schemaops_horse_riders"),
+            [[("horse_id", 1)], [("horse_id", 1), ("rider_id", 1)], [("id", 1)], [("rider_id", 1)]],
+        )
+        Horse = state.apps.get_model(APP, "Horse")
+        self.assertEqual(Horse.objects.create(name="c").pk, 3)
+        self.assertEqual(
+            list(Horse.objects.filter(riders__name="Ann").values_list("name", flat=True)), ["a"]
+        )
+        with self.assertRaises(IntegrityError):
+            Horse.riders.through.objects.create(horse_id=1, rider_id=ann.pk)
+
+    def test_alter_model_table_moves_the_counter(self):
+        state = self.create_pony()
+        state.apps.get_model(APP, "Pony").objects.create(name="a")
+        state = self.migrate(state, migrations.AlterModelTable("Pony", "stable"))
+        self.assertIn("stable", collections())
+        self.assertNotIn("schemaops_pony", collections())
+        self.assertEqual(counter("stable")["seq"], 1)
+        self.assertIsNone(counter("schemaops_pony"))
+        self.assertEqual(state.apps.get_model(APP, "Pony").objects.create(name="b").pk, 2)
+
+    def test_m2m_field_creates_and_drops_the_through_collection(self):
+        state = self.create_pony_and_riders()
+        state = self.migrate(
+            state, migrations.AddField("Pony", "grooms", models.ManyToManyField("Rider"))
+        )
+        self.assertIn("schemaops_pony_grooms", collections())
+        self.assertEqual(counter("schemaops_pony_grooms"), {"field_names": ["id"], "seq": 0})
+        self.assertIn([("pony_id", 1), ("rider_id", 1)], index_keys("schemaops_pony_grooms"))
+        state = self.migrate(state, migrations.RemoveField("Pony", "grooms"))
+        self.assertNotIn("schemaops_pony_grooms", collections())
+        self.assertIsNone(counter("schemaops_pony_grooms"))
+        self.migrate(state, migrations.DeleteModel("Pony"))
+        self.assertEqual(collections() & {"schemaops_pony", "schemaops_pony_riders"}, set())
+        self.assertIsNone(counter("schemaops_pony_riders"))
+
+
+class IndexAndConstraintOperationTests(SchemaOperationTestCase):
+    def create(self):
+        return self.create_pony(
+            ("rank", models.IntegerField(default=0)),
+            ("active", models.BooleanField(default=True)),
+            ("code", models.CharField(max_length=5, null=True)),
+        )
+
+    def test_add_and_remove_indexes(self):
+        state = self.create()
+        added = [
+            models.Index(fields=["name"], name="pony_name"),
+            models.Index(fields=["-rank"], name="pony_rank_desc"),
+            models.Index(fields=["name", "-rank"], name="pony_name_rank"),
+            models.Index(fields=["rank"], condition=Q(rank__gt=10), name="pony_high_rank"),
+        ]
+        state = self.migrate(state, *(migrations.AddIndex("Pony", index) for index in added))
+        info = indexes("schemaops_pony")
+        self.assertEqual(info["pony_name"]["key"], [("name", 1)])
+        self.assertEqual(info["pony_rank_desc"]["key"], [("rank", -1)])
+        self.assertEqual(info["pony_name_rank"]["key"], [("name", 1), ("rank", -1)])
+        self.assertEqual(info["pony_high_rank"]["key"], [("rank", 1)])
+        self.assertEqual(info["pony_high_rank"]["partialFilterExpression"], {"rank": {"$gt": 10}})
+        self.assertNotIn("partialFilterExpression", info["pony_name"])
+        self.migrate(state, *(migrations.RemoveIndex("Pony", index.name) for index in added))
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+
+    def test_expression_indexes_and_constraints_are_not_supported(self):
+        state = self.create()
+        with self.assertRaisesMessage(NotSupportedError, "is not supported by djongo_app"):
+            self.migrate(
+                state, migrations.AddIndex("Pony", models.Index(Lower("name"), name="pony_lower"))
+            )
+        with self.assertRaisesMessage(NotSupportedError, "is not supported by djongo_app"):
+            self.migrate(
+                state,
+                migrations.AddConstraint(
+                    "Pony", models.UniqueConstraint(Lower("name"), name="pony_lower_uniq")
+                ),
+            )
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+
+    def test_add_and_remove_unique_constraints(self):
+        state = self.create()
+        constraints = [
+            models.UniqueConstraint(fields=["name", "rank"], name="pony_name_rank_uniq"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(active=True), name="pony_active_name"
+            ),
+            models.UniqueConstraint(fields=["code"], name="pony_code_uniq"),
+        ]
+        state = self.migrate(
+            state, *(migrations.AddConstraint("Pony", constraint) for constraint in constraints)
+        )
+        info = indexes("schemaops_pony")
+        self.assertEqual(info["pony_name_rank_uniq"]["key"], [("name", 1), ("rank", 1)])
+        self.assertNotIn("partialFilterExpression", info["pony_name_rank_uniq"])
+        self.assertEqual(
+            info["pony_active_name"]["partialFilterExpression"], {"active": {"$eq": True}}
+        )
+        # A nullable column: NULLs stay distinct, as in SQL.
+        self.assertIn("code", info["pony_code_uniq"]["partialFilterExpression"])
+        self.assertIs(all(i["unique"] for i in info.values()), True)
+
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", rank=1, active=False)
+        Pony.objects.create(name="a", rank=2, active=False)
+        Pony.objects.create(name="a", rank=3, active=True)
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(name="a", rank=4, active=True)
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(name="a", rank=1, active=False)
+        Pony.objects.create(name="b", code=None)
+        Pony.objects.create(name="c", code=None)
+
+        self.migrate(
+            state,
+            *(migrations.RemoveConstraint("Pony", constraint.name) for constraint in constraints),
+        )
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        Pony.objects.create(name="a", rank=1, active=True)
+
+    def test_unique_constraint_on_a_path_expression(self):
+        state = self.create()
+        state = self.migrate(
+            state,
+            migrations.AddConstraint(
+                "Pony", models.UniqueConstraint(F("code"), name="pony_code_expression")
+            ),
+        )
+        info = indexes("schemaops_pony")["pony_code_expression"]
+        self.assertEqual((info["key"], info["unique"]), ([("code", 1)], True))
+        # A path may be missing: NULLs stay distinct.
+        self.assertIn("code", info["partialFilterExpression"])
+
+    def test_options_django_warns_about_create_no_index(self):
+        """deferrable, include and nulls_distinct get Django's system-check
+        warnings ("won't be created"); no index is made (issue 5)."""
+        state = self.create()
+        skipped = [
+            models.UniqueConstraint(
+                fields=["name"], name="pony_deferred", deferrable=models.Deferrable.DEFERRED
+            ),
+            models.UniqueConstraint(fields=["name"], name="pony_include", include=["rank"]),
+            models.UniqueConstraint(fields=["code"], name="pony_nulls", nulls_distinct=False),
+        ]
+        state = self.migrate(
+            state,
+            *(migrations.AddConstraint("Pony", constraint) for constraint in skipped),
+            migrations.AddIndex(
+                "Pony", models.Index(fields=["name"], name="pony_covering", include=["rank"])
+            ),
+        )
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.migrate(
+            state,
+            *(migrations.RemoveConstraint("Pony", constraint.name) for constraint in skipped),
+            migrations.RemoveIndex("Pony", "pony_covering"),
+        )
+
+    def test_add_and_remove_check_constraint(self):
+        state = self.create()
+        state = self.migrate(
+            state,
+            migrations.AddConstraint(
+                "Pony", models.CheckConstraint(condition=Q(rank__gte=0), name="pony_rank_gte_0")
+            ),
+        )
+        Pony = state.apps.get_model(APP, "Pony")
+        with self.assertRaisesMessage(IntegrityError, "CHECK constraint"):
+            Pony.objects.create(name="a", rank=-1)
+        state = self.migrate(state, migrations.RemoveConstraint("Pony", "pony_rank_gte_0"))
+        Pony.objects.create(name="a", rank=-1)
+        self.assertEqual(required("schemaops_pony"), ["active", "id", "name", "rank"])
+
+    def test_alter_unique_together(self):
+        state = self.create()
+        state = self.migrate(
+            state, migrations.AlterUniqueTogether("Pony", {("name", "rank"), ("name", "code")})
+        )
+        together = {
+            tuple(info["key"]): "partialFilterExpression" in info
+            for info in indexes("schemaops_pony").values()
+            if info.get("unique") and len(info["key"]) == 2
+        }
+        self.assertEqual(
+            together,
+            {(("name", 1), ("rank", 1)): False, (("name", 1), ("code", 1)): True},
+        )
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", rank=1)
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(name="a", rank=1)
+        state = self.migrate(state, migrations.AlterUniqueTogether("Pony", {("name", "rank")}))
+        self.assertNotIn([("name", 1), ("code", 1)], index_keys("schemaops_pony"))
+        self.migrate(state, migrations.AlterUniqueTogether("Pony", set()))
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+
+
+@isolate_apps("tests.testapp")
+class UnenforcedSchemaReadTests(SchemaOperationTestCase):
+    """With ENFORCE_SCHEMA: False a NOT NULL field's default stands in for
+    a key the document lacks (issue 5)."""
+
+    def setUp(self):
+        super().setUp()
+        patcher = mock.patch.dict(connection.settings_dict, {"ENFORCE_SCHEMA": False})
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+        class Loose(models.Model):
+            name = models.CharField(max_length=20)
+            level = models.IntegerField(default=3)
+            enabled = models.BooleanField(default=True)
+            tags = models.JSONField(default=list)
+            since = models.DateTimeField(default=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC))
+            note = models.CharField(max_length=10, null=True, default="n")
+
+            class Meta:
+                app_label = "testapp"
+                db_table = "schemaops_loose"
+
+        self.Loose = Loose
+        with connection.schema_editor() as editor:
+            editor.create_model(Loose)
+        database()["schemaops_loose"].insert_many(
+            [{"id": 1, "name": "bare"}, {"id": 2, "name": "full", "level": 7, "note": None}]
+        )
+
+    def test_missing_keys_read_as_defaults(self):
+        self.assertEqual(validator("schemaops_loose"), None)
+        bare, full = self.Loose.objects.order_by("id")
+        self.assertEqual(
+            (bare.level, bare.enabled, bare.tags, bare.since),
+            (3, True, [], datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)),
+        )
+        self.assertEqual(full.level, 7)
+        # Nullable fields keep their NULLs.
+        self.assertEqual((bare.note, full.note), (None, None))
+        self.assertEqual(
+            list(self.Loose.objects.order_by("id").values_list("level", flat=True)), [3, 7]
+        )
+        # Lookups still see what is stored.
+        self.assertEqual(self.Loose.objects.filter(level=3).count(), 0)
+
+    def test_aggregates_are_not_defaulted(self):
+        self.assertIsNone(self.Loose.objects.filter(name="none").aggregate(m=Max("level"))["m"])
+
+    def test_enforced_schema_reads_what_is_stored(self):
+        with mock.patch.dict(connection.settings_dict, {"ENFORCE_SCHEMA": True}):
+            bare = self.Loose.objects.get(name="bare")
+        self.assertIsNone(bare.level)
