@@ -9,10 +9,10 @@ class DjongoAppConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
-        from .fields import ObjectIdConverter
-        from .fields.paths import install_update_paths
+        from .fields import ObjectIdConverter, paths
 
         # <objectid:pk> in URL patterns: 24 hex digits, else a 404.
         register_converter(ObjectIdConverter, "objectid")
-        # update(blog__name=...): Django's update() only takes field names.
-        install_update_paths()
+        # update(blog__name=...) (Django's update() only takes field names)
+        # and two-valued lookups on nested paths.
+        paths.install()

@@ -1,9 +1,11 @@
 """ArrayField: a list of primitives (``base_field``) or of embedded documents
 (``model_container``), stored as a BSON array."""
 
+import json
 import types
 
 from django.core import checks, exceptions, validators
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Func, IntegerField, Lookup, Transform
 from django.db.models.lookups import FieldGetDbPrepValueMixin
@@ -17,8 +19,9 @@ from .embedded import (
     clean_container,
     container_schema,
     from_db_value,
+    located,
     nested_to_python,
-    prefixed_errors,
+    parse_json,
 )
 from .paths import PathTransformFactory
 
@@ -152,28 +155,73 @@ class ArrayField(models.Field):
 
     def convert_assigned(self, value):
         if self.model_container is not None and isinstance(value, list | tuple):
-            return [self.base_field.convert_assigned(item) for item in value]
+            return self.to_python(value)
         return value
 
     def nested_to_python(self, value, path):
+        """The list at ``path`` (JSON text is read); ValidationErrors name
+        each element's path (``tags.0``, ``authors.1.name``)."""
         if value is None:
             return None
-        if isinstance(value, str) or not hasattr(value, "__iter__") or isinstance(value, dict):
-            raise exceptions.ValidationError(
+        if isinstance(value, str):
+            value = parse_json(value)
+        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+            error = exceptions.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             )
+            raise exceptions.ValidationError(located(error, path))
         items, errors = [], []
         for index, item in enumerate(value):
+            item_path = f"{path}.{index}"
             try:
-                items.append(nested_to_python(self.base_field, item, f"{path}.{index}"))
+                items.append(nested_to_python(self.base_field, item, item_path))
             except exceptions.ValidationError as error:
-                errors.extend(prefixed_errors(error, path, str(index)))
+                errors.extend(located(error, item_path))
         if errors:
             raise exceptions.ValidationError(errors)
         return items
 
     def to_python(self, value):
         return self.nested_to_python(value, self.name)
+
+    def nested_clean(self, value, path, top=False):
+        """Convert and validate the list at ``path``: the field's own checks
+        (null, blank, size), then each element."""
+        value = self.nested_to_python(value, path)
+        errors = []
+        try:
+            models.Field.validate(self, value, None)
+            self.run_validators(value)
+        except exceptions.ValidationError as error:
+            errors.extend(error.error_list if top else located(error, path))
+        try:
+            self.clean_items(value, path)
+        except exceptions.ValidationError as error:
+            errors.extend(error.error_list)
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return value
+
+    def clean(self, value, model_instance):
+        return self.nested_clean(value, self.name, top=True)
+
+    def clean_items(self, value, path):
+        errors = []
+        for index, item in enumerate(value or ()):
+            item_path = f"{path}.{index}"
+            try:
+                if self.model_container is None:
+                    value[index] = self.base_field.clean(item, None)
+                elif item is None:
+                    raise exceptions.ValidationError(
+                        self.base_field.error_messages["null"], code="null"
+                    )
+                else:
+                    clean_container(item, item_path)
+            except exceptions.ValidationError as error:
+                errors.extend(located(error, item_path))
+        if errors:
+            raise exceptions.ValidationError(errors)
 
     def from_db_value(self, value, expression, connection):
         if not isinstance(value, list):
@@ -197,24 +245,7 @@ class ArrayField(models.Field):
 
     def validate(self, value, model_instance):
         super().validate(value, model_instance)
-        if not value:
-            return
-        errors = []
-        for index, item in enumerate(value):
-            path = f"{self.name}.{index}"
-            try:
-                if self.model_container is not None:
-                    if item is None:
-                        raise exceptions.ValidationError(
-                            self.base_field.error_messages["null"], code="null"
-                        )
-                    clean_container(item, path)
-                else:
-                    value[index] = self.base_field.clean(item, model_instance)
-            except exceptions.ValidationError as error:
-                errors.extend(prefixed_errors(error, self.name, str(index)))
-        if errors:
-            raise exceptions.ValidationError(errors)
+        self.clean_items(value, self.name)
 
     def to_primitive(self, value):
         if value is None:
@@ -232,7 +263,8 @@ class ArrayField(models.Field):
         return result
 
     def value_to_string(self, obj):
-        return self.to_primitive(self.value_from_object(obj))
+        # JSON text (see EmbeddedField.value_to_string).
+        return json.dumps(self.to_primitive(self.value_from_object(obj)), cls=DjangoJSONEncoder)
 
     def formfield(self, **kwargs):
         from . import forms
@@ -269,7 +301,7 @@ class ArrayField(models.Field):
         if field is None:
             return None
         key = name if name.isdigit() else field.column
-        return PathTransformFactory(key, field)
+        return PathTransformFactory(key, field, name)
 
 
 class ArrayLength(Transform):

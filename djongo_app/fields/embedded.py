@@ -6,7 +6,10 @@ instances live inside the field of another model and are stored as a
 sub-document (``{"blog": {"name": ..., "url": ...}}``).
 """
 
+import json
+
 from django.core import checks, exceptions
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.base import ModelBase, ModelState
 from django.db.models.expressions import Col
@@ -151,16 +154,20 @@ class EmbeddedModel(models.Model, metaclass=EmbeddedModelBase):
 
 
 def container_to_python(container, value, path):
-    """Return ``value`` (a container instance or a dict of field values) as
-    an instance of ``container``; ValidationErrors name the nested path."""
+    """Return ``value`` (a container instance, a dict of field values or its
+    JSON text) as an instance of ``container``. ``path`` is where the value
+    is (``blog.address``); ValidationErrors name the nested paths."""
     if value is None or isinstance(value, container):
         return value
+    if isinstance(value, str):
+        value = parse_json(value)
     if not isinstance(value, dict):
-        raise exceptions.ValidationError(
-            _("%(path)s: “%(value)s” is not a document of %(container)s."),
+        error = exceptions.ValidationError(
+            _("“%(value)s” is not a document of %(container)s."),
             code="invalid",
-            params={"path": path, "value": value, "container": container.__name__},
+            params={"value": value, "container": container.__name__},
         )
+        raise exceptions.ValidationError(located(error, path))
     data = dict(value)
     container = embeddable(container)
     instance = container.__new__(container)
@@ -174,23 +181,34 @@ def container_to_python(container, value, path):
         else:
             instance.__dict__[field.attname] = field.get_default()
             continue
+        field_path = f"{path}.{field.name}"
         try:
-            instance.__dict__[field.attname] = nested_to_python(field, raw, f"{path}.{field.name}")
+            instance.__dict__[field.attname] = nested_to_python(field, raw, field_path)
         except exceptions.ValidationError as error:
-            errors.extend(prefixed_errors(error, path, field.name))
+            errors.extend(located(error, field_path))
     for key in data:
         # Only documents read from the database keep unknown keys; input
         # naming no field (or an operator such as "$gt") is refused.
         errors.append(
-            exceptions.ValidationError(
-                _("%(path)s: %(container)s has no field “%(key)s”."),
-                code="unknown_key",
-                params={"path": path, "container": container.__name__, "key": key},
+            located_error(
+                f"{path}.{key}",
+                _("%(container)s has no field “%(key)s”.")
+                % {"container": container.__name__, "key": key},
+                "unknown_key",
             )
         )
     if errors:
         raise exceptions.ValidationError(errors)
     return instance
+
+
+def parse_json(text):
+    """The value of JSON text (how serializers write these fields), or the
+    text itself when it is not JSON (then reported as invalid)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def nested_to_python(field, value, path):
@@ -199,6 +217,14 @@ def nested_to_python(field, value, path):
     if to_python is not None:
         return to_python(value, path)
     return field.to_python(value)
+
+
+def nested_clean(field, value, path, instance):
+    """``field.clean(value)`` for a field inside a container at ``path``."""
+    clean = getattr(field, "nested_clean", None)
+    if clean is not None:
+        return clean(value, path)
+    return field.clean(value, instance)
 
 
 def container_to_document(instance, connection):
@@ -267,46 +293,61 @@ def container_to_primitive(instance):
 # Validation ------------------------------------------------------------------
 
 
-def prefixed_errors(error, parent, name):
-    """Return ``error``'s messages as ValidationErrors naming the nested path
+def located_error(path, detail, code):
+    """A ValidationError whose message names where it is
     (``blog.name: This field cannot be blank.``)."""
+    return exceptions.ValidationError(
+        "%(nested_path)s: %(detail)s",
+        code=code,
+        params={"nested_path": path, "detail": detail},
+    )
+
+
+def located(error, path):
+    """``error``'s messages, each naming its path: those that already name
+    a nested path keep it, the others get ``path``."""
     result = []
     for item in error.error_list:
-        params = item.params or {}
-        if isinstance(params, dict) and params.get("nested_path"):
-            path = f"{parent}.{params['nested_path']}"
-            detail = params["detail"]
+        params = item.params if isinstance(item.params, dict) else {}
+        if "nested_path" in params:
+            result.append(item)
         else:
-            path = f"{parent}.{name}" if name else parent
-            detail = next(iter(item))
-        result.append(
-            exceptions.ValidationError(
-                "%(nested_path)s: %(detail)s",
-                code=item.code,
-                params={"nested_path": path, "detail": detail},
-            )
-        )
+            result.append(located_error(path, next(iter(item)), item.code))
     return result
 
 
 def clean_container(instance, path):
-    """Run ``clean_fields()`` and ``clean()`` of a container instance; raise
-    one ValidationError whose messages name each nested path."""
+    """Run ``clean_fields()`` and ``clean()`` of the container instance at
+    ``path``; raise one ValidationError whose messages name each path."""
     errors = []
     for field in container_fields(type(instance)):
         raw = getattr(instance, field.attname)
         if field.blank and raw in field.empty_values:
             continue
+        field_path = f"{path}.{field.name}"
         try:
-            instance.__dict__[field.attname] = field.clean(raw, instance)
+            instance.__dict__[field.attname] = nested_clean(field, raw, field_path, instance)
         except exceptions.ValidationError as error:
-            errors.extend(prefixed_errors(error, path, field.name))
+            errors.extend(located(error, field_path))
     try:
         instance.clean()
     except exceptions.ValidationError as error:
-        errors.extend(prefixed_errors(error, path, ""))
+        errors.extend(located(error, path))
     if errors:
         raise exceptions.ValidationError(errors)
+
+
+def carry_extras(old, new):
+    """Give ``new`` (a container instance built from a form) the unknown
+    keys of the stored document ``old`` it replaces, at every depth."""
+    if not isinstance(old, models.Model) or not isinstance(new, models.Model):
+        return
+    extras = old.__dict__.get(EXTRAS)
+    if extras and not new.__dict__.get(EXTRAS):
+        new.__dict__[EXTRAS] = dict(extras)
+    for field in container_fields(type(new)):
+        if isinstance(field, EmbeddedField):
+            carry_extras(old.__dict__.get(field.attname), new.__dict__.get(field.attname))
 
 
 # The field -------------------------------------------------------------------
@@ -420,6 +461,32 @@ class EmbeddedField(models.Field):
     def to_python(self, value):
         return self.nested_to_python(value, self.name)
 
+    def nested_clean(self, value, path, top=False):
+        """Convert and validate the value at ``path``: the field's own checks
+        (null, blank, choices, validators), then the container's fields."""
+        value = self.nested_to_python(value, path)
+        errors = []
+        try:
+            models.Field.validate(self, value, None)
+            self.run_validators(value)
+        except exceptions.ValidationError as error:
+            errors.extend(error.error_list if top else located(error, path))
+        if value is not None:
+            try:
+                clean_container(value, path)
+            except exceptions.ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise exceptions.ValidationError(errors)
+        return value
+
+    def clean(self, value, model_instance):
+        return self.nested_clean(value, self.name, top=True)
+
+    def save_form_data(self, instance, data):
+        carry_extras(instance.__dict__.get(self.attname), data)
+        super().save_form_data(instance, data)
+
     def from_db_value(self, value, expression, connection):
         if not isinstance(value, dict):
             return value
@@ -446,7 +513,9 @@ class EmbeddedField(models.Field):
         return None if value is None else container_to_primitive(value)
 
     def value_to_string(self, obj):
-        return self.to_primitive(self.value_from_object(obj))
+        # JSON text, as Django's own structured fields write it, so every
+        # serializer (JSON, YAML, XML) can carry it; to_python() reads it.
+        return json.dumps(self.to_primitive(self.value_from_object(obj)), cls=DjangoJSONEncoder)
 
     def formfield(self, **kwargs):
         from .forms import EmbeddedFormField
@@ -478,7 +547,7 @@ class EmbeddedField(models.Field):
         field = self.nested_field(name)
         if field is None:
             return None
-        return PathTransformFactory(field.column, field)
+        return PathTransformFactory(field.column, field, name)
 
 
 @EmbeddedField.register_lookup

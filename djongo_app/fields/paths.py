@@ -11,7 +11,7 @@ import copy
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import NotSupportedError
-from django.db.models import Transform
+from django.db.models import Lookup, Transform
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.sql import subqueries
 
@@ -36,13 +36,27 @@ class PathTransform(Transform):
     transforms that follow are that field's (``blog__name__icontains``).
     """
 
-    def __init__(self, key, output_field, lhs):
+    def __init__(self, key, output_field, lhs, field_name=None):
         super().__init__(lhs, output_field=output_field)
         self.key = str(key)
+        self.field_name = field_name or self.key
 
     @property
     def lookup_name(self):
         return self.key
+
+    def __getstate__(self):
+        # The output field belongs to an abstract container, which pickle
+        # cannot look up: it is found again from the lhs when unpickled.
+        state = super().__getstate__()
+        for name in ("output_field", "_output_field_or_none", "_constructor_args", "identity"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.output_field = nested_field(self.lhs.output_field, self.field_name)
+        self._constructor_args = ((self.key, self.output_field, self.lhs, self.field_name), {})
 
     def as_sql(self, compiler, connection):
         sql, params = compiler.compile(self.lhs)
@@ -52,12 +66,13 @@ class PathTransform(Transform):
 class PathTransformFactory:
     """What ``get_transform()`` returns for a key: called with the lhs."""
 
-    def __init__(self, key, output_field):
+    def __init__(self, key, output_field, field_name=None):
         self.key = key
         self.output_field = output_field
+        self.field_name = field_name
 
     def __call__(self, lhs, *args, **kwargs):
-        return PathTransform(self.key, self.output_field, lhs)
+        return PathTransform(self.key, self.output_field, lhs, self.field_name)
 
 
 def nested_field(field, key):
@@ -73,20 +88,29 @@ def update_path_field(opts, name):
     path into an embedded or array field of ``opts``."""
     first, *keys = name.split(LOOKUP_SEP)
     try:
-        field = opts.get_field(first)
+        root = opts.get_field(first)
     except FieldDoesNotExist:
         return None
-    columns = [field.column]
-    for key in keys:
-        field = nested_field(field, key)
-        if field is None:
+    if not keys or nested_field(root, keys[0]) is None:
+        return None
+    field, columns = root, [root.column]
+    for position, key in enumerate(keys):
+        if getattr(field, "base_field", None) is not None and not key.isdigit():
+            array = LOOKUP_SEP.join([first, *keys[:position]])
+            raise NotSupportedError(
+                f"update({name}=...) would set {key!r} in every element of an array; "
+                f"djongo_app updates one element: name it by index ({array}__0__{key})."
+            )
+        nested = nested_field(field, key)
+        if nested is None:
             return None
-        columns.append(getattr(field, "column", None) or key)
+        columns.append(key if key.isdigit() else nested.column)
+        field = nested
     path_field = copy.copy(field)
     path_field.column = ".".join(columns)
     path_field.name = name
     path_field.attname = name
-    path_field.model = opts.model
+    path_field.model = root.model
     return path_field
 
 
@@ -101,13 +125,31 @@ def add_update_values(self, values):
         path_field = update_path_field(self.get_meta(), name) if LOOKUP_SEP in name else None
         if path_field is None:
             plain[name] = value
+            continue
+        model = path_field.model._meta.concrete_model
+        if model is not self.get_meta().concrete_model:
+            # A field of a multi-table parent: its collection is updated.
+            self.add_related_update(model, path_field, value)
         else:
-            paths.append((path_field, self.get_meta().concrete_model, value))
+            paths.append((path_field, model, value))
     _add_update_values(self, plain)
     if paths:
         self.add_update_fields(paths)
 
 
-def install_update_paths():
-    """Teach ``QuerySet.update()`` embedded paths (once, from AppConfig.ready)."""
+def lookup_as_mongodb(self, compiler, connection):
+    """A lookup on a nested path is TRUE or FALSE, never NULL: a document
+    without the key (or without the sub-document) does not match, so
+    ``exclude()`` keeps it, as it keeps a row whose value differs."""
+    sql, params = self.as_sql(compiler, connection)
+    if isinstance(self.lhs, PathTransform) and self.lookup_name != "isnull":
+        return f"DJ_TWO_VALUED({sql})", params
+    return sql, params
+
+
+def install():
+    """Teach ``QuerySet.update()`` embedded paths and give lookups on nested
+    paths two-valued logic (once, from AppConfig.ready)."""
     subqueries.UpdateQuery.add_update_values = add_update_values
+    if not hasattr(Lookup, "as_mongodb"):
+        Lookup.as_mongodb = lookup_as_mongodb

@@ -10,6 +10,7 @@ array (``on_delete=CASCADE``, the default), or is refused (``PROTECT``,
 """
 
 import copy
+import json
 
 from django.apps import apps as global_apps
 from django.core import checks, exceptions
@@ -21,6 +22,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .array import ArrayAppend, ArrayContains, ArrayLength, ArrayOverlap, ArrayRemove
+from .embedded import parse_json
 
 SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
 
@@ -62,7 +64,9 @@ class ArrayReferenceField(models.Field):
         return self.to if isinstance(self.to, type) else None
 
     @property
-    def target_field(self):
+    def referenced_pk(self):
+        # Not "target_field": Django's lookups would then prepare values
+        # with the primary key field alone, skipping this field's checks.
         return self.related_model._meta.pk
 
     def check(self, **kwargs):
@@ -74,6 +78,16 @@ class ArrayReferenceField(models.Field):
                     "arrays), PROTECT, RESTRICT and DO_NOTHING.",
                     obj=self,
                     id="djongo_app.E006",
+                )
+            )
+        if getattr(self, "accessor_clash", None) is not None:
+            errors.append(
+                checks.Error(
+                    f"The reverse accessor {self.related_accessor_name!r} of "
+                    f"{self.model.__name__}.{self.name} clashes with an attribute of "
+                    f"{self.related_model.__name__}; give the field another related_name.",
+                    obj=self,
+                    id="djongo_app.E008",
                 )
             )
         if self.related_model is None:
@@ -114,7 +128,16 @@ class ArrayReferenceField(models.Field):
 
     def resolve_related_model(self, model, related_model):
         self.to = related_model
-        setattr(related_model, self.related_accessor_name, ReverseArrayReferenceDescriptor(self))
+        name = self.related_accessor_name
+        existing = related_model.__dict__.get(name)
+        if existing is None or (
+            isinstance(existing, ReverseArrayReferenceDescriptor) and existing.field is self
+        ):
+            setattr(related_model, name, ReverseArrayReferenceDescriptor(self))
+            self.accessor_clash = None
+        else:
+            # Reported by check(); the attribute it would hide stays.
+            self.accessor_clash = existing
         if model._meta.apps is global_apps and self.on_delete is not models.DO_NOTHING:
             signals.pre_delete.connect(
                 self.on_target_delete,
@@ -125,7 +148,13 @@ class ArrayReferenceField(models.Field):
 
     @property
     def related_accessor_name(self):
-        return self.related_name or f"{self.model._meta.model_name}_set"
+        if self.related_name is None:
+            return f"{self.model._meta.model_name}_set"
+        return self.related_name % {
+            "class": self.model.__name__.lower(),
+            "model_name": self.model._meta.model_name,
+            "app_label": self.model._meta.app_label.lower(),
+        }
 
     # Values --------------------------------------------------------------------
 
@@ -138,11 +167,13 @@ class ArrayReferenceField(models.Field):
             return None
         if isinstance(value, ArrayReferenceManagerMixin):
             value = value.ids
+        if isinstance(value, str) and value.startswith("["):
+            value = parse_json(value)
         if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
             raise exceptions.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             )
-        target = self.target_field
+        target = self.referenced_pk
         return unique(target.to_python(primary_key_of(item)) for item in value)
 
     def get_prep_value(self, value):
@@ -151,17 +182,17 @@ class ArrayReferenceField(models.Field):
         if isinstance(value, ArrayReferenceManagerMixin):
             # A raw save (loaddata) reads the attribute: the manager.
             return self.to_python(value)
-        if isinstance(value, models.Model) or not hasattr(value, "__iter__"):
+        if isinstance(value, models.Model | str | bytes) or not hasattr(value, "__iter__"):
             # exact=author: MongoDB matches the arrays that hold its id.
-            return self.target_field.get_prep_value(primary_key_of(value))
+            return self.referenced_pk.get_prep_value(primary_key_of(value))
         return self.to_python(value)
 
     def get_db_prep_value(self, value, connection, prepared=False):
-        if not prepared:
-            value = self.get_prep_value(value)
+        # Always prepared here: lookups pass raw lists as "prepared".
+        value = self.get_prep_value(value)
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        target = self.target_field
+        target = self.referenced_pk
         if isinstance(value, list):
             return [target.get_db_prep_value(item, connection, prepared=True) for item in value]
         return target.get_db_prep_value(value, connection, prepared=True)
@@ -169,7 +200,7 @@ class ArrayReferenceField(models.Field):
     def from_db_value(self, value, expression, connection):
         if not isinstance(value, list):
             return value
-        target = self.target_field
+        target = self.referenced_pk
         converters = [
             *connection.ops.get_db_converters(target.cached_col),
             *target.get_db_converters(connection),
@@ -188,10 +219,13 @@ class ArrayReferenceField(models.Field):
         return self.value_from_object(model_instance)
 
     def value_to_string(self, obj):
-        return [
-            item if isinstance(item, int | str) else str(item)
-            for item in self.value_from_object(obj)
-        ]
+        # JSON text (see EmbeddedField.value_to_string).
+        return json.dumps(
+            [
+                item if isinstance(item, int | str) else str(item)
+                for item in self.value_from_object(obj)
+            ]
+        )
 
     def save_form_data(self, instance, data):
         instance.__dict__[self.attname] = self.to_python(data)
@@ -236,7 +270,7 @@ class ArrayReferenceField(models.Field):
         expression = expression or F(self.attname)
         for pk in pks:
             expression = ArrayAppend(
-                expression, Value(pk, output_field=self.target_field), output_field=self
+                expression, Value(pk, output_field=self.referenced_pk), output_field=self
             )
         return expression
 
@@ -244,7 +278,7 @@ class ArrayReferenceField(models.Field):
         expression = F(self.attname)
         for pk in pks:
             expression = ArrayRemove(
-                expression, Value(pk, output_field=self.target_field), output_field=self
+                expression, Value(pk, output_field=self.referenced_pk), output_field=self
             )
         return expression
 
@@ -313,12 +347,14 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         queryset = querysets[0] if querysets else self._unfiltered_queryset()
         attname = self.field.attname
         wanted = unique(pk for obj in instances for pk in obj.__dict__.get(attname) or [])
-        by_pk = {obj.pk: obj for obj in queryset.filter(pk__in=wanted)}
+        # In the queryset's order, as all() without prefetching gives them.
+        found = list(queryset.filter(pk__in=wanted))
         related = []
         for owner in instances:
-            for pk in owner.__dict__.get(attname) or []:
-                if pk in by_pk:
-                    obj = copy.copy(by_pk[pk])
+            ids = set(owner.__dict__.get(attname) or ())
+            for obj in found:
+                if obj.pk in ids:
+                    obj = copy.copy(obj)
                     obj._array_reference_owner = id(owner)
                     related.append(obj)
         return (
@@ -331,14 +367,14 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         )
 
     def add(self, *objs):
-        pks = unique(primary_key_of(obj) for obj in objs)
+        pks = self.field.to_python(objs)
         new = [pk for pk in pks if pk not in self.ids]
         if self.instance.pk is not None and pks:
             self._holder_queryset().update(**{self.field.attname: self.field.appending(pks)})
         self._set_ids(self.ids + new)
 
     def remove(self, *objs):
-        pks = unique(primary_key_of(obj) for obj in objs)
+        pks = self.field.to_python(objs)
         if self.instance.pk is not None and pks:
             self._holder_queryset().update(**{self.field.attname: self.field.removal(*pks)})
         self._set_ids([pk for pk in self.ids if pk not in pks])
@@ -349,10 +385,9 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         self._set_ids([])
 
     def set(self, objs, *, clear=False):
-        pks = unique(primary_key_of(obj) for obj in objs)
+        pks = self.field.to_python(list(objs))
         if self.instance.pk is not None:
-            prepared = self.field.to_python(pks)
-            self._holder_queryset().update(**{self.field.attname: prepared})
+            self._holder_queryset().update(**{self.field.attname: pks})
         self._set_ids(pks)
 
     def create(self, **kwargs):

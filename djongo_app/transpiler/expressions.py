@@ -114,7 +114,7 @@ class ExpressionCompiler:
 
     def value_Column(self, expr: n.Column) -> Bound:
         try:
-            ref = "$" + self.scope.path(expr)
+            ref = path_reference(self.scope.path(expr))
         except KeyError:
             if self.scope.correlation is None:
                 raise not_supported(
@@ -572,3 +572,27 @@ BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
         ]
     },
 }
+
+
+def path_reference(path: str) -> Any:
+    """Return the aggregation expression of a document path.
+
+    ``"$a.b"`` reads a path, but a number in it does not index an array
+    there (``"$tags.0"`` is ``[]``): those steps become ``$arrayElemAt``
+    (or the key ``"0"`` of a document, as the query language reads it).
+    """
+    parts = path.split(".")
+    if not any(part.isdigit() for part in parts[1:]):
+        return "$" + path
+    first = next(i for i, part in enumerate(parts[1:], start=1) if part.isdigit())
+    expr: Any = "$" + ".".join(parts[:first])
+    rest = parts[first:]
+    while rest:
+        key, rest = rest[0], rest[1:]
+        if key.isdigit():
+            element = {"$arrayElemAt": ["$$value", int(key)]}
+            step: Any = {"$cond": [{"$isArray": "$$value"}, element, f"$$value.{key}"]}
+        else:
+            step = f"$$value.{key}"
+        expr = {"$let": {"vars": {"value": expr}, "in": step}}
+    return expr

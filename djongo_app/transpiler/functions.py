@@ -326,6 +326,7 @@ FUNCTIONS: dict[str, Builder] = {
     "ARRAY_APPEND": _array_append,
     "ARRAY_LENGTH": _array_length,
     "ARRAY_REMOVE": null_propagating(_array_remove),
+    "DJ_TWO_VALUED": lambda predicate: {"$eq": [predicate, True]},
     "ABS": null_propagating(lambda x: {"$abs": x}),
     "ACOS": null_propagating(lambda x: {"$acos": x}),
     "ASIN": null_propagating(lambda x: {"$asin": x}),

@@ -810,6 +810,9 @@ def _resolve_order_reference(expr: n.Expr, select: n.Select) -> n.Expr:
 
 def _projection(paths: list[str]) -> dict[str, int]:
     projection: dict[str, int] = {}
+    # A find projection cannot select an array element ("tags.0" projects
+    # nothing): read the array and let the row getter index it.
+    paths = [_before_index(path) for path in paths]
     for path in sorted(set(paths), key=len):
         if not any(path.startswith(p + ".") for p in projection):
             projection[path] = 1
@@ -820,6 +823,14 @@ def _projection(paths: list[str]) -> dict[str, int]:
     if "_id" not in projection:
         projection["_id"] = 0
     return projection
+
+
+def _before_index(path: str) -> str:
+    parts = path.split(".")
+    for position, part in enumerate(parts[1:], start=1):
+        if part.isdigit():
+            return ".".join(parts[:position])
+    return path
 
 
 def _conjuncts(expr: n.Expr | None) -> list[n.Expr]:

@@ -215,6 +215,13 @@ class FilterCompiler:
                 return {"$and": [{path: {"$ne": None}}, {"$nor": [condition]}]}
 
             return bound
+        if expr.name == "DJ_TWO_VALUED" and len(expr.args) == 1:
+            # A predicate on a nested path (see fields/paths.py): a missing
+            # key makes it FALSE, not NULL, so its negation matches.
+            when_true = self.compile(expr.args[0], True)
+            if polarity:
+                return when_true
+            return lambda ctx: {"$nor": [when_true(ctx)]}
         if expr.name == "ARRAY_OVERLAP" and len(expr.args) == 2:
             path = self.path_of(expr.args[0])
             value = self.constant_of(expr.args[1])

@@ -9,7 +9,7 @@ import pickle
 from django import forms
 from django.core import exceptions, serializers
 from django.core.management import call_command
-from django.db import connection, models
+from django.db import NotSupportedError, connection, models
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
@@ -19,7 +19,7 @@ from django.test import TestCase
 
 from djongo_app.fields import ArrayField, EmbeddedField
 from djongo_app.testing import CaptureCommands
-from tests.testapp.models import Address, Blog, Contributor, Entry, LegacyMeta
+from tests.testapp.models import Address, Blog, Contributor, Entry, FeaturedEntry, LegacyMeta
 
 
 def collection():
@@ -233,6 +233,41 @@ class LookupTests(TestCase):
         Entry.objects.filter(headline="b").update(blog__address__city="Milan")
         self.assertEqual(Entry.objects.get(headline="b").blog.address.city, "Milan")
 
+    def test_update_of_an_array_element(self):
+        Entry.objects.filter(headline="a").update(contributors__1__name="Zed", tags__0="sql")
+        entry = Entry.objects.get(headline="a")
+        self.assertEqual([c.name for c in entry.contributors], ["Ann", "Zed"])
+        self.assertEqual(entry.tags, ["sql", "python"])
+        with self.assertRaises(NotSupportedError):
+            Entry.objects.update(contributors__name="Z")
+
+    def test_update_of_a_path_of_a_multi_table_parent(self):
+        featured = FeaturedEntry.objects.create(headline="f", blog=Blog(name="B"))
+        FeaturedEntry.objects.filter(pk=featured.pk).update(blog__name="C", note="n")
+        self.assertEqual(Entry.objects.get(pk=featured.pk).blog.name, "C")
+        self.assertEqual(FeaturedEntry.objects.get(pk=featured.pk).note, "n")
+
+    def test_values_of_array_elements(self):
+        entries = Entry.objects.filter(headline="a")
+        self.assertEqual(list(entries.values_list("scores__0", flat=True)), [1])
+        self.assertEqual(list(entries.values_list("contributors__1__name", flat=True)), ["Bob"])
+        self.assertEqual(
+            list(entries.values_list("contributors__0", flat=True)), [Contributor(name="Ann")]
+        )
+        self.assertEqual(list(entries.annotate(s=F("scores__1")).values_list("s", flat=True)), [2])
+
+    def test_exclude_keeps_documents_without_the_key(self):
+        self.assertEqual(headlines(Entry.objects.exclude(blog__address__city="Oslo")), ["b", "c"])
+        self.assertEqual(
+            headlines(Entry.objects.exclude(blog__address={"city": "Oslo"})), ["b", "c"]
+        )
+        self.assertEqual(headlines(Entry.objects.exclude(contributors__name="Bob")), ["c"])
+        self.assertEqual(headlines(Entry.objects.exclude(contributors__name="Ann")), ["b", "c"])
+
+    def test_querysets_with_path_lookups_pickle(self):
+        queryset = Entry.objects.filter(blog__address__city="Oslo", contributors__0__name="Ann")
+        self.assertEqual(headlines(pickle.loads(pickle.dumps(queryset))), ["a"])
+
     def test_index_on_an_embedded_path(self):
         info = collection().index_information()
         self.assertEqual(info["entry_blog_name"]["key"], [("blog.name", 1)])
@@ -300,6 +335,29 @@ class ValidationTests(TestCase):
             entry.full_clean()
         self.assertIn("tags.0: Ensure this value", raised.exception.message_dict["tags"][0])
 
+    def test_paths_are_named_once(self):
+        entry = Entry(
+            headline="h",
+            blog=Blog(name="b"),
+            contributors=[{"name": "a", "email": "bad"}],
+        )
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            entry.full_clean()
+        self.assertEqual(
+            raised.exception.message_dict["contributors"],
+            ["contributors.0.email: Enter a valid email address."],
+        )
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            Entry(blog={"name": "x", "address": {"cty": "a"}})
+        self.assertEqual(
+            raised.exception.messages, ["blog.address.cty: Address has no field “cty”."]
+        )
+        with self.assertRaises(exceptions.ValidationError) as raised:
+            Entry(blog=Blog(name="b"), contributors=[{"name": "a", "bogus": 1}])
+        self.assertEqual(
+            raised.exception.messages, ["contributors.0.bogus: Contributor has no field “bogus”."]
+        )
+
     def test_bad_types_are_validation_errors(self):
         with self.assertRaises(exceptions.ValidationError):
             Entry._meta.get_field("blog").clean("not a document", None)
@@ -365,8 +423,10 @@ class FixtureTests(TestCase):
         out = io.StringIO()
         call_command("dumpdata", "testapp.entry", stdout=out)
         data = json.loads(out.getvalue())
-        self.assertEqual(data[0]["fields"]["blog"]["address"], {"city": "Oslo", "zip_code": ""})
-        self.assertEqual(data[0]["fields"]["blog"]["founded"], "2020-01-01")
+        # JSON text, as Django's structured fields (postgres ArrayField) write it.
+        blog = json.loads(data[0]["fields"]["blog"])
+        self.assertEqual(blog["address"], {"city": "Oslo", "zip_code": ""})
+        self.assertEqual(blog["founded"], "2020-01-01")
         Entry.objects.all().delete()
         for obj in serializers.deserialize("json", out.getvalue()):
             obj.save()
@@ -374,6 +434,18 @@ class FixtureTests(TestCase):
         self.assertEqual(loaded.blog.address.city, "Oslo")
         self.assertEqual(loaded.blog.founded, datetime.date(2020, 1, 1))
         self.assertEqual(loaded.contributors, [Contributor(name="Ann")])
+        self.assertEqual(loaded.tags, ["t"])
+
+    def test_xml_serializer_round_trip(self):
+        Entry.objects.create(
+            headline="xml", blog=Blog(name="B", address=Address(city="Oslo")), tags=["t"]
+        )
+        text = serializers.serialize("xml", Entry.objects.all())
+        Entry.objects.all().delete()
+        for obj in serializers.deserialize("xml", text):
+            obj.save()
+        loaded = Entry.objects.get(headline="xml")
+        self.assertEqual(loaded.blog.address, Address(city="Oslo"))
         self.assertEqual(loaded.tags, ["t"])
 
 
@@ -446,6 +518,21 @@ class FormTests(TestCase):
         self.assertEqual(form.changed_data, ["blog"])
         # No hidden "initial-" inputs: changes are compared by value.
         self.assertNotIn("initial-", str(EntryForm(instance=entry)))
+
+    def test_model_form_keeps_unknown_keys_of_the_stored_document(self):
+        entry = Entry.objects.create(headline="k", blog=Blog(name="Tech"))
+        collection().update_one(
+            {"id": entry.pk},
+            {"$set": {"blog.motto": "kept"}},
+            session=connection.connection.session,
+        )
+        entry = Entry.objects.get(pk=entry.pk)
+        form = EntryForm(data=self.post_data(**{"blog-name": "Renamed"}), instance=entry)
+        self.assertTrue(form.is_valid(), form.errors)
+        form.save()
+        document = stored(entry.pk)
+        self.assertEqual(document["blog"]["name"], "Renamed")
+        self.assertEqual(document["blog"]["motto"], "kept")
 
     def test_model_form_reports_nested_errors(self):
         form = EntryForm(

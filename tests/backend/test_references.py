@@ -2,11 +2,14 @@
 prefetching with one query, deletion rules and the form field."""
 
 from django import forms
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models import Prefetch, ProtectedError
+from django.db.models.query_utils import DeferredAttribute
 from django.test import TestCase, TransactionTestCase
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 
+from djongo_app.fields import ArrayReferenceField
 from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Blog, Entry, Reader
 
@@ -95,6 +98,18 @@ class ForwardManagerTests(TestCase):
             sorted(e.headline for e in Entry.objects.filter(readers__len=0)), ["third"]
         )
         self.assertEqual(Entry.objects.get(readers=self.ann).pk, first.pk)
+        # Instances and primary-key strings (from a URL) work everywhere.
+        for value in (self.ann, str(self.ann.pk)):
+            self.assertEqual(Entry.objects.get(readers=value).pk, first.pk)
+            self.assertEqual(Entry.objects.get(readers__contains=[value]).pk, first.pk)
+            self.assertEqual(Entry.objects.get(readers__overlap=[value]).pk, first.pk)
+
+    def test_operators_in_input_are_validation_errors(self):
+        for lookup in ("readers__overlap", "readers__contains"):
+            with self.assertRaises(ValidationError):
+                list(Entry.objects.filter(**{lookup: [{"$gt": 0}]}))
+        with self.assertRaises(ValidationError):
+            list(Entry.objects.filter(readers={"$gt": 0}))
 
 
 class ReverseManagerTests(TestCase):
@@ -152,8 +167,12 @@ class PrefetchTests(TestCase):
         self.assertEqual(len(queries), 2)
         self.assertIn('"find": "testapp_reader"', commands[1])
         self.assertIn('"id": {"$in": [', commands[1])
-        # Each entry's readers, in the stored order.
-        self.assertEqual(result, {"a": ["r2", "r0"], "b": ["r0", "r1", "r3"], "c": []})
+        # Each entry's readers, in the queryset's order (Meta.ordering), as
+        # without prefetching.
+        self.assertEqual(result, {"a": ["r0", "r2"], "b": ["r0", "r1", "r3"], "c": []})
+        self.assertEqual(
+            [r.name for r in Entry.objects.get(headline="a").readers.all()], ["r0", "r2"]
+        )
 
     def test_reverse_prefetch_is_one_query(self):
         with CaptureQueriesContext(connection) as queries:
@@ -203,6 +222,53 @@ class ProtectTests(TransactionTestCase):
 
 
 class FieldDefinitionTests(TestCase):
+    @isolate_apps("tests.testapp")
+    def test_reverse_accessor_clashes_are_reported(self):
+        class Target(models.Model):
+            name = models.CharField(max_length=10)
+
+            class Meta:
+                app_label = "testapp"
+
+        class Holder(models.Model):
+            first = ArrayReferenceField(Target, related_name="holders")
+            second = ArrayReferenceField(Target, related_name="holders")
+            third = ArrayReferenceField(Target, related_name="name")
+
+            class Meta:
+                app_label = "testapp"
+
+        errors = [e.id for e in Holder.check()]
+        self.assertEqual(errors.count("djongo_app.E008"), 2)
+        # The first accessor and the field keep their meaning.
+        self.assertIs(Target.holders.field, Holder._meta.get_field("first"))
+        self.assertIsInstance(Target.__dict__["name"], DeferredAttribute)
+
+    @isolate_apps("tests.testapp")
+    def test_related_name_placeholders(self):
+        class Target(models.Model):
+            class Meta:
+                app_label = "testapp"
+
+        class Base(models.Model):
+            refs = ArrayReferenceField(Target, related_name="%(class)s_refs")
+
+            class Meta:
+                abstract = True
+                app_label = "testapp"
+
+        class First(Base):
+            class Meta:
+                app_label = "testapp"
+
+        class Second(Base):
+            class Meta:
+                app_label = "testapp"
+
+        self.assertIs(Target.first_refs.field.model, First)
+        self.assertIs(Target.second_refs.field.model, Second)
+        self.assertEqual(First.check() + Second.check(), [])
+
     def test_default_is_an_empty_array_and_stays_out_of_migrations(self):
         field = Entry._meta.get_field("readers")
         self.assertTrue(field.has_default())

@@ -180,3 +180,12 @@ class Entry(models.Model):
 
     def __str__(self):
         return self.headline
+
+
+class FeaturedEntry(Entry):
+    """A multi-table child: its embedded fields live in the parent's collection."""
+
+    note = models.CharField(max_length=50, default="")
+
+    class Meta:
+        required_db_vendor = "mongodb"
