@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .embedded import (
+    ContainerOptions,
     ConvertingAttribute,
     EmbeddedField,
     check_container,
     clean_container,
-    container_schema,
     from_db_value,
     located,
     nested_to_python,
@@ -42,7 +42,7 @@ class ArrayMinLengthValidator(validators.MinLengthValidator):
     )
 
 
-class ArrayField(models.Field):
+class ArrayField(ContainerOptions, models.Field):
     """A list stored as a BSON array.
 
     ``ArrayField(base_field=models.CharField(max_length=20))`` holds
@@ -74,10 +74,9 @@ class ArrayField(models.Field):
     ):
         if (base_field is None) == (model_container is None):
             raise TypeError("ArrayField takes exactly one of base_field and model_container.")
-        self.model_container = model_container
-        self.model_form_class = model_form_class
-        self.model_form_kwargs = model_form_kwargs or {}
-        self.recorded_container_fields = model_container_fields
+        self.set_container_options(
+            model_container, model_form_class, model_form_kwargs, model_container_fields
+        )
         if model_container is not None:
             base_field = EmbeddedField(
                 model_container=model_container,
@@ -133,16 +132,7 @@ class ArrayField(models.Field):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         if self.model_container is not None:
-            kwargs["model_container"] = self.model_container
-            kwargs["model_container_fields"] = (
-                self.recorded_container_fields
-                if self.recorded_container_fields is not None
-                else container_schema(self.model_container)
-            )
-            if self.model_form_class is not None:
-                kwargs["model_form_class"] = self.model_form_class
-            if self.model_form_kwargs:
-                kwargs["model_form_kwargs"] = self.model_form_kwargs
+            kwargs.update(self.container_kwargs())
         else:
             kwargs["base_field"] = self.base_field.clone()
         if self.max_size is not None:

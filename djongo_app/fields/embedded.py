@@ -399,7 +399,34 @@ def container_schema(container):
     return [(field.name, field.clone()) for field in container_fields(container)]
 
 
-class EmbeddedField(models.Field):
+class ContainerOptions:
+    """The arguments a field holding container documents takes and gives
+    back in ``deconstruct()``."""
+
+    def set_container_options(self, model_container, form_class, form_kwargs, recorded):
+        self.model_container = model_container
+        self.model_form_class = form_class
+        self.model_form_kwargs = form_kwargs or {}
+        # Set when the field comes from a migration: the container as it was.
+        self.recorded_container_fields = recorded
+
+    def container_kwargs(self):
+        kwargs = {
+            "model_container": self.model_container,
+            "model_container_fields": (
+                self.recorded_container_fields
+                if self.recorded_container_fields is not None
+                else container_schema(self.model_container)
+            ),
+        }
+        if self.model_form_class is not None:
+            kwargs["model_form_class"] = self.model_form_class
+        if self.model_form_kwargs:
+            kwargs["model_form_kwargs"] = self.model_form_kwargs
+        return kwargs
+
+
+class EmbeddedField(ContainerOptions, models.Field):
     """A nested document whose value is an instance of ``model_container``.
 
     Lookups follow the container's fields (``filter(blog__name="x")``);
@@ -421,11 +448,9 @@ class EmbeddedField(models.Field):
         model_container_fields=None,
         **kwargs,
     ):
-        self.model_container = model_container
-        self.model_form_class = model_form_class
-        self.model_form_kwargs = model_form_kwargs or {}
-        # Set when the field comes from a migration: the container as it was.
-        self.recorded_container_fields = model_container_fields
+        self.set_container_options(
+            model_container, model_form_class, model_form_kwargs, model_container_fields
+        )
         super().__init__(*args, **kwargs)
 
     def check(self, **kwargs):
@@ -436,16 +461,7 @@ class EmbeddedField(models.Field):
 
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
-        kwargs["model_container"] = self.model_container
-        kwargs["model_container_fields"] = (
-            self.recorded_container_fields
-            if self.recorded_container_fields is not None
-            else container_schema(self.model_container)
-        )
-        if self.model_form_class is not None:
-            kwargs["model_form_class"] = self.model_form_class
-        if self.model_form_kwargs:
-            kwargs["model_form_kwargs"] = self.model_form_kwargs
+        kwargs.update(self.container_kwargs())
         return name, "djongo_app.fields.EmbeddedField", args, kwargs
 
     # Values --------------------------------------------------------------------

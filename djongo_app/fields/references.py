@@ -11,6 +11,7 @@ array (``on_delete=CASCADE``, the default), or is refused (``PROTECT``,
 
 import copy
 import json
+import operator
 
 from django.apps import apps as global_apps
 from django.core import checks, exceptions
@@ -313,6 +314,12 @@ class ArrayReferenceManagerMixin:
         """The queryset of the model's default manager."""
         return super().get_queryset()
 
+    def _prefetch_result(self, related):
+        """What ``prefetch_related_objects()`` expects back: the copies of
+        the related objects, each tagged with its owner (``id()``)."""
+        owner_of = operator.attrgetter("_array_reference_owner")
+        return related, owner_of, id, False, self.prefetch_cache_name, False
+
     def _remove_prefetched_objects(self):
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
         cache.pop(self.prefetch_cache_name, None)
@@ -357,14 +364,7 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
                     obj = copy.copy(obj)
                     obj._array_reference_owner = id(owner)
                     related.append(obj)
-        return (
-            related,
-            lambda obj: obj._array_reference_owner,
-            id,
-            False,
-            self.prefetch_cache_name,
-            False,
-        )
+        return self._prefetch_result(related)
 
     def add(self, *objs):
         pks = self.field.to_python(objs)
@@ -434,14 +434,7 @@ class ReverseManagerMixin(ArrayReferenceManagerMixin):
                     obj = copy.copy(holder)
                     obj._array_reference_owner = id(owner)
                     related.append(obj)
-        return (
-            related,
-            lambda obj: obj._array_reference_owner,
-            id,
-            False,
-            self.prefetch_cache_name,
-            False,
-        )
+        return self._prefetch_result(related)
 
     def _update_local(self, objs, change):
         for obj in objs:
