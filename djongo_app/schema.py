@@ -55,6 +55,23 @@ POSITIVE_FIELDS = frozenset(
 )
 
 
+def stored_fields_of(field):
+    """The fields of the container an EmbeddedField or ArrayField holds (as
+    the migration recorded them, for a field from a migration), or []."""
+    container = getattr(field, "model_container", None)
+    if container is None:
+        return []
+    recorded = getattr(field, "recorded_container_fields", None)
+    if recorded is None:
+        return [f for f in container._meta.local_fields if f.concrete and f.column]
+    fields = []
+    for name, definition in recorded:
+        bound = definition.clone()
+        bound.set_attributes_from_name(name)
+        fields.append(bound)
+    return fields
+
+
 class _Parameters:
     """The bind context of a condition compiled for DDL."""
 
@@ -354,17 +371,39 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         if field.column is None or field.column == "_id":
             return []
+        nested = self._nested_index_models(table, field.column, field)
         if field.primary_key or field.unique:
             name = self._create_index_name(table, [field.column], suffix="_uniq")
             return [
                 self._unique_index(
                     [(field.column, ASCENDING)], name, [field.column] if field.null else []
-                )
+                ),
+                *nested,
             ]
         if field.db_index:
             name = self._create_index_name(table, [field.column], suffix="_idx")
-            return [IndexModel([(field.column, ASCENDING)], name=name)]
-        return []
+            return [IndexModel([(field.column, ASCENDING)], name=name), *nested]
+        return nested
+
+    def _nested_index_models(self, table, path, field):
+        """The indexes that ``db_index``/``unique`` fields of an embedded
+        container ask for, on their dotted paths (any depth; in an array of
+        documents, a multikey index). A unique key is unique among the
+        documents that have it: the index is partial, as for nullable
+        columns, since documents without the sub-document share its null."""
+        indexes = []
+        for nested in stored_fields_of(field):
+            nested_path = f"{path}.{nested.column}"
+            name_part = nested_path.replace(".", "_")
+            if nested.unique:
+                name = self._create_index_name(table, [name_part], suffix="_uniq")
+                keys = [(nested_path, ASCENDING)]
+                indexes.append(self._unique_index(keys, name, [nested_path]))
+            elif nested.db_index:
+                name = self._create_index_name(table, [name_part], suffix="_idx")
+                indexes.append(IndexModel([(nested_path, ASCENDING)], name=name))
+            indexes.extend(self._nested_index_models(table, nested_path, nested))
+        return indexes
 
     def _together_name(self, model, field_names, suffix):
         columns = [model._meta.get_field(name).column for name in field_names]
@@ -474,13 +513,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         ]
 
     def _field_indexes(self, model, column):
-        """Return ``{name: info}`` of the field indexes on ``column``."""
+        """Return ``{name: info}`` of the field indexes on ``column`` (and on
+        the paths of its embedded documents)."""
         named = self._meta_index_names(model)
         information = self.database[model._meta.db_table].index_information()
+
+        def on_field(keys):
+            if len(keys) != 1 or keys[0][1] != ASCENDING:
+                return False
+            return keys[0][0] == column or keys[0][0].startswith(column + ".")
+
         return {
             name: info
             for name, info in information.items()
-            if name != "_id_" and name not in named and info["key"] == [(column, ASCENDING)]
+            if name != "_id_" and name not in named and on_field(info["key"])
         }
 
     def _rename_column(self, model, old, new, own_indexes):

@@ -9,15 +9,16 @@ import pickle
 from django import forms
 from django.core import exceptions, serializers
 from django.core.management import call_command
-from django.db import NotSupportedError, connection, models
+from django.db import IntegrityError, NotSupportedError, connection, models, transaction
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
 from django.db.models import Count, F, Max
 from django.db.models.functions import Upper
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
+from django.test.utils import isolate_apps
 
-from djongo_app.fields import ArrayField, EmbeddedField
+from djongo_app.fields import ArrayField, EmbeddedField, EmbeddedModel
 from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Address, Blog, Contributor, Entry, FeaturedEntry, LegacyMeta
 
@@ -543,3 +544,76 @@ class FormTests(TestCase):
         self.assertIn("0.email: Enter a valid email address.", form.errors["contributors"][0])
         # The re-rendered form shows the nested error next to its input.
         self.assertIn("This field is required.", str(form["blog"]))
+
+
+def index_keys(table):
+    information = connection.connection.database[table].index_information()
+    return [tuple(info["key"]) for info in information.values()]
+
+
+class NestedIndexTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_db_index_and_unique_inside_containers(self):
+        with isolate_apps("tests.testapp"):
+
+            class Badge(EmbeddedModel):
+                code = models.CharField(max_length=10, unique=True)
+                label = models.CharField(max_length=10, db_index=True)
+
+            class Card(EmbeddedModel):
+                badge = EmbeddedField(model_container=Badge, null=True)
+
+            class Holder(models.Model):
+                card = EmbeddedField(model_container=Card, null=True)
+                badges = ArrayField(model_container=Badge, default=list)
+
+                class Meta:
+                    app_label = "testapp"
+                    db_table = "nested_index_holder"
+
+            with connection.schema_editor() as editor:
+                editor.create_model(Holder)
+            self.addCleanup(connection.connection.database.drop_collection, "nested_index_holder")
+            database = connection.connection.database
+            info = database["nested_index_holder"].index_information()
+            keys = {tuple(i["key"]): i for i in info.values()}
+            self.assertIn((("card.badge.label", 1),), keys)
+            self.assertIn((("badges.label", 1),), keys)
+            unique = keys[(("card.badge.code", 1),)]
+            self.assertTrue(unique["unique"])
+            # Documents without the sub-document do not collide.
+            Holder.objects.create()
+            Holder.objects.create()
+            Holder.objects.create(card=Card(badge=Badge(code="a", label="x")))
+            with self.assertRaises(IntegrityError), transaction.atomic():
+                Holder.objects.create(card=Card(badge=Badge(code="a", label="y")))
+
+            # AlterField from a migration that recorded the container without
+            # the index drops it; back again creates it.
+            old = Holder._meta.get_field("badges")
+            recorded = ArrayField(
+                model_container=Badge,
+                default=list,
+                model_container_fields=[
+                    ("code", models.CharField(max_length=10, unique=True)),
+                    ("label", models.CharField(max_length=10)),
+                ],
+            )
+            recorded.set_attributes_from_name("badges")
+            recorded.model = Holder
+            with connection.schema_editor() as editor:
+                editor.alter_field(Holder, old, recorded)
+            keys = [
+                tuple(i["key"])
+                for i in database["nested_index_holder"].index_information().values()
+            ]
+            self.assertNotIn((("badges.label", 1),), keys)
+            self.assertIn((("badges.code", 1),), keys)
+            with connection.schema_editor() as editor:
+                editor.alter_field(Holder, recorded, old)
+            keys = [
+                tuple(i["key"])
+                for i in database["nested_index_holder"].index_information().values()
+            ]
+            self.assertIn((("badges.label", 1),), keys)
