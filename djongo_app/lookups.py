@@ -30,18 +30,29 @@ def key_path_sql(compiler, connection, transform, extra_keys=()):
         keys.insert(0, node.key_name)
         node = node.lhs
     sql, params = compiler.compile(node)
-    match = COLUMN.match(sql)
-    if match is None:
+    if COLUMN.match(sql) is None:
         raise NotSupportedError(
             f"A JSON key lookup on the expression {sql} is not supported by djongo_app."
         )
     for key in keys:
-        if "." in key or key.startswith("$") or not key:
+        if "." in str(key) or str(key).startswith("$") or not str(key):
             raise NotSupportedError(
                 f"The JSON key {key!r} (with '.' or '$') is not supported by djongo_app."
             )
-    path = ".".join([match["column"], *(str(key) for key in keys)])
-    return f'{match["table"] or ""}"{path}"', params
+        sql = dotted_column_sql(sql, key)
+    return sql, params
+
+
+def dotted_column_sql(sql, key):
+    """Return the column ``sql`` (``"t"."col"``) extended by ``.key``: the
+    dialect's form of a path into a stored document."""
+    match = COLUMN.match(sql)
+    if match is None:
+        raise NotSupportedError(
+            f"A nested key lookup ({key!r}) on the expression {sql} is not supported by "
+            "djongo_app: it needs a column."
+        )
+    return f'{match["table"] or ""}"{match["column"]}.{key}"'
 
 
 def key_transform(self, compiler, connection):

@@ -15,18 +15,7 @@ from django.db.models import Lookup, Transform
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.sql import subqueries
 
-from ..lookups import COLUMN
-
-
-def dotted_column_sql(sql, key):
-    """Return the column ``sql`` (``"t"."col"``) extended by ``.key``."""
-    match = COLUMN.match(sql)
-    if match is None:
-        raise NotSupportedError(
-            f"A nested key lookup ({key!r}) on the expression {sql} is not supported by "
-            "djongo_app: it needs a column."
-        )
-    return f'{match["table"] or ""}"{match["column"]}.{key}"'
+from ..lookups import dotted_column_sql
 
 
 class PathTransform(Transform):
