@@ -77,7 +77,8 @@ def get_path(document: Any, path: str) -> Any:
             # A key of an array of documents: the key of every element, as
             # MongoDB's "$array.key" reads it.
             rest = ".".join(parts[position:])
-            return [get_path(item, rest) for item in value if isinstance(item, dict)]
+            documents = [item for item in value if isinstance(item, dict)]
+            return [get_path(item, rest) for item in documents] if documents else None
         else:
             return None
     return value
