@@ -48,7 +48,8 @@ class Counters:
             return_document=ReturnDocument.AFTER,
             session=session,
         )
-        self._auto_fields.pop(table, None)
+        # The entry as it now is: the next insert need not read it again.
+        self._auto_fields[table] = tuple(entry["auto"].get("field_names") or ())
         return int(entry["auto"]["seq"]) - count + 1
 
     def advance(self, table: str, column: str, value: int, session: Any = None) -> None:
