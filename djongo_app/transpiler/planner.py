@@ -286,6 +286,10 @@ class Planner:
         *,
         allow_finishers: bool = False,
     ) -> Pipeline:
+        if correlation is None:
+            grouped = self.try_grouped_lookup(select)
+            if grouped is not None:
+                return grouped
         source = select.source
         stages: list[Bound] = []
         if isinstance(source, n.SubqueryTable):
@@ -428,6 +432,112 @@ class Planner:
             names,
             finishers=finishers,
             empty_result=empty_result,
+        )
+
+    def try_grouped_lookup(self, select: n.Select) -> Pipeline | None:
+        """Plan ``SELECT base columns, AGG(joined.x) ... FROM base LEFT JOIN
+        joined ON base.a = joined.b GROUP BY base columns [ORDER BY group
+        columns] LIMIT n`` (what ``annotate(Count("books"))[:n]`` becomes)
+        without joining every base document first.
+
+        A LEFT JOIN keeps every base document, so the groups are those of
+        the base documents alone: group them, keep the page, then
+        ``$lookup`` the joined documents of the page's groups. Each group
+        collects its join values with repeats, and every aggregate reads the
+        joined values once per repeat, which is what the joined rows would
+        have held. Anything else (HAVING, other joins, expressions, ORDER BY
+        an aggregate, no LIMIT) returns None: the general plan handles it.
+        """
+        source = select.source
+        if (
+            not isinstance(source, n.Table)
+            or len(select.joins) != 1
+            or select.joins[0].kind != "LEFT"
+            or not select.group_by
+            or select.having is not None
+            or select.distinct
+            or select.limit is None
+        ):
+            return None
+        join = select.joins[0]
+        base, joined = source.alias, join.table.alias
+        pair = _equi_join_pair(join.on, joined)
+        if pair is None or pair[0].table != base or "." in pair[1].name:
+            return None
+        local, foreign = pair
+        group_columns = list(select.group_by)
+        if not all(isinstance(c, n.Column) and c.table == base for c in group_columns):
+            return None
+        aggregates: list[n.Func] = []
+        for item in select.items:
+            expr = item.expr
+            if isinstance(expr, n.Column) and expr in group_columns:
+                continue
+            if (
+                isinstance(expr, n.Func)
+                and expr.name in LOOKUP_AGGREGATES
+                and len(expr.args) == 1
+                and isinstance(expr.args[0], n.Column)
+                and expr.args[0].table == joined
+            ):
+                aggregates.append(expr)
+                continue
+            return None
+        if not all(o.expr in group_columns for o in select.order_by):
+            return None
+        if any(
+            referenced_tables(c) - {base} or correlated_subqueries(c)
+            for c in _conjuncts(select.where)
+        ):
+            return None
+
+        scope = Scope({base: Source()}, default=base)
+        expressions, filters = self.compilers(scope)
+        stages: list[Bound] = []
+        if select.where is not None:
+            stages.append(_match_stage(filters.compile(select.where)))
+        group_keys = {f"g{i}": expressions.value(c) for i, c in enumerate(group_columns)}
+        local_value = expressions.value(local)
+
+        def group(ctx: Any) -> dict[str, Any]:
+            keys = {key: value(ctx) for key, value in group_keys.items()}
+            return {"$group": {"_id": keys, LOOKUP_LOCAL: {"$push": local_value(ctx)}}}
+
+        stages.append(group)
+        sort_keys = [
+            (f"_id.g{group_columns.index(o.expr)}", -1 if o.descending else 1)
+            for o in select.order_by
+        ]
+        stages.extend(_window_stages(sort_keys, select.offset, select.limit))
+        lookup = {
+            "$lookup": {
+                "from": join.table.name,
+                "localField": LOOKUP_LOCAL,
+                "foreignField": foreign.name,
+                "as": LOOKUP_JOINED,
+            }
+        }
+        stages.append(lambda ctx: lookup)
+        columns = _unique(a.args[0].name for a in aggregates)  # type: ignore[attr-defined]
+        joined_values = {
+            f"{LOOKUP_VALUES}{i}": _joined_values(foreign.name, name)
+            for i, name in enumerate(columns)
+        }
+        stages.append(lambda ctx: {"$addFields": joined_values})
+        output: dict[str, Any] = {}
+        for index, item in enumerate(select.items):
+            expr = item.expr
+            if isinstance(expr, n.Column):
+                output[f"c{index}"] = f"$_id.g{group_columns.index(expr)}"
+            else:
+                values = f"${LOOKUP_VALUES}{columns.index(expr.args[0].name)}"  # type: ignore[attr-defined]
+                output[f"c{index}"] = _aggregate_of_values(expr, values)
+        stages.append(lambda ctx: {"$project": {"_id": 0, **output}})
+        return Pipeline(
+            source.name,
+            stages,
+            tuple(output),
+            tuple(_item_name(item) for item in select.items),
         )
 
     def whole_documents_pipeline(
@@ -888,6 +998,60 @@ def _distinct_finisher(name: str, key: str) -> Callable[[], Any]:
         "MAX": lambda: {"$max": values},
     }
     return build[name]
+
+
+# The grouped-lookup plan (Planner.try_grouped_lookup): the group's join
+# values, its joined documents, and per aggregated column its values.
+LOOKUP_LOCAL = "__local"
+LOOKUP_JOINED = "__joined"
+LOOKUP_VALUES = "__values"
+LOOKUP_AGGREGATES = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX"})
+
+
+def _joined_values(foreign: str, column: str) -> dict[str, Any]:
+    """The values of ``column`` the joined rows of a group would hold: for
+    each non-null join value of the group (repeats included), those of the
+    joined documents whose ``foreign`` equals it."""
+    join_values = {
+        "$filter": {
+            "input": {"$ifNull": [f"${LOOKUP_LOCAL}", []]},
+            "as": "local",
+            "cond": {"$ne": [{"$ifNull": ["$$local", None]}, None]},
+        }
+    }
+    matching = {
+        "$filter": {
+            "input": f"${LOOKUP_JOINED}",
+            "as": "row",
+            "cond": {"$eq": [f"$$row.{foreign}", "$$this"]},
+        }
+    }
+    values = {
+        "$map": {"input": matching, "as": "row", "in": {"$ifNull": [f"$$row.{column}", None]}}
+    }
+    return {
+        "$reduce": {
+            "input": join_values,
+            "initialValue": [],
+            "in": {"$concatArrays": ["$$value", values]},
+        }
+    }
+
+
+def _aggregate_of_values(aggregate: n.Func, values: str) -> dict[str, Any]:
+    """An SQL aggregate over a list of values (NULLs ignored; SUM, AVG, MIN
+    and MAX of no value are NULL, COUNT is 0)."""
+    present: Any = {"$filter": {"input": values, "cond": {"$ne": ["$$this", None]}}}
+    if aggregate.distinct:
+        present = {"$setUnion": [present]}
+    count = {"$size": present}
+    name = aggregate.name
+    if name == "COUNT":
+        return count
+    if name == "SUM":
+        return {"$cond": [{"$eq": [count, 0]}, None, {"$sum": present}]}
+    operator = {"AVG": "$avg", "MIN": "$min", "MAX": "$max"}[name]
+    return {operator: present}
 
 
 def _equi_join_pair(expr: n.Expr, alias: str) -> tuple[n.Column, n.Column] | None:
