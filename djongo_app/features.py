@@ -83,6 +83,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
 
     # Queries -----------------------------------------------------------------
     allows_group_by_select_index = False
+    # GROUP BY the primary key alone: the transpiler reads a GROUP BY of one
+    # column beside other selected columns as grouping by a unique key.
+    allows_group_by_selected_pks = True
     supports_subqueries_in_group_by = False
     supports_order_by_nulls_modifier = False
     nulls_order_largest = False

@@ -468,10 +468,27 @@ class Planner:
         group_columns = list(select.group_by)
         if not all(isinstance(c, n.Column) and c.table == base for c in group_columns):
             return None
+        # Django groups by the primary key alone when it selects the model's
+        # other columns (allows_group_by_selected_pks): one grouped column
+        # beside other selected base columns is a unique key, so each base
+        # document is its own group.
+        per_document = len(group_columns) == 1 and any(
+            isinstance(item.expr, n.Column)
+            and item.expr.table == base
+            and item.expr not in group_columns
+            for item in select.items
+        )
+        output_columns = [
+            item.expr
+            for item in select.items
+            if isinstance(item.expr, n.Column) and item.expr.table == base
+        ]
         aggregates: list[n.Func] = []
         for item in select.items:
             expr = item.expr
-            if isinstance(expr, n.Column) and expr in group_columns:
+            if isinstance(expr, n.Column) and (expr in group_columns or per_document):
+                if expr.table != base:
+                    return None
                 continue
             if (
                 isinstance(expr, n.Func)
@@ -483,7 +500,11 @@ class Planner:
                 aggregates.append(expr)
                 continue
             return None
-        if not all(o.expr in group_columns for o in select.order_by):
+        orderable = output_columns if per_document else group_columns
+        order_by = [
+            (_resolve_order_reference(o.expr, select), o.descending) for o in select.order_by
+        ]
+        if not all(expr in orderable for expr, _ in order_by):
             return None
         if any(
             referenced_tables(c) - {base} or correlated_subqueries(c)
@@ -496,6 +517,10 @@ class Planner:
         stages: list[Bound] = []
         if select.where is not None:
             stages.append(_match_stage(filters.compile(select.where)))
+        if per_document:
+            return self.per_document_lookup(
+                select, scope, stages, order_by, join.table.name, local, foreign, aggregates
+            )
         group_keys = {f"g{i}": expressions.value(c) for i, c in enumerate(group_columns)}
         local_value = expressions.value(local)
 
@@ -505,8 +530,8 @@ class Planner:
 
         stages.append(group)
         sort_keys = [
-            (f"_id.g{group_columns.index(o.expr)}", -1 if o.descending else 1)
-            for o in select.order_by
+            (f"_id.g{group_columns.index(expr)}", -1 if descending else 1)
+            for expr, descending in order_by
         ]
         stages.extend(_window_stages(sort_keys, select.offset, select.limit))
         lookup = {
@@ -535,6 +560,59 @@ class Planner:
         stages.append(lambda ctx: {"$project": {"_id": 0, **output}})
         return Pipeline(
             source.name,
+            stages,
+            tuple(output),
+            tuple(_item_name(item) for item in select.items),
+        )
+
+    def per_document_lookup(
+        self,
+        select: n.Select,
+        scope: Scope,
+        stages: list[Bound],
+        order_by: list[tuple[n.Expr, bool]],
+        joined_table: str,
+        local: n.Column,
+        foreign: n.Column,
+        aggregates: list[n.Func],
+    ) -> Pipeline:
+        """The grouped-lookup plan when every base document is its own
+        group: sort and cut the page of documents, then one ``$lookup``."""
+        expressions, _ = self.compilers(scope)
+        sort_keys = [
+            (scope.path(expr), -1 if descending else 1)  # type: ignore[arg-type]
+            for expr, descending in order_by
+        ]
+        stages.extend(_window_stages(sort_keys, select.offset, select.limit))
+        local_path = scope.path(local)
+        lookup = {
+            "$lookup": {
+                "from": joined_table,
+                "localField": local_path,
+                "foreignField": foreign.name,
+                "as": LOOKUP_JOINED,
+            }
+        }
+        stages.append(lambda ctx: lookup)
+        columns = _unique(a.args[0].name for a in aggregates)  # type: ignore[attr-defined]
+        joined_values = {
+            f"{LOOKUP_VALUES}{i}": _document_joined_values(local_path, foreign.name, name)
+            for i, name in enumerate(columns)
+        }
+        if joined_values:
+            stages.append(lambda ctx: {"$addFields": joined_values})
+        output: dict[str, Bound] = {}
+        for index, item in enumerate(select.items):
+            expr = item.expr
+            if isinstance(expr, n.Column):
+                output[f"c{index}"] = expressions.value(expr)
+            else:
+                name = expr.args[0].name  # type: ignore[attr-defined]
+                value = _aggregate_of_values(expr, f"${LOOKUP_VALUES}{columns.index(name)}")
+                output[f"c{index}"] = lambda ctx, value=value: value
+        stages.append(_project_stage(output))
+        return Pipeline(
+            select.source.name,  # type: ignore[union-attr]
             stages,
             tuple(output),
             tuple(_item_name(item) for item in select.items),
@@ -1036,6 +1114,24 @@ def _joined_values(foreign: str, column: str) -> dict[str, Any]:
             "in": {"$concatArrays": ["$$value", values]},
         }
     }
+
+
+def _document_joined_values(local: str, foreign: str, column: str) -> dict[str, Any]:
+    """The values of ``column`` in the joined documents of one base document
+    (none when its join value is NULL: $lookup would match NULL to NULL)."""
+    matching = {
+        "$filter": {
+            "input": f"${LOOKUP_JOINED}",
+            "as": "row",
+            "cond": {
+                "$and": [
+                    {"$ne": [{"$ifNull": [f"${local}", None]}, None]},
+                    {"$eq": [f"$$row.{foreign}", f"${local}"]},
+                ]
+            },
+        }
+    }
+    return {"$map": {"input": matching, "as": "row", "in": {"$ifNull": [f"$$row.{column}", None]}}}
 
 
 def _aggregate_of_values(aggregate: n.Func, values: str) -> dict[str, Any]:

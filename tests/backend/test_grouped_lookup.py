@@ -71,10 +71,39 @@ class GroupedLookupTests(TestCase):
         command = self.check_page(
             self.annotated().order_by("-pk")[:5], ["a7", "a6", "a5", "a4", "a3"]
         )
-        # Grouped first, the page cut, then one $lookup: no $unwind.
-        self.assertIn('"pipeline": [{"$group"', command)
+        # Django groups by the primary key alone: each author is its own
+        # group, so the page is sorted and cut first, then one $lookup.
+        self.assertIn('"pipeline": [{"$sort": {"id": -1}}, {"$limit": 5}, {"$lookup"', command)
         self.assertNotIn("$unwind", command)
-        self.assertLess(command.index('"$limit": 5'), command.index("$lookup"))
+        self.assertNotIn("$group", command)
+
+    def test_groups_of_several_documents(self):
+        for author in self.authors[:4]:
+            Author.objects.filter(pk=author.pk).update(age=40)
+        queryset = (
+            Author.objects.values("age")
+            .annotate(
+                n=Count("books"), total=Sum("books__pages"), d=Count("books__pages", distinct=True)
+            )
+            .order_by("-age")[:3]
+        )
+        with CaptureCommands() as commands:
+            rows = list(queryset)
+        self.assertIn('"pipeline": [{"$group"', commands[0])
+        self.assertNotIn("$unwind", commands[0])
+        expected = []
+        for age in sorted({a.age for a in Author.objects.all()}, reverse=True)[:3]:
+            books = list(Book.objects.filter(author__age=age))
+            pages = [b.pages for b in books]
+            expected.append(
+                {
+                    "age": age,
+                    "n": len(books),
+                    "total": sum(pages) if pages else None,
+                    "d": len(set(pages)),
+                }
+            )
+        self.assertEqual(rows, expected)
 
     def test_offset_and_a_filter_on_the_base_table(self):
         queryset = self.annotated().filter(age__gte=21).order_by("name")[1:4]
