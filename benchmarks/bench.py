@@ -98,6 +98,14 @@ def main() -> None:
     Book.objects.bulk_create(
         [Book(title=f"b{i}", author=authors[i % len(authors)], pages=i) for i in range(rows)]
     )
+    # The same books for raw pymongo, in its own database, indexed alike.
+    raw.books.insert_many(
+        [
+            {"id": i + 1, "title": f"b{i}", "author_id": authors[i % len(authors)].pk, "pages": i}
+            for i in range(rows)
+        ]
+    )
+    raw.books.create_index("author_id")
     compare(
         "annotate Count over a join",
         lambda i: list(Author.objects.annotate(n=Count("books")).values_list("name", "n")[:50]),
@@ -107,7 +115,7 @@ def main() -> None:
                     {"$limit": 50},
                     {
                         "$lookup": {
-                            "from": "testapp_book",
+                            "from": "books",
                             "localField": "id",
                             "foreignField": "author_id",
                             "as": "b",
