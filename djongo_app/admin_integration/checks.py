@@ -105,9 +105,6 @@ class DocumentChecksMixin:
 
 
 class DocumentModelAdminChecks(DocumentChecksMixin, ModelAdminChecks):
-    def check(self, admin_obj, **kwargs):
-        return [*super().check(admin_obj, **kwargs), *self._check_search_fields(admin_obj)]
-
     def _check_list_display_item(self, obj, item, label):
         if isinstance(item, str):
             errors = check_path(obj, item, label, "admin.E108")
@@ -124,8 +121,10 @@ class DocumentModelAdminChecks(DocumentChecksMixin, ModelAdminChecks):
         return super()._check_list_filter_item(obj, item, label)
 
     def _check_search_fields(self, obj):
-        errors = []
-        for index, item in enumerate(obj.search_fields or ()):
+        errors = super()._check_search_fields(obj)
+        if errors:
+            return errors
+        for index, item in enumerate(obj.search_fields):
             path = str(item).lstrip("^=@")
             found = check_path(
                 obj, path, f"search_fields[{index}]", "djongo_app.E101", allow_lookup=True
