@@ -78,9 +78,11 @@ class EmbeddedWidget(DocumentWidget):
         return self.form_class(**self.form_kwargs).media
 
     def form(self, prefix, initial=None, data=None, files=None):
-        """The nested form under ``prefix``, bound when ``data`` is given."""
+        """The nested form under ``prefix``, bound when ``data`` is given.
+        The form of an optional document left blank has no errors."""
         kwargs = {"prefix": prefix, "use_required_attribute": False, **self.form_kwargs}
         if data is not None:
+            kwargs.setdefault("empty_permitted", not self.is_required)
             return self.form_class(data=data, files=files, **kwargs)
         return self.form_class(initial=initial or {}, **kwargs)
 

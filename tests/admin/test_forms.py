@@ -360,6 +360,19 @@ class BookFormTests(TestCase):
             r'value="-3"',
         )
 
+    def test_an_optional_document_left_blank_shows_no_errors(self):
+        book = self.book()
+        book.publisher.address = None
+        book.save()
+        data = self.rendered_data(book)
+        self.assertEqual(data["publisher-address-city"], "")
+        data["title"] = ""
+        form = self.post(data, book)
+        self.assertEqual(list(form.errors), ["title"])
+        html = str(form["publisher"])
+        self.assertNotIn("errorlist", html)
+        self.assertIn('name="publisher-address-city"', html)
+
     def test_size_limits_are_checked_and_shown_above_the_rows(self):
         data = self.rendered_data()
         add_row(data, "chapters", title="Three", pages="3")
