@@ -49,6 +49,12 @@ def save(page, button="Save"):
     page.wait_for_load_state()
 
 
+def confirm(page):
+    """Press the delete confirmation's "Yes, I'm sure"."""
+    page.locator("input[name=post] ~ input[type=submit]").click()
+    page.wait_for_load_state()
+
+
 def test_book_with_nested_documents_and_arrays(page, live_server, admin_user, database):
     Person.objects.create(name="Ann")
     Person.objects.create(name="Bob")
@@ -165,7 +171,7 @@ def test_book_with_nested_documents_and_arrays(page, live_server, admin_user, da
     page.locator("#searchbar").press("Enter")
     page.locator("#result_list").get_by_role("link", name="Dune").click()
     page.get_by_role("link", name="Delete").click()
-    page.locator('input[type=submit][value="Yes, I’m sure"]').click()
+    confirm(page)
     expect(page.locator(".messagelist .success")).to_contain_text("was deleted successfully")
     assert database["adminapp_book"].count_documents({}) == 0
     assert not Book.objects.exists()
@@ -259,7 +265,7 @@ def test_objectid_keyed_magazine(page, live_server, admin_user, database):
 
     # Delete.
     page.goto(f"{live_server.url}/admin/adminapp/magazine/{pk}/delete/")
-    page.locator('input[type=submit][value="Yes, I’m sure"]').click()
+    confirm(page)
     expect(page.locator(".messagelist .success")).to_contain_text("was deleted successfully")
     assert database["adminapp_magazine"].find_one({"_id": pk}) is None
     assert not Magazine.objects.exists()
