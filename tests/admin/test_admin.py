@@ -13,10 +13,12 @@ from bson import ObjectId
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
 from django.test import TestCase
 from django.urls import reverse
 
 from djongo_app import admin_integration
+from djongo_app.admin_integration.paths import document_path
 from tests.adminapp.models import (
     Address,
     Article,
@@ -288,6 +290,45 @@ class PlainModelAdminTests(AdminTestCase):
         self.assertEqual(response.status_code, 302, response.content[:3000])
         pamphlet = Pamphlet.objects.get()
         self.assertEqual(pamphlet.publisher.name, "Self")
+
+
+class PathTests(TestCase):
+    def test_values_at_document_paths(self):
+        book = Book(
+            title="T",
+            publisher=Publisher(name="P", address=Address(city="Oslo")),
+            chapters=[Chapter(title="One"), Chapter(title="Two", draft=True)],
+        )
+        for path, value in [
+            ("publisher__address__city", "Oslo"),
+            ("chapters__title", ["One", "Two"]),
+            ("chapters__1__title", "Two"),
+            ("chapters__5__title", None),
+            ("chapters__draft", [False, True]),
+        ]:
+            with self.subTest(path=path):
+                self.assertEqual(document_path(Book, path).value(book), value)
+        book.publisher.address = None
+        self.assertIsNone(document_path(Book, "publisher__address__city").value(book))
+        self.assertIsNone(document_path(Book, "title"))
+        self.assertIsNone(document_path(Book, "authors__name"))
+        with self.assertRaisesMessage(FieldDoesNotExist, "Book.chapters has no field named 'x'"):
+            document_path(Book, "chapters__x")
+
+    def test_public_api(self):
+        self.assertEqual(
+            sorted(admin_integration.__all__),
+            [
+                "DocumentAdminMixin",
+                "DocumentFieldsMixin",
+                "ModelAdmin",
+                "StackedInline",
+                "TabularInline",
+            ],
+        )
+        for name in admin_integration.__all__:
+            self.assertTrue(hasattr(admin_integration, name))
+        self.assertTrue(issubclass(admin_integration.ModelAdmin, admin.ModelAdmin))
 
 
 class CheckTests(TestCase):
