@@ -355,7 +355,7 @@ class BookFormTests(TestCase):
         self.assertEqual(html.count("Ensure this value is greater than or equal to 0."), 1)
         self.assertRegex(
             html,
-            r'<td class="field-pages"><ul class="errorlist"[^>]*><li>Ensure this value is '
+            r'<td class="field-pages errors"><ul class="errorlist"[^>]*><li>Ensure this value is '
             r'greater than or equal to 0.</li></ul><input type="number" name="chapters-1-pages" '
             r'value="-3"',
         )
