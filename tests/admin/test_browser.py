@@ -213,12 +213,22 @@ def test_objectid_keyed_magazine(page, live_server, admin_user, database):
     page.select_option("#id_staff_from", label="Ann")
     page.click("#id_staff_add")
 
+    # An inline of Django's own, with an array of documents inside: the
+    # inline's "Add another" and the array's rows work together.
+    page.get_by_role("button", name="Add another Article").click()
+    page.fill("#id_articles-0-title", "Editorial")
+    page.locator('[data-prefix="articles-0-sections"] [data-djongo-add]').click()
+    page.fill("#id_articles-0-sections-0-title", "Welcome")
+    page.locator('[data-prefix="articles-0-sections"] [data-djongo-add]').click()
+    page.fill("#id_articles-0-sections-1-title", "Thanks")
+
     save(page, "Save and continue editing")
     assert_shown_once(
         page, "Ensure this value is greater than or equal to 0.", "id_issues-1-number"
     )
     expect(page.locator("#id_topics-0-value")).to_have_value("science fiction")
     expect(page.locator("#id_issues-0-number")).to_have_value("12")
+    expect(page.locator("#id_articles-0-sections-1-title")).to_have_value("Thanks")
     page.fill("#id_issues-1-number", "7")
     save(page, "Save and continue editing")
     expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
@@ -235,6 +245,15 @@ def test_objectid_keyed_magazine(page, live_server, admin_user, database):
     assert document["topics"] == ["science fiction"]
     assert document["writers"] == [wendy.pk]
     assert document["staff"] == [Person.objects.get(name="Ann").pk]
+    article = database["adminapp_article"].find_one({"magazine_id": pk}, {"_id": 0, "id": 0})
+    assert article == {
+        "magazine_id": pk,
+        "title": "Editorial",
+        "sections": [
+            {"title": "Welcome", "pages": 1, "draft": False},
+            {"title": "Thanks", "pages": 1, "draft": False},
+        ],
+    }
 
     # Keys the container does not know, written by another application,
     # follow their element when the rows are moved in the admin.

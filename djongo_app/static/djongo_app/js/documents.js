@@ -202,6 +202,33 @@
         }
     });
 
+    // Django's inlines.js renumbers the names, ids and labels of the inline
+    // forms it adds and removes, not the prefixes and templates of the
+    // arrays inside them: bring those in line too.
+    document.addEventListener('formset:added', (event) => {
+        const prefix = event.detail && event.detail.formsetName;
+        const row = event.target;
+        const match = prefix && row.id && row.id.match(
+            new RegExp('^' + escapeRegExp(prefix) + '-(\\d+)$')
+        );
+        if (!match) {
+            return;
+        }
+        renumber(row, prefix, match[1]);
+        for (const array of row.querySelectorAll('[data-djongo-array]')) {
+            update(array);
+        }
+    });
+
+    document.addEventListener('formset:removed', (event) => {
+        const prefix = event.detail && event.detail.formsetName;
+        if (prefix) {
+            document.querySelectorAll('.dynamic-' + CSS.escape(prefix)).forEach((row, index) => {
+                renumber(row, prefix, index);
+            });
+        }
+    });
+
     function init() {
         for (const array of document.querySelectorAll('[data-djongo-array]')) {
             update(array);
