@@ -215,12 +215,20 @@ def test_objectid_keyed_magazine(page, live_server, admin_user, database):
 
     # An inline of Django's own, with an array of documents inside: the
     # inline's "Add another" and the array's rows work together.
-    page.get_by_role("button", name="Add another Article").click()
-    page.fill("#id_articles-0-title", "Editorial")
+    add_article = page.get_by_role("button", name="Add another Article")
+    add_article.click()
+    page.fill("#id_articles-0-title", "Draft")
     page.locator('[data-prefix="articles-0-sections"] [data-djongo-add]').click()
-    page.fill("#id_articles-0-sections-0-title", "Welcome")
+    add_article.click()
+    page.fill("#id_articles-1-title", "Editorial")
+    page.locator('[data-prefix="articles-1-sections"] [data-djongo-add]').click()
+    page.fill("#id_articles-1-sections-0-title", "Welcome")
+    # Removing the first inline form renumbers the second, arrays included.
+    page.locator("#articles-0 .inline-deletelink").click()
+    expect(page.locator("#id_articles-0-title")).to_have_value("Editorial")
     page.locator('[data-prefix="articles-0-sections"] [data-djongo-add]').click()
     page.fill("#id_articles-0-sections-1-title", "Thanks")
+    expect(page.locator("input[name=articles-0-sections-TOTAL_FORMS]")).to_have_value("2")
 
     save(page, "Save and continue editing")
     assert_shown_once(
