@@ -11,9 +11,12 @@ the rows in their on-screen order. Nothing here imports the admin.
 
 from django import forms
 
-# A hidden input of every nested form, so a document whose inputs are all
-# unchecked boxes is still seen as submitted.
+# A hidden input of every nested form: "1" when it shows a stored document
+# (which is then kept), empty when there is none yet. It also makes a form
+# whose inputs are all unchecked boxes count as submitted.
 PRESENCE_KEY = "DOCUMENT"
+# The checkbox that removes the stored document of an optional field.
+REMOVE_KEY = "REMOVE"
 # The hidden input of an array row that was rendered from a stored element:
 # its index there. Rows without it were added in the browser.
 ORIGIN_KEY = "ORIGIN"
@@ -79,10 +82,14 @@ class EmbeddedWidget(DocumentWidget):
 
     def form(self, prefix, initial=None, data=None, files=None):
         """The nested form under ``prefix``, bound when ``data`` is given.
-        The form of an optional document left blank has no errors."""
+        The form of an optional document that is not stored yet and left
+        blank (or one being removed) has no errors."""
         kwargs = {"prefix": prefix, "use_required_attribute": False, **self.form_kwargs}
         if data is not None:
-            kwargs.setdefault("empty_permitted", not self.is_required)
+            blank_allowed = not self.is_required and (
+                not is_stored(data, prefix) or is_removed(data, prefix)
+            )
+            kwargs.setdefault("empty_permitted", blank_allowed)
             return self.form_class(data=data, files=files, **kwargs)
         return self.form_class(initial=initial or {}, **kwargs)
 
@@ -96,9 +103,31 @@ class EmbeddedWidget(DocumentWidget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        form = value if isinstance(value, forms.BaseForm) else self.form(name, initial=value)
-        context["widget"].update(form=form, presence_name=f"{name}-{PRESENCE_KEY}")
+        if isinstance(value, forms.BaseForm):
+            form = value
+            stored, removed = is_stored(form.data, name), is_removed(form.data, name)
+        else:
+            form = self.form(name, initial=value)
+            stored, removed = value is not None, False
+        context["widget"].update(
+            form=form,
+            presence_name=f"{name}-{PRESENCE_KEY}",
+            stored=stored,
+            removable=stored and not self.is_required,
+            remove_name=f"{name}-{REMOVE_KEY}",
+            removed=removed,
+        )
         return context
+
+
+def is_stored(data, prefix):
+    """Whether the nested form under ``prefix`` showed a stored document."""
+    return data.get(f"{prefix}-{PRESENCE_KEY}") == "1"
+
+
+def is_removed(data, prefix):
+    """Whether the remove box of the nested form under ``prefix`` is checked."""
+    return bool(data.get(f"{prefix}-{REMOVE_KEY}"))
 
 
 class ArrayWidget(DocumentWidget):

@@ -22,7 +22,13 @@ from django.forms.formsets import BaseFormSet, formset_factory
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ..admin_integration.widgets import ORIGIN_KEY, ArrayWidget, EmbeddedWidget
+from ..admin_integration.widgets import (
+    ORIGIN_KEY,
+    ArrayWidget,
+    EmbeddedWidget,
+    is_removed,
+    is_stored,
+)
 from .array import ArrayMaxLengthValidator, ArrayMinLengthValidator
 from .embedded import FORM_ORIGIN, container_fields, container_to_primitive, new_container
 
@@ -178,8 +184,14 @@ class EmbeddedFormField(forms.Field):
                 return new_container(self.model_container, **value)
             return value
         form = value
-        if not form.has_changed() and not self.required:
-            return None
+        if not self.required:
+            # An optional document: removed with its box; not created when
+            # left blank; kept (validated) when stored, so saving an
+            # unchanged form keeps it, also when it holds only defaults.
+            if is_removed(form.data, form.prefix):
+                return None
+            if not is_stored(form.data, form.prefix) and not form.has_changed():
+                return None
         if not form.is_valid():
             raise exceptions.ValidationError(input_errors(form, field_path(form.prefix)))
         return container_from_form(self.model_container, form)

@@ -373,6 +373,53 @@ class BookFormTests(TestCase):
         self.assertNotIn("errorlist", html)
         self.assertIn('name="publisher-address-city"', html)
 
+    def test_an_optional_document_is_created_kept_and_removed_on_request(self):
+        # Not stored, left blank: none is created.
+        data = self.rendered_data()
+        self.assertEqual(data["flags-DOCUMENT"], "")
+        self.assertNotIn("flags-REMOVE", data)
+        form = self.post(data)
+        self.assertIs(form.is_valid(), True, form.errors)
+        self.assertIsNone(form.cleaned_data["flags"])
+        # Not stored, a box checked: created.
+        data["flags-featured"] = "on"
+        form = self.post(data)
+        self.assertIs(form.is_valid(), True, form.errors)
+        form.save()
+        self.assertEqual(stored(Book, self.book_pk)["flags"], {"featured": True, "reviews": 0})
+        # Stored with default values only (and a key of its own): an
+        # unchanged form keeps it as it is.
+        store(Book, self.book_pk, {"$set": {"flags": {"featured": False, "reviews": 0, "x": 1}}})
+        data = self.rendered_data()
+        self.assertEqual(data["flags-DOCUMENT"], "1")
+        form = self.post(data)
+        self.assertIs(form.is_valid(), True, form.errors)
+        self.assertEqual(form.changed_data, [])
+        form.save()
+        self.assertEqual(
+            stored(Book, self.book_pk)["flags"], {"featured": False, "reviews": 0, "x": 1}
+        )
+        # Its remove box removes it.
+        data["flags-REMOVE"] = "on"
+        form = self.post(data)
+        self.assertIs(form.is_valid(), True, form.errors)
+        self.assertEqual(form.changed_data, ["flags"])
+        form.save()
+        self.assertIsNone(stored(Book, self.book_pk)["flags"])
+
+    def test_a_stored_document_left_invalid_shows_its_errors(self):
+        data = self.rendered_data()
+        data["publisher-address-city"] = ""
+        data["publisher-address-street"] = ""
+        form = self.post(data)
+        self.assertEqual(
+            form.errors["publisher"], ["publisher.address.city: This field is required."]
+        )
+        data["publisher-address-REMOVE"] = "on"
+        form = self.post(data)
+        self.assertIs(form.is_valid(), True, form.errors)
+        self.assertIsNone(form.cleaned_data["publisher"].address)
+
     def test_size_limits_are_checked_and_shown_above_the_rows(self):
         data = self.rendered_data()
         add_row(data, "chapters", title="Three", pages="3")

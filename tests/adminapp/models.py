@@ -43,6 +43,13 @@ class Issue(EmbeddedModel):
     published = models.DateField(null=True, blank=True)
 
 
+class Flags(EmbeddedModel):
+    """Every field has a default: a stored document may equal a blank form."""
+
+    featured = models.BooleanField(default=False)
+    reviews = models.PositiveIntegerField(default=0)
+
+
 class Person(models.Model):
     name = models.CharField(max_length=50)
 
@@ -77,6 +84,7 @@ class Book(models.Model):
     authors = ArrayReferenceField(Person, related_name="books")
     editors = ArrayReferenceField(Person, related_name="edited_books")
     reviewers = ArrayReferenceField(Person, related_name="reviewed_books")
+    flags = EmbeddedField(model_container=Flags, null=True, blank=True)
 
     class Meta:
         required_db_vendor = "mongodb"
