@@ -19,6 +19,7 @@ from .introspection import DatabaseIntrospection
 from .lookups import register as register_lookups
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
+from .validation import DatabaseValidation
 
 # LIKE in this dialect always escapes with a backslash, as Django's
 # prep_for_like_query() does; no ESCAPE clause, since sqlparse's lexer reads
@@ -104,6 +105,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     features_class = DatabaseFeatures
     introspection_class = DatabaseIntrospection
     ops_class = DatabaseOperations
+    validation_class = DatabaseValidation
 
     def get_connection_params(self):
         return {

@@ -3,18 +3,22 @@
 import inspect
 
 import pytest
+from bson import errors as bson_errors
 from django.core.exceptions import ImproperlyConfigured
 from django.db import (
     DatabaseError,
     DataError,
     IntegrityError,
+    InterfaceError,
     OperationalError,
+    ProgrammingError,
     connections,
 )
+from django.db.utils import Error
 from pymongo import errors as pymongo_errors
 
 from djongo_app.connection import client_arguments
-from djongo_app.errors import PYMONGO_ERROR_MAP, translate
+from djongo_app.errors import DRIVER_ERRORS, translate, wrap_pymongo_errors
 
 
 def arguments(**settings):
@@ -106,48 +110,151 @@ def test_improper_settings(settings, message):
         arguments(**settings)
 
 
-def _all_pymongo_errors():
-    return sorted(
-        (
-            obj
-            for _, obj in inspect.getmembers(pymongo_errors, inspect.isclass)
-            if issubclass(obj, pymongo_errors.PyMongoError)
-        ),
-        key=lambda cls: cls.__name__,
-    )
+# The django.db class each driver exception class becomes, by name: a new
+# class in pymongo or bson fails test_every_driver_error_is_listed until it
+# is placed here (and in errors.PYMONGO_ERROR_MAP if its default is wrong).
+EXPECTED_DJANGO_CLASS = {
+    "AutoReconnect": OperationalError,
+    "BSONError": DatabaseError,
+    "BulkWriteError": DatabaseError,
+    "ClientBulkWriteException": DatabaseError,
+    "CollectionInvalid": ProgrammingError,
+    "ConfigurationError": InterfaceError,
+    "ConnectionFailure": OperationalError,
+    "CursorNotFound": OperationalError,
+    "DocumentTooLarge": DataError,
+    "DuplicateKeyError": IntegrityError,
+    "EncryptedCollectionError": OperationalError,
+    "EncryptionError": OperationalError,
+    "ExecutionTimeout": OperationalError,
+    "InvalidBSON": DataError,
+    "InvalidDocument": DataError,
+    "InvalidId": DataError,
+    "InvalidName": ProgrammingError,
+    "InvalidOperation": ProgrammingError,
+    "InvalidStringData": DataError,
+    "InvalidURI": InterfaceError,
+    "NetworkTimeout": OperationalError,
+    "NotPrimaryError": OperationalError,
+    "OperationFailure": DatabaseError,
+    "ProtocolError": InterfaceError,
+    "PyMongoError": DatabaseError,
+    "ServerSelectionTimeoutError": OperationalError,
+    "WTimeoutError": OperationalError,
+    "WaitQueueTimeoutError": OperationalError,
+    "WriteConcernError": OperationalError,
+    "WriteError": DataError,
+    "_OperationCancelled": OperationalError,
+}
 
 
-@pytest.mark.parametrize("error_class", _all_pymongo_errors(), ids=lambda c: c.__name__)
+def _driver_error_classes():
+    """Every exception class pymongo.errors and bson.errors define or
+    re-export that derives from PyMongoError or BSONError."""
+    found = {}
+    for module in (pymongo_errors, bson_errors):
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, DRIVER_ERRORS):
+                found[obj.__name__] = obj
+    return [found[name] for name in sorted(found)]
+
+
+def _instance(error_class):
+    """An instance as the driver raises it, without a server code."""
+    if issubclass(error_class, pymongo_errors.BulkWriteError):
+        return error_class({"writeErrors": [], "writeConcernErrors": []})
+    if issubclass(error_class, pymongo_errors.ClientBulkWriteException):
+        return error_class({"writeErrors": [], "writeConcernErrors": []}, False)
+    if issubclass(error_class, pymongo_errors.EncryptedCollectionError):
+        return error_class(ValueError("driver message"), {"fields": []})
+    return error_class("driver message")
+
+
+def test_every_driver_error_is_listed():
+    """The table below names every driver exception class (issue 10)."""
+    assert sorted(c.__name__ for c in _driver_error_classes()) == sorted(EXPECTED_DJANGO_CLASS)
+
+
+@pytest.mark.parametrize("error_class", _driver_error_classes(), ids=lambda c: c.__name__)
 def test_every_pymongo_error_is_mapped(error_class):
-    mapped = [
-        django
-        for pymongo_class, django in PYMONGO_ERROR_MAP
-        if issubclass(error_class, pymongo_class)
-    ]
-    assert mapped, f"{error_class.__name__} has no django.db class"
+    """Each driver exception class becomes the django.db class the table
+    expects, through the one boundary (issue 10)."""
+    expected = EXPECTED_DJANGO_CLASS[error_class.__name__]
+    with pytest.raises(Error) as raised, wrap_pymongo_errors():
+        raise _instance(error_class)
+    assert type(raised.value) is expected
+    assert str(raised.value).startswith("djongo_app: ")
+    assert isinstance(raised.value.__cause__, error_class)
 
 
 @pytest.mark.parametrize(
-    ("error", "expected"),
+    ("error", "expected", "meaning"),
     [
-        (pymongo_errors.DuplicateKeyError("E11000 dup", code=11000), IntegrityError),
+        (
+            pymongo_errors.DuplicateKeyError("E11000 dup", code=11000),
+            IntegrityError,
+            "duplicate key",
+        ),
         (
             pymongo_errors.BulkWriteError(
                 {"writeErrors": [{"code": 11000, "errmsg": "E11000 duplicate key"}]}
             ),
             IntegrityError,
+            "duplicate key",
         ),
-        (pymongo_errors.ServerSelectionTimeoutError("no server"), OperationalError),
-        (pymongo_errors.AutoReconnect("lost"), OperationalError),
-        (pymongo_errors.DocumentTooLarge("big"), DataError),
-        (pymongo_errors.OperationFailure("bad", code=2), DatabaseError),
+        (
+            pymongo_errors.BulkWriteError(
+                {"writeErrors": [{"code": 10334, "errmsg": "object to insert too large"}]}
+            ),
+            DataError,
+            "larger than MongoDB's 16 MB limit",
+        ),
+        (
+            pymongo_errors.ServerSelectionTimeoutError("no server"),
+            OperationalError,
+            "no MongoDB server answered within serverSelectionTimeoutMS",
+        ),
+        (pymongo_errors.AutoReconnect("lost"), OperationalError, "connection to the server"),
+        (
+            pymongo_errors.DocumentTooLarge("big"),
+            DataError,
+            "larger than MongoDB's 16 MB limit",
+        ),
+        (
+            pymongo_errors.ExecutionTimeout("operation exceeded time limit", code=50),
+            OperationalError,
+            "exceeded its time limit (timeoutMS)",
+        ),
+        (
+            pymongo_errors.OperationFailure(
+                "Transaction with { txnNumber: 2 } has been aborted.",
+                code=251,
+                details={"errorLabels": ["TransientTransactionError"]},
+            ),
+            OperationalError,
+            "transactionLifetimeLimitSeconds",
+        ),
+        (pymongo_errors.OperationFailure("bad", code=2), DatabaseError, "bad"),
     ],
-    ids=["duplicate", "bulk-duplicate", "selection", "reconnect", "too-large", "failure"],
+    ids=[
+        "duplicate",
+        "bulk-duplicate",
+        "bulk-too-large",
+        "selection",
+        "reconnect",
+        "too-large",
+        "time-limit",
+        "transaction-gone",
+        "failure",
+    ],
 )
-def test_translation(error, expected):
+def test_translation(error, expected, meaning):
+    """Server codes and classes give the django.db class and say what
+    happened (issue 10)."""
     translated = translate(error)
     assert type(translated) is expected
     assert str(translated).startswith("djongo_app: ")
+    assert meaning in str(translated)
 
 
 @pytest.mark.django_db
