@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .array import ArrayAppend, ArrayContains, ArrayLength, ArrayOverlap, ArrayRemove
 from .embedded import parse_json
+from .public import public_path
 
 SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
 
@@ -139,7 +140,7 @@ class ArrayReferenceField(models.Field):
         return "ArrayReferenceField"
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
+        name, path, args, kwargs = super().deconstruct()
         to = self.to
         kwargs["to"] = to._meta.label_lower if isinstance(to, type) else to
         if self.on_delete is not models.CASCADE:
@@ -152,7 +153,7 @@ class ArrayReferenceField(models.Field):
             kwargs.pop("blank", None)
         else:
             kwargs["blank"] = False
-        return name, "djongo_app.fields.ArrayReferenceField", args, kwargs
+        return name, public_path(self, path), args, kwargs
 
     def contribute_to_class(self, cls, name, **kwargs):
         super().contribute_to_class(cls, name, **kwargs)

@@ -128,8 +128,7 @@ class CounterRaceTests(TransactionTestCase):
             results,
         )
         processes = [
-            context.Process(target=reserve_in_rounds, args=arguments)
-            for _ in range(self.WORKERS)
+            context.Process(target=reserve_in_rounds, args=arguments) for _ in range(self.WORKERS)
         ]
         for process in processes:
             process.start()
