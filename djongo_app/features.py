@@ -3,9 +3,24 @@
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.utils.functional import cached_property
 
+# The server release that introduced each operator the plans use beyond
+# MongoDB 5.0 (checked against the commands they issue by
+# tests/backend/test_server_version.py).
+SERVER_OPERATORS = {
+    "$bitAnd": (6, 3),
+    "$bitOr": (6, 3),
+    "$bitXor": (6, 3),
+    "$documents": (5, 1),
+    "$dateTrunc": (5, 0),
+    "$lookup with localField and pipeline": (5, 0),
+}
+
 
 class DatabaseFeatures(BaseDatabaseFeatures):
-    minimum_database_version = (4, 4)
+    # The first major release with every operator in SERVER_OPERATORS (6.3
+    # was a rapid release, on Atlas only), and the oldest release MongoDB
+    # still supports. Checked when Django connects.
+    minimum_database_version = (7, 0)
 
     # Inserts and ids ---------------------------------------------------------
     can_return_columns_from_insert = True
