@@ -9,7 +9,14 @@ added to the project's app registry.
 import datetime
 from unittest import mock
 
-from django.db import IntegrityError, NotSupportedError, connection, migrations, models
+from django.db import (
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    connection,
+    migrations,
+    models,
+)
 from django.db.migrations.state import ProjectState
 from django.db.models import F, Max, Q
 from django.db.models.functions import Lower
@@ -347,6 +354,34 @@ class ModelOperationTests(SchemaOperationTestCase):
         self.migrate(state, migrations.DeleteModel("Pony"))
         self.assertEqual(collections() & {"schemaops_pony", "schemaops_pony_riders"}, set())
         self.assertIsNone(counter("schemaops_pony_riders"))
+
+
+class DropTableTests(SchemaOperationTestCase):
+    def test_sql_delete_table_drops_the_collection_and_its_counter(self):
+        """editor.execute(editor.sql_delete_table % ...), the DROP TABLE ...
+        CASCADE that Django's and third-party test suites run, drops the
+        collection and its __schema__ counter (issue 10)."""
+        state = self.create_pony()
+        state.apps.get_model(APP, "Pony").objects.create(name="a")
+        self.assertEqual(counter("schemaops_pony")["seq"], 1)
+        with connection.schema_editor() as editor:
+            editor.execute(editor.sql_delete_table % {"table": editor.quote_name("schemaops_pony")})
+        self.assertNotIn("schemaops_pony", collections())
+        self.assertIsNone(counter("schemaops_pony"))
+        # Created again, the table counts from 1.
+        state = self.create_pony()
+        self.assertEqual(state.apps.get_model(APP, "Pony").objects.create(name="b").pk, 1)
+
+    def test_drop_table_of_a_missing_collection(self):
+        """DROP TABLE of a missing collection is a ProgrammingError, and a
+        no-op with IF EXISTS (issue 10)."""
+        with connection.cursor() as cursor:
+            with self.assertRaisesMessage(
+                ProgrammingError, "DROP TABLE: the collection 'schemaops_none' does not exist"
+            ):
+                cursor.execute('DROP TABLE "schemaops_none"')
+            cursor.execute('DROP TABLE IF EXISTS "schemaops_none" RESTRICT')
+        self.assertNotIn("schemaops_none", collections())
 
 
 class IndexAndConstraintOperationTests(SchemaOperationTestCase):
