@@ -56,7 +56,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_table_check_constraints = True
     can_introspect_check_constraints = False
     supports_deferrable_unique_constraints = False
-    # Only expressions that are document paths: Index(F("blog__name")).
+    # Expressions that are document paths (Index(F("blog__name"))) and their
+    # Lower()/Upper() (an index with a case-insensitive collation, which
+    # makes UniqueConstraint(Lower("name")) hold); other expressions raise
+    # NotSupportedError when the index is created.
     supports_expression_indexes = True
     supports_covering_indexes = False
     supports_partial_indexes = True
