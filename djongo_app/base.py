@@ -128,6 +128,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def check_database_version_supported(self):
         """Raise NotSupportedError naming the minimum on an older server."""
         minimum = self.features.minimum_database_version
+        if minimum is None:
+            return
         found = self.get_database_version()
         if found < minimum:
             needs = ", ".join(
