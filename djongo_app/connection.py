@@ -27,7 +27,7 @@ import atexit
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from pymongo import MongoClient
@@ -75,6 +75,12 @@ DEFAULT_CLIENT_OPTIONS = {
 }
 # Arguments djongo_app depends on; OPTIONS may not change them.
 FIXED_OPTIONS = frozenset({"tz_aware", "document_class", "type_registry"})
+# Defaults a web application can live with, unless OPTIONS, CLIENT or the
+# URI set them: an unreachable server fails a request after 5 s, where
+# pymongo waits 30 s for server selection and 20 s per connection attempt.
+# 5 s still covers a replica set election with its default 10 s election
+# timeout only partly: raise serverSelectionTimeoutMS to ride out failovers.
+TIMEOUT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 
 
 def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> dict[str, Any]:
@@ -132,7 +138,18 @@ def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> d
         except (ConfigurationError, ValueError, TypeError) as exc:
             raise ImproperlyConfigured(f"{where}['OPTIONS'] {key!r}: {exc}") from exc
     arguments.update(options)
-    return {**DEFAULT_CLIENT_OPTIONS, **arguments}
+    # pymongo reads option names without regard to case, and a keyword
+    # argument would override the URI's value.
+    given = {key.lower() for key in options} | _uri_option_names(host)
+    defaults = {k: v for k, v in TIMEOUT_DEFAULTS.items() if k.lower() not in given}
+    return {**DEFAULT_CLIENT_OPTIONS, **defaults, **arguments}
+
+
+def _uri_option_names(host: Any) -> set[str]:
+    """Return the lower-cased names of the options a URI's query sets."""
+    if not (isinstance(host, str) and host.startswith(URI_SCHEMES)):
+        return set()
+    return {name.lower() for name, _ in parse_qsl(urlsplit(host).query)}
 
 
 _clients: dict[tuple[int, str], MongoClient] = {}

@@ -1,6 +1,7 @@
 """Settings → MongoClient arguments, and the pymongo → django.db error map."""
 
 import inspect
+import time
 
 import pytest
 from bson import errors as bson_errors
@@ -17,17 +18,58 @@ from django.db import (
 from django.db.utils import Error
 from pymongo import errors as pymongo_errors
 
-from djongo_app.connection import client_arguments
+from djongo_app.connection import TIMEOUT_DEFAULTS, client_arguments
 from djongo_app.errors import DRIVER_ERRORS, translate, wrap_pymongo_errors
 
 
 def arguments(**settings):
+    """Return the MongoClient arguments of ``settings`` but for the fixed
+    defaults and the timeout defaults (test_timeout_defaults)."""
     settings.setdefault("NAME", "db")
     settings.setdefault("ENGINE", "djongo_app")
     result = client_arguments(settings)
     for key in ("tz_aware", "uuidRepresentation", "appname", "type_registry"):
         result.pop(key)
+    for key, value in TIMEOUT_DEFAULTS.items():
+        if result.get(key) == value:
+            del result[key]
     return result
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}),
+        (
+            {"OPTIONS": {"serverSelectionTimeoutMS": 500}},
+            {"serverSelectionTimeoutMS": 500, "connectTimeoutMS": 5000},
+        ),
+        (
+            {"OPTIONS": {"serverselectiontimeoutms": 500}},
+            {"serverselectiontimeoutms": 500, "connectTimeoutMS": 5000},
+        ),
+        (
+            {"CLIENT": {"connectTimeoutMS": 100}},
+            {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 100},
+        ),
+        (
+            {"HOST": "mongodb://h/?serverSelectionTimeoutMS=30000&connecttimeoutms=9000"},
+            {},
+        ),
+    ],
+    ids=["defaults", "options", "option-case", "client", "uri"],
+)
+def test_timeout_defaults(settings, expected):
+    """An unreachable server fails within 5 s unless OPTIONS, CLIENT or the
+    URI choose other timeouts (issue 10)."""
+    settings.setdefault("NAME", "db")
+    result = client_arguments(settings)
+    timeouts = {
+        key: value
+        for key, value in result.items()
+        if key.lower() in {"serverselectiontimeoutms", "connecttimeoutms"}
+    }
+    assert timeouts == expected
 
 
 @pytest.mark.parametrize(
@@ -255,6 +297,27 @@ def test_translation(error, expected, meaning):
     assert type(translated) is expected
     assert str(translated).startswith("djongo_app: ")
     assert meaning in str(translated)
+
+
+@pytest.mark.django_db
+def test_unreachable_server_fails_within_seconds_by_default():
+    """With the default timeouts a request to an unreachable server fails
+    with an OperationalError after about 5 s, not pymongo's 30 s
+    (issue 10)."""
+    default = connections["default"]
+    settings = dict(default.settings_dict)
+    settings.update(HOST="mongodb://127.0.0.1:1/", OPTIONS={})
+    wrapper = type(default)(settings, alias="unreachable-defaults")
+    started = time.monotonic()
+    try:
+        with (
+            pytest.raises(OperationalError, match="no MongoDB server answered within"),
+            wrapper.cursor() as cursor,
+        ):
+            cursor.execute('SELECT "id" FROM "testapp_author"')
+    finally:
+        wrapper.close()
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.django_db
