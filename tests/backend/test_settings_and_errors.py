@@ -334,3 +334,23 @@ def test_unreachable_server_is_operational_error():
             cursor.execute('SELECT "id" FROM "testapp_author"')
     finally:
         wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_timeout_ms_bounds_a_query():
+    """OPTIONS["timeoutMS"] bounds each operation: a query that runs longer
+    ends with an OperationalError naming it (issue 10)."""
+    default = connections["default"]
+    default.ensure_connection()
+    slow = default.connection.database["slow_query"]
+    slow.insert_many([{"n": i, "text": str(i) * 20} for i in range(20000)])
+    settings = dict(default.settings_dict)
+    settings["OPTIONS"] = {"timeoutMS": 20}
+    wrapper = type(default)(settings, alias="bounded")
+    try:
+        with pytest.raises(OperationalError, match="timeoutMS"), wrapper.cursor() as cursor:
+            cursor.execute('SELECT "n", COUNT(*) FROM "slow_query" GROUP BY "n" ORDER BY "n" DESC')
+            cursor.fetchall()
+    finally:
+        wrapper.close()
+        slow.drop()
