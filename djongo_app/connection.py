@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from pymongo import MongoClient
+from pymongo import MongoClient, ReadPreference
 from pymongo.common import validate
 from pymongo.errors import ConfigurationError
 
@@ -215,7 +215,9 @@ class MongoConnection:
         if self._session is None:
             self._session = self.client.start_session()
         if not self._session.in_transaction:
-            self._session.start_transaction()
+            # MongoDB reads inside a transaction from the primary only; an
+            # OPTIONS readPreference applies to the reads outside one.
+            self._session.start_transaction(read_preference=ReadPreference.PRIMARY)
             self.statements = 0
         return self._session
 

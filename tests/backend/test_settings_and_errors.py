@@ -16,6 +16,7 @@ from django.db import (
     connections,
 )
 from django.db.utils import Error
+from pymongo import ReadPreference
 from pymongo import errors as pymongo_errors
 
 from djongo_app.connection import TIMEOUT_DEFAULTS, client_arguments
@@ -354,3 +355,26 @@ def test_timeout_ms_bounds_a_query():
     finally:
         wrapper.close()
         slow.drop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_transactions_read_from_the_primary_whatever_the_read_preference():
+    """OPTIONS["readPreference"] applies outside transactions; atomic()
+    blocks read from the primary, as MongoDB requires (issue 10)."""
+    default = connections["default"]
+    settings = dict(default.settings_dict)
+    settings["OPTIONS"] = {"readPreference": "secondaryPreferred"}
+    wrapper = type(default)(settings, alias="secondary-reads")
+    try:
+        wrapper.set_autocommit(False)
+        with wrapper.cursor() as cursor:
+            cursor.execute('INSERT INTO "read_preference" ("n") VALUES (%s)', [1])
+            cursor.execute('SELECT "n" FROM "read_preference"')
+            assert cursor.fetchall() == [(1,)]
+        wrapper.commit()
+        wrapper.set_autocommit(True)
+        assert wrapper.connection.client.read_preference == ReadPreference.SECONDARY_PREFERRED
+    finally:
+        wrapper.close()
+        default.ensure_connection()
+        default.connection.database.drop_collection("read_preference")
