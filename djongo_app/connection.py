@@ -8,7 +8,9 @@
     USER, PASSWORD  credentials (not with credentials in the URI)
     AUTH_SOURCE     the authentication database (authSource)
     AUTH_MECHANISM  e.g. SCRAM-SHA-256 (authMechanism)
-    OPTIONS         extra MongoClient keyword arguments
+    OPTIONS         extra MongoClient keyword arguments; without them (or
+                    the URI) serverSelectionTimeoutMS and connectTimeoutMS
+                    are 5000
     CLIENT          Djongo's dict of MongoClient arguments, accepted as an
                     alias; it may not contradict the keys above
     ENFORCE_SCHEMA  Djongo's flag, accepted (documents are not validated
