@@ -232,6 +232,13 @@ class Counters:
         self._auto_fields.pop(table, None)
 
     def drop(self, table: str, session: Any = None) -> None:
+        """Forget ``table``'s entry (its collection was dropped)."""
+        if table == SCHEMA_COLLECTION:
+            # __schema__ itself, and the unique index with it.
+            with _indexed_lock:
+                _indexed.discard(self._index_key)
+            self.forget()
+            return
         self.collection.delete_one({"name": table}, session=session)
         self._auto_fields.pop(table, None)
 

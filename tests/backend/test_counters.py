@@ -174,3 +174,15 @@ class CounterRaceTests(TransactionTestCase):
         self.assertEqual(len(entries), 1)
         self.assertEqual(sorted(entries[0]["auto"]["field_names"]), ["id", "number"])
         self.assertIs(schema.index_information()[NAME_INDEX]["unique"], True)
+
+    def test_dropping_schema_recreates_the_unique_index(self):
+        """After DROP TABLE "__schema__" the next counter write creates the
+        unique index again (issue 10)."""
+        Tag.objects.create(label="one")
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE "{SCHEMA_COLLECTION}"')
+        self.assertNotIn(SCHEMA_COLLECTION, connection.connection.database.list_collection_names())
+        # The counters went with it (sync_counters would raise them again).
+        Tag.objects.all().delete()
+        Tag.objects.create(label="two")
+        self.assertIs(schema_collection().index_information()[NAME_INDEX]["unique"], True)
