@@ -41,9 +41,11 @@ from .files import DEFAULT_CHUNK_SIZE, Bucket, GridFSReader
 URL_NAMESPACE = "djongo_app_storage"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
-# (alias, bucket) → the storage whose url() points at djongo_app.storage.urls.
+# (alias, bucket) → a storage created in this process (for migrate), and
+# the storage whose url() points at djongo_app.storage.urls.
+_known: dict[tuple[str, str], GridFSStorage] = {}
 _served: dict[tuple[str, str], GridFSStorage] = {}
-_served_lock = threading.Lock()
+_registry_lock = threading.Lock()
 
 
 @deconstructible(path="djongo_app.storage.GridFSStorage")
@@ -93,8 +95,9 @@ class GridFSStorage(Storage):
         self.served = served
         self.chunk_size = chunk_size
         self.gridfs = Bucket(self.using, self.bucket, chunk_size)
-        if base_url is None and served:
-            with _served_lock:
+        with _registry_lock:
+            _known.setdefault((self.using, self.bucket), self)
+            if base_url is None and served:
                 _served.setdefault((self.using, self.bucket), self)
 
     # Names -------------------------------------------------------------------
@@ -281,7 +284,7 @@ def known_storages(using=None):
         if isinstance(backend, type) and issubclass(backend, GridFSStorage):
             storage = storages[alias]
             found[(storage.using, storage.bucket)] = storage
-    for key, storage in list(_served.items()):
+    for key, storage in list(_known.items()):
         found.setdefault(key, storage)
     return [storage for (alias, _), storage in found.items() if using in (None, alias)]
 

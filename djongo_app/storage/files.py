@@ -82,40 +82,45 @@ class Bucket:
         """Create the bucket's collections and indexes once per process,
         before its first use and outside any transaction.
 
-        A transaction cannot write to a collection created after it
-        started (MongoDB answers with a transient WriteConflict), so
-        ``migrate`` creates the buckets of the storages it knows (see
-        :func:`djongo_app.storage.create_buckets`); this covers the others
-        as long as their first use does not come late in a transaction.
-
-        The GridFS specification's two, plus a unique index on ``filename``.
-        If stored files already share a name (revisions written by other
-        tools), the unique index cannot be built; names are then kept
+        The GridFS specification's two indexes, plus a unique index on
+        ``filename``; if stored files already share a name (revisions
+        written by other tools) it cannot be built, and names are kept
         apart only by ``exists()``.
+
+        A transaction cannot write to a collection created after it took
+        its snapshot (MongoDB answers with a transient WriteConflict), and
+        an index built meanwhile is a catalog change too. So ``migrate``
+        creates the buckets of the storages it knows
+        (:func:`djongo_app.storage.create_buckets`), and here nothing is
+        created while a transaction is under way: its writes create the
+        collections inside it, and the indexes follow at the next use
+        outside a transaction.
         """
         wrapper = mongo_connection(self.using)
         wrapper.ensure_connection()
-        database = wrapper.connection.database
+        connection = wrapper.connection
+        database = connection.database
         key = (id(database.client), database.name, self.name)
         if key in _indexed:
             return
-        with _indexed_lock, wrapper.wrap_database_errors:
+        with _indexed_lock, wrapper.wrap_database_errors, wrap_pymongo_errors():
             if key in _indexed:
                 return
-            with wrap_pymongo_errors():
-                database[self.chunks].create_index(
-                    [("files_id", ASCENDING), ("n", ASCENDING)], unique=True
-                )
+            if not (connection.autocommit or connection.at_transaction_start):
+                if UNIQUE_NAME_INDEX in database[self.files].index_information():
+                    _indexed.add(key)
+                return
+            database[self.chunks].create_index(
+                [("files_id", ASCENDING), ("n", ASCENDING)], unique=True
+            )
+            database[self.files].create_index([("filename", ASCENDING), ("uploadDate", ASCENDING)])
+            try:
                 database[self.files].create_index(
-                    [("filename", ASCENDING), ("uploadDate", ASCENDING)]
+                    [("filename", ASCENDING)], unique=True, name=UNIQUE_NAME_INDEX
                 )
-                try:
-                    database[self.files].create_index(
-                        [("filename", ASCENDING)], unique=True, name=UNIQUE_NAME_INDEX
-                    )
-                except OperationFailure as exc:
-                    if exc.code not in DUPLICATE_KEY_CODES:
-                        raise
+            except OperationFailure as exc:
+                if exc.code not in DUPLICATE_KEY_CODES:
+                    raise
             _indexed.add(key)
 
     # Files -------------------------------------------------------------------

@@ -60,12 +60,12 @@ def byte_range(header, length):
             raise RangeNotSatisfiable
         return max(0, length - suffix), length - 1
     first = int(first)
-    last = int(last) if last else length - 1
-    if last < first:
+    if last and int(last) < first:
         return None
     if first >= length:
         raise RangeNotSatisfiable
-    return first, min(last, length - 1)
+    end = min(int(last), length - 1) if last else length - 1
+    return first, end
 
 
 def range_applies(request, etag, last_modified):
