@@ -21,7 +21,7 @@ from gridfs import GridFSBucket
 from djongo_app.passthrough import mongo_session
 from djongo_app.storage import GridFSStorage, served_storage
 from djongo_app.storage.files import DEFAULT_CHUNK_SIZE, READ_WINDOW_BYTES, exact_pieces
-from tests.gridfsapp.models import Document
+from tests.compatapp.models import Document
 
 SMALL_CHUNK = 1024
 # A URLconf without djongo_app.storage.urls.
@@ -230,7 +230,7 @@ class StreamingTests(BucketMixin, TestCase):
 
 
 class TransactionTests(BucketMixin, TransactionTestCase):
-    available_apps = ["tests.gridfsapp"]
+    available_apps = ["tests.compatapp"]
 
     def setUp(self):
         super().setUp()
@@ -362,7 +362,7 @@ class ConfigurationTests(SimpleTestCase):
 
     def test_url_needs_the_urlconf_or_a_base_url(self):
         storage = GridFSStorage(bucket="nowhere")
-        with override_settings(ROOT_URLCONF="tests.gridfsapp.urls"):
+        with override_settings(ROOT_URLCONF="tests.compatapp.urls"):
             self.assertEqual(storage.url("a/b c.txt"), "/files/default/nowhere/a/b%20c.txt")
         with (
             override_settings(ROOT_URLCONF=__name__),

@@ -14,7 +14,7 @@ from PIL import Image
 
 from djongo_app.storage import GridFSStorage
 from djongo_app.storage.views import byte_range, serve
-from tests.gridfsapp.models import Document, attachments
+from tests.compatapp.models import Document, attachments
 
 CHUNK = 1024
 mounted = GridFSStorage(bucket="attachments", base_url="/mounted/", served=False)
@@ -32,7 +32,7 @@ def body(response):
     return b"".join(response.streaming_content)
 
 
-@override_settings(ROOT_URLCONF="tests.gridfsapp.urls")
+@override_settings(ROOT_URLCONF="tests.compatapp.urls")
 class ServingTests(TestCase):
     def setUp(self):
         self.storage = GridFSStorage(bucket="attachments", chunk_size=CHUNK)
@@ -187,7 +187,7 @@ def png(color="red", size=(4, 3)):
     return buffer.getvalue()
 
 
-@override_settings(ROOT_URLCONF="tests.gridfsapp.urls")
+@override_settings(ROOT_URLCONF="tests.compatapp.urls")
 class FileFieldTests(TestCase):
     def test_model_file_field(self):
         document = Document.objects.create(
@@ -215,7 +215,7 @@ class FileFieldTests(TestCase):
 
 
 @override_settings(
-    ROOT_URLCONF="tests.gridfsapp.urls",
+    ROOT_URLCONF="tests.compatapp.urls",
     MIDDLEWARE=[
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
@@ -243,7 +243,7 @@ class AdminUploadTests(TestCase):
 
     def test_upload_show_and_replace(self):
         response = self.client.post(
-            "/admin/gridfsapp/document/add/",
+            "/admin/compatapp/document/add/",
             {
                 "title": "uploaded",
                 "attachment": SimpleUploadedFile("notes.txt", b"hello gridfs", "text/plain"),
@@ -256,7 +256,7 @@ class AdminUploadTests(TestCase):
         self.assertEqual(attachments.open("docs/notes.txt").read(), b"hello gridfs")
         self.assertEqual(document.picture.name, "pictures/pic.png")
 
-        change = self.client.get(f"/admin/gridfsapp/document/{document.pk}/change/")
+        change = self.client.get(f"/admin/compatapp/document/{document.pk}/change/")
         self.assertContains(change, 'href="/files/default/attachments/docs/notes.txt"')
         links = re.findall(r'href="(/files/[^"]+)"', change.content.decode())
         self.assertIn("/files/default/attachments/pictures/pic.png", links)
@@ -265,7 +265,7 @@ class AdminUploadTests(TestCase):
         self.assertEqual(body(image), png("blue"))
 
         response = self.client.post(
-            f"/admin/gridfsapp/document/{document.pk}/change/",
+            f"/admin/compatapp/document/{document.pk}/change/",
             {
                 "title": "uploaded",
                 "attachment": SimpleUploadedFile("notes.txt", b"second", "text/plain"),
