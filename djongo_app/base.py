@@ -8,6 +8,7 @@ from .client import DatabaseClient
 from .connection import (
     MongoConnection,
     client_arguments,
+    configure_logging,
     shared_client,
     supports_transactions,
 )
@@ -113,6 +114,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     @async_unsafe
     def get_new_connection(self, conn_params):
+        configure_logging(self.settings_dict, self.alias)
         client = shared_client(conn_params["arguments"])
         with wrap_pymongo_errors():
             transactions = supports_transactions(client)
