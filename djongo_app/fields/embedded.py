@@ -643,10 +643,24 @@ class EmbeddedExact(Exact):
         return field.get_db_prep_value(self.rhs, connection)
 
 
+def merged(first, second):
+    """Return ``first`` updated with ``second``, merging nested dicts."""
+    result = dict(first)
+    for key, value in second.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            value = merged(result[key], value)
+        result[key] = value
+    return result
+
+
 def partial_document(field, values, connection):
     """Return the stored form of only the keys in ``values``."""
     document = {}
     for key, value in values.items():
+        if isinstance(key, str) and "." in key:
+            # Djongo's dotted form: {"tagline.subtitle": v} is {"tagline": {"subtitle": v}}.
+            key, _dot, rest = key.partition(".")
+            value = {rest: value}
         nested = field.nested_field(key)
         if nested is None:
             raise exceptions.FieldError(
@@ -654,7 +668,10 @@ def partial_document(field, values, connection):
                 f"(in a lookup on {field.name})."
             )
         if isinstance(value, dict) and isinstance(nested, EmbeddedField):
-            document[nested.column] = partial_document(nested, value, connection)
+            part = partial_document(nested, value, connection)
+            earlier = document.get(nested.column)
+            # Dotted keys may name the same sub-document more than once.
+            document[nested.column] = merged(earlier, part) if isinstance(earlier, dict) else part
         else:
             document[nested.column] = nested.get_db_prep_save(value, connection=connection)
     return document
