@@ -7,6 +7,10 @@ uploads and downloads of an N MiB file through the storage (autocommit,
 and inside ``atomic()``), through ``djongo_app.storage.urls`` (the
 streamed response, read whole), and through pymongo's own GridFSBucket;
 then the peak Python memory (tracemalloc) of each path.
+
+SecantusDB with in-memory storage (the default here) runs out of
+WiredTiger cache (WT_CACHE_FULL, its oplog) after a few 64 MiB uploads;
+for larger files start it with ``--storage-path DIR`` and set MONGODB_URI.
 """
 
 import argparse

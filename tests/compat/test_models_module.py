@@ -10,8 +10,10 @@ from django.template import Context, Engine
 from django.test import SimpleTestCase, TestCase
 from django.utils.module_loading import import_string
 
-from djongo_app import fields, models
+from djongo_app import fields, managers, models, passthrough, storage
 from djongo_app.managers import DjongoManager
+from djongo_app.storage import files as storage_files
+from djongo_app.storage import views as storage_views
 from tests.compatapp.models import Note, Post
 
 
@@ -21,6 +23,13 @@ class ExportTests(SimpleTestCase):
         for name in models.__all__:
             with self.subTest(name=name):
                 self.assertTrue(hasattr(models, name))
+
+    def test_public_modules_export_what_they_name(self):
+        for module in (managers, passthrough, storage, storage_files, storage_views):
+            with self.subTest(module=module.__name__):
+                self.assertEqual(len(module.__all__), len(set(module.__all__)))
+                for name in module.__all__:
+                    self.assertTrue(hasattr(module, name), name)
 
     def test_django_models_are_all_there(self):
         for name in django_models.__all__:
