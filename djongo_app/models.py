@@ -3,26 +3,22 @@
 Everything :mod:`django.db.models` exports, plus the MongoDB fields under
 the names Djongo's ``djongo.models`` gave them, with Djongo's meaning:
 
-======================  ==================================================
-name                    what it is here
-======================  ==================================================
-``ObjectIdField``       an auto primary key holding MongoDB's ObjectId
-                        (``primary_key=True`` unless given); Djongo's
-                        ``_id = models.ObjectIdField()``. It is
-                        :class:`djongo_app.fields.ObjectIdAutoField`.
-``GenericObjectIdField``  a plain ObjectId value, not a key:
-                        :class:`djongo_app.fields.ObjectIdField`.
-``EmbeddedField``       a nested document (``model_container=``, also an
-                        abstract ``models.Model`` as in Djongo).
-``ArrayField``          a list of nested documents (``model_container=``)
-                        or of values (``base_field=``).
-``ArrayReferenceField`` a list of ids of another model's documents.
-``JSONField``           Django's JSONField, stored as a native document.
-``DjongoManager``       Django's manager plus ``mongo_<method>`` (the
-                        model's pymongo collection) and ``raw_aggregate``.
-``EmbeddedModel``       the base class of containers (not in Djongo,
-                        where containers are abstract models).
-======================  ==================================================
+* ``ObjectIdField``: an auto primary key holding MongoDB's ObjectId
+  (``primary_key=True`` unless given), Djongo's
+  ``_id = models.ObjectIdField()``; a
+  :class:`djongo_app.fields.ObjectIdAutoField`.
+* ``GenericObjectIdField``: a plain ObjectId value, not a key
+  (:class:`djongo_app.fields.ObjectIdField`).
+* ``EmbeddedField``: a nested document (``model_container=``, also an
+  abstract ``models.Model`` as in Djongo).
+* ``ArrayField``: a list of nested documents (``model_container=``) or of
+  values (``base_field=``).
+* ``ArrayReferenceField``: a list of ids of another model's documents.
+* ``JSONField``: Django's JSONField, stored as a native document.
+* ``DjongoManager``: Django's manager plus ``mongo_<method>`` (the model's
+  pymongo collection) and ``raw_aggregate()``.
+* ``EmbeddedModel``: the base class of containers (not in Djongo, where
+  containers are abstract models).
 
 ``djongo_app.fields`` keeps its own names (``ObjectIdField`` there is the
 plain value); this module exists so that a Djongo project changes only
