@@ -59,3 +59,13 @@ def test_paths(ours, subclass, kwargs):
     assert written.startswith(f"tests.backend.test_deconstruct.{subclass.__name__}(")
     assert "import tests.backend.test_deconstruct" in imports
     assert type(subclass(*args, **field_kwargs).clone()) is subclass
+
+
+def test_djongo_names_record_the_public_class():
+    """djongo_app.models's Djongo names are recorded by the djongo_app.fields
+    class they derive from (issue 10)."""
+    from djongo_app import models as djongo_models
+
+    _name, path, _args, kwargs = djongo_models.ObjectIdField().deconstruct()
+    assert path == "djongo_app.fields.ObjectIdAutoField"
+    assert kwargs["primary_key"] is True
