@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "tests.testapp",
     "tests.objectidapp",
     "tests.adminapp",
+    "tests.compatapp",
 ]
 # The admin of tests/admin (tests.adminapp registers its models).
 ROOT_URLCONF = "tests.urls"

@@ -54,6 +54,8 @@ class EntryAdmin(admin_integration.ModelAdmin):
     filter_horizontal = ["authors"]
     fieldsets = [
         (None, {"fields": ["blog", "headline", "body_text", "pub_date", "rating", "published"]}),
+        # Uploaded into GridFS (djongo_app.storage.GridFSStorage).
+        ("Image", {"fields": ["image"]}),
         ("People", {"fields": ["authors", "editors"]}),
         ("Document fields", {"fields": ["tags", "seo", "links"]}),
     ]
