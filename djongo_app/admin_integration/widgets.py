@@ -9,7 +9,13 @@ down, and the indexes in names and ids are renumbered so the formset reads
 the rows in their on-screen order. Nothing here imports the admin.
 """
 
+import functools
+from pathlib import Path
+
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.template import TemplateDoesNotExist
+from django.utils.functional import cached_property
 
 # A hidden input of every nested form: "1" when it shows a stored document
 # (which is then kept), empty when there is none yet. It also makes a form
@@ -25,6 +31,31 @@ MEDIA = forms.Media(
     js=["djongo_app/js/documents.js"],
     css={"all": ["djongo_app/css/documents.css"]},
 )
+
+
+class DocumentTemplates(DjangoTemplates):
+    """Django's form templates and djongo_app's, for projects whose
+    INSTALLED_APPS lack "djongo_app" (settings written for Djongo); the
+    widgets' JavaScript is then not served, so add it there for the admin."""
+
+    @cached_property
+    def engine(self):
+        return self.backend(
+            {
+                "APP_DIRS": True,
+                "DIRS": [
+                    Path(__file__).resolve().parent.parent / "templates",
+                    Path(forms.__file__).resolve().parent / "templates",
+                ],
+                "NAME": "djongo_app_forms",
+                "OPTIONS": {},
+            }
+        )
+
+
+@functools.cache
+def document_templates():
+    return DocumentTemplates()
 
 
 def has_input(data, prefix):
@@ -55,6 +86,13 @@ class DocumentWidget(forms.Widget):
     def format_value(self, value):
         # The value is a nested form or formset: the template renders it.
         return None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        try:
+            return self._render(self.template_name, context, renderer)
+        except TemplateDoesNotExist:
+            return self._render(self.template_name, context, document_templates())
 
 
 class EmbeddedWidget(DocumentWidget):

@@ -575,3 +575,29 @@ class EmbeddedWidgetTests(TestCase):
         html = str(form["issues"])
         self.assertIn('class="vDateField"', html)
         self.assertIsInstance(form.fields["issues"].widget, ArrayWidget)
+
+
+class WithoutTheAppTests(TestCase):
+    def test_widgets_render_when_djongo_app_is_not_installed(self):
+        from django.apps import apps
+        from django.forms.renderers import DjangoTemplates
+        from django.test import override_settings
+
+        installed = [app.name for app in apps.get_app_configs() if app.name != "djongo_app"]
+        with override_settings(INSTALLED_APPS=installed):
+            renderer = DjangoTemplates()
+            form = modelform_factory(Book, fields=["title", "publisher", "chapters"])(
+                renderer=renderer
+            )
+            html = form.as_div()
+        self.assertIn('name="publisher-name"', html)
+        self.assertIn('data-djongo-array data-prefix="chapters"', html)
+
+
+class PublicApiTests(TestCase):
+    def test_form_fields_module_exports_what_it_names(self):
+        from djongo_app.fields import forms as document_forms
+
+        self.assertEqual(document_forms.__all__, sorted(set(document_forms.__all__)))
+        for name in document_forms.__all__:
+            self.assertTrue(hasattr(document_forms, name), name)
