@@ -45,6 +45,13 @@ from .fields import JSONField, ObjectIdField, operator_key
 OBJECT_ID_FIELDS = (model_fields.ObjectIdAutoField, model_fields.ObjectIdField)
 
 
+def stores_object_ids(model_field):
+    """Whether ``model_field`` holds ObjectIds. Not isinstance(): Django's
+    AutoFieldMeta makes every BigAutoField an instance of any AutoField
+    subclass, ObjectIdAutoField included."""
+    return any(cls in OBJECT_ID_FIELDS for cls in type(model_field).__mro__)
+
+
 class EmbeddedSerializer(serializers.Serializer):
     """The nested document of a container (``Meta.model``, an
     EmbeddedModel or a Djongo-style abstract model).
@@ -190,7 +197,7 @@ class ModelSerializer(serializers.ModelSerializer):
     def build_pk_field(self, related_model):
         """Return the serializer field for primary keys of ``related_model``
         that JSON cannot carry as they are (ObjectIds), or None."""
-        if isinstance(related_model._meta.pk, OBJECT_ID_FIELDS):
+        if stores_object_ids(related_model._meta.pk):
             return ObjectIdField()
         return None
 

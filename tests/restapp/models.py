@@ -42,6 +42,9 @@ class Reviewer(models.Model):
 
 
 class Shelf(models.Model):
+    # Django's AutoFieldMeta makes a BigAutoField an instance of every
+    # AutoField subclass (ObjectIdAutoField too): its keys stay integers.
+    id = models.BigAutoField(primary_key=True)
     name = models.CharField(max_length=50)
 
     class Meta:
