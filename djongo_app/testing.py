@@ -11,8 +11,9 @@ The child never outlives the process that started it:
   ``atexit``;
 * SIGTERM stops it through a handler, which then lets the signal do what
   it did before (the previous handler, or the default: the process ends);
-* on Linux the child gets SIGTERM from the kernel when its parent dies in
-  any way, SIGKILL included (``PR_SET_PDEATHSIG``);
+* on Linux the kernel signals the child when its parent dies in any way,
+  SIGKILL included (``PR_SET_PDEATHSIG``): SIGTERM to a server with a data
+  folder, so that it closes its files, SIGKILL to one in memory;
 * it runs in a session of its own, so a Ctrl-C at the terminal reaches
   only the parent, which decides (an interactive shell keeps its server).
 
@@ -199,7 +200,16 @@ def _start(storage_path: str) -> str:
         start_new_session=True,
         # The kernel's parent-death signal follows the thread that forked
         # the child: only the main thread lives as long as the process.
-        preexec_fn=_parent_death_signal(os.getpid()) if in_main_thread else None,
+        preexec_fn=(
+            _parent_death_signal(
+                os.getpid(),
+                # A server in memory has nothing to write back; SecantusDB
+                # can take many seconds over a SIGTERM.
+                signal.SIGKILL if storage_path == MEMORY else signal.SIGTERM,
+            )
+            if in_main_thread
+            else None
+        ),
     )
     if not _atexit_registered:
         atexit.register(stop_server)
@@ -222,9 +232,7 @@ def _start_or_reuse(folder: Path) -> str:
         if state is not None:
             if _serves(state, folder):
                 return state["uri"]
-            # Its owner is gone: the server is on its way down (it got the
-            # parent-death signal); its lock on the folder goes with it.
-            _wait_for_exit(state.get("pid"), timeout=15.0)
+            _end_orphan(state, folder)
             (folder / STATE_FILE).unlink(missing_ok=True)
         uri = _start(str(folder))
         _state_path = folder / STATE_FILE
@@ -239,6 +247,20 @@ def _start_or_reuse(folder: Path) -> str:
             },
         )
         return uri
+
+
+def _end_orphan(state: dict, folder: Path) -> None:
+    """Wait for a recorded server whose owner is gone to stop (it got the
+    parent-death signal; its lock on the folder goes with it), then kill it
+    if it is still there."""
+    pid = state.get("pid")
+    if not isinstance(pid, int):
+        return
+    _wait_for_exit(pid, timeout=15.0)
+    cmdline = _cmdline(pid)
+    if _alive(pid) and cmdline is not None and str(folder) in cmdline:
+        os.kill(pid, signal.SIGKILL)
+        _wait_for_exit(pid, timeout=5.0)
 
 
 def read_state(folder: str | Path) -> dict | None:
@@ -316,9 +338,7 @@ def _cmdline(pid: int) -> str | None:
         return None
 
 
-def _wait_for_exit(pid: object, timeout: float) -> None:
-    if not isinstance(pid, int):
-        return
+def _wait_for_exit(pid: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -328,9 +348,9 @@ PR_SET_PDEATHSIG = 1
 _prctl: typing.Any = None
 
 
-def _parent_death_signal(parent: int):
-    """A ``preexec_fn`` that asks Linux to send the child SIGTERM when the
-    parent dies, or None elsewhere."""
+def _parent_death_signal(parent: int, signum: int):
+    """A ``preexec_fn`` that asks Linux to send the child ``signum`` when
+    the parent dies, or None elsewhere."""
     global _prctl
     if not sys.platform.startswith("linux"):
         return None
@@ -339,7 +359,7 @@ def _parent_death_signal(parent: int):
         _prctl = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True).prctl
 
     def set_parent_death_signal() -> None:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        _prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
         if os.getppid() != parent:
             # The parent died before the signal was asked for.
             os._exit(1)

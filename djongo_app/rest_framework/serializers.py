@@ -32,6 +32,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import empty
 from rest_framework.relations import PrimaryKeyRelatedField
+from rest_framework.utils import html
 from rest_framework.utils.field_mapping import ClassLookupDict, get_field_kwargs
 from rest_framework.utils.model_meta import RelationInfo
 
@@ -152,8 +153,8 @@ class EmbeddedListSerializer(serializers.ListSerializer):
                 self.fail("max_length", max_length=self.max_length)
             if self.min_length is not None and len(data) < self.min_length:
                 self.fail("min_length", min_length=self.min_length)
-        elif not isinstance(data, Mapping):
-            # Form input arrives as a QueryDict (a Mapping), parsed by DRF.
+        elif not html.is_html_input(data):
+            # Form input (a QueryDict of indexed keys) is parsed by DRF.
             self.fail("not_a_list", input_type=type(data).__name__)
         return super().to_internal_value(data)
 

@@ -6,10 +6,8 @@ documents (``/api/entries/?seo__title__icontains=django``,
 ``?links__url__icontains=mongodb``, ``?tags=music``)."""
 
 from rest_framework import permissions, routers, serializers, viewsets
-from rest_framework.filters import OrderingFilter
 
 from djongo_app.rest_framework import ModelSerializer
-from djongo_app.rest_framework.filters import DjangoFilterBackend
 
 from .models import Author, Blog, Entry, Page
 
@@ -69,8 +67,8 @@ class ReadOrStaffWrite(permissions.BasePermission):
 
 
 class DocumentViewSet(viewsets.ModelViewSet):
+    # Filtering and ordering come from settings.REST_FRAMEWORK.
     permission_classes = [ReadOrStaffWrite]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
 
 
 class BlogViewSet(DocumentViewSet):

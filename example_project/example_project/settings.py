@@ -108,5 +108,9 @@ STATIC_URL = "static/"
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 5,
-    "DEFAULT_FILTER_BACKENDS": ["djongo_app.rest_framework.filters.DjangoFilterBackend"],
+    # Filters by paths into documents (?seo__title=..., ?tags=...), ordering.
+    "DEFAULT_FILTER_BACKENDS": [
+        "djongo_app.rest_framework.filters.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
 }

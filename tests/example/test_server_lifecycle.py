@@ -51,7 +51,14 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
-def wait_gone(pid: int, timeout: float = 20.0) -> bool:
+def status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()[:400]
+    except OSError as e:
+        return str(e)
+
+
+def wait_gone(pid: int, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while alive(pid):
         if time.monotonic() > deadline:
@@ -96,11 +103,15 @@ def test_session_server_ends_with_its_process(signum):
         text=True,
     )
     try:
-        server = int(process.stdout.readline())
+        line = process.stdout.readline()
+        if not line.strip().isdigit():
+            process.kill()
+            pytest.fail(f"the helper did not start a server: {line!r}\n{process.stderr.read()}")
+        server = int(line)
         assert alive(server)
         process.send_signal(signum)
         returncode = process.wait(timeout=30)
-        assert wait_gone(server), f"the server {server} outlived its process"
+        assert wait_gone(server), f"the server {server} outlived its process: {status(server)}"
     finally:
         terminate(process, timeout=0)
         process.stdout.close()
@@ -191,7 +202,7 @@ def test_example_server_ends_with_runserver(example_env, signum):
         if signum == signal.SIGTERM:
             # The handler stopped the server before the process ended.
             assert not alive(server)
-        assert wait_gone(server), f"the server {server} outlived runserver"
+        assert wait_gone(server), f"the server {server} outlived runserver: {status(server)}"
     finally:
         terminate(site, timeout=0)
         site.stderr.close()

@@ -327,6 +327,10 @@ class ErrorShapeTests(ApiTestCase):
             ),
             ({"authors": "Ada"}, {"authors": ['Expected a list of items but got type "str".']}),
             (
+                {"authors": {"0": BOOK["authors"][0]}},
+                {"authors": ['Expected a list of items but got type "dict".']},
+            ),
+            (
                 {"authors": [["Ada"]]},
                 {
                     "authors": {
