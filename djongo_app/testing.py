@@ -162,7 +162,7 @@ def server_command() -> list[str]:
     if script is None:
         raise ServerError(
             "SecantusDB is not installed and MONGODB_URI is not set: "
-            "install djongo_app[test] or point MONGODB_URI at a server."
+            "install djongo_app[test] (or [example]) or point MONGODB_URI at a server."
         )
     return [script]
 
