@@ -12,8 +12,11 @@ The child never outlives the process that started it:
 * SIGTERM stops it through a handler, which then lets the signal do what
   it did before (the previous handler, or the default: the process ends);
 * on Linux the kernel signals the child when its parent dies in any way,
-  SIGKILL included (``PR_SET_PDEATHSIG``): SIGTERM to a server with a data
-  folder, so that it closes its files, SIGKILL to one in memory;
+  SIGKILL included (``PR_SET_PDEATHSIG``): SIGKILL to a server in memory;
+  a server with a data folder runs under a supervisor (this file run as a
+  script) that gets SIGTERM, passes it on so that the server closes its
+  files, and kills the server after ``STOP_GRACE`` seconds (SecantusDB can
+  take long over a SIGTERM);
 * it runs in a session of its own, so a Ctrl-C at the terminal reaches
   only the parent, which decides (an interactive shell keeps its server).
 
@@ -64,6 +67,8 @@ __all__ = [
 STATE_FILE = "djongo_app_server.json"
 # Taken (flock) while a process checks the state file and starts a server.
 LOCK_FILE = "djongo_app_server.lock"
+# Seconds a server with a data folder gets to stop after SIGTERM.
+STOP_GRACE = 10.0
 MEMORY = ":memory:"
 
 # A signal handler may run while the main thread holds the lock.
@@ -123,7 +128,8 @@ def stop_server() -> None:
     with _lock:
         if _server is not None:
             # A server in memory has nothing to write back: no grace period.
-            terminate(_server, timeout=10.0 if _state_path is not None else 0.0)
+            # A supervisor gives its server STOP_GRACE seconds.
+            terminate(_server, timeout=STOP_GRACE + 5.0 if _state_path is not None else 0.0)
             if _state_path is not None:
                 state = read_state(_state_path.parent)
                 if state is not None and state.get("pid") == _server.pid:
@@ -182,34 +188,35 @@ def _start(storage_path: str) -> str:
     port = free_port()
     log = _open_log()
     in_main_thread = threading.current_thread() is threading.main_thread()
+    command = [
+        *server_command(),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        storage_path,
+        "--log-level",
+        "WARNING",
+    ]
+    if storage_path == MEMORY:
+        # Nothing to write back: the server may simply be killed.
+        death_signal = signal.SIGKILL
+    else:
+        # SecantusDB closes its files on SIGTERM, but may take many seconds
+        # over it: a supervisor (this file run as a script) gives it
+        # STOP_GRACE seconds, then kills it.
+        command = [sys.executable, __file__, "--supervise", str(STOP_GRACE), *command]
+        death_signal = signal.SIGTERM
     _server = subprocess.Popen(
-        [
-            *server_command(),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--storage-path",
-            storage_path,
-            "--log-level",
-            "WARNING",
-        ],
+        command,
         stdout=subprocess.DEVNULL,
         stderr=log,
         # Out of the terminal's process group: Ctrl-C goes to the parent.
         start_new_session=True,
         # The kernel's parent-death signal follows the thread that forked
         # the child: only the main thread lives as long as the process.
-        preexec_fn=(
-            _parent_death_signal(
-                os.getpid(),
-                # A server in memory has nothing to write back; SecantusDB
-                # can take many seconds over a SIGTERM.
-                signal.SIGKILL if storage_path == MEMORY else signal.SIGTERM,
-            )
-            if in_main_thread
-            else None
-        ),
+        preexec_fn=_parent_death_signal(os.getpid(), death_signal) if in_main_thread else None,
     )
     if not _atexit_registered:
         atexit.register(stop_server)
@@ -425,6 +432,32 @@ def wait_for_port(port: int, timeout: float = 30.0, check_alive=None) -> None:
     raise ServerError(f"No server listened on port {port} within {timeout}s")
 
 
+def _supervise(grace: float, command: list[str]) -> int:
+    """Run the server ``command`` as a child and wait for it. SIGTERM or
+    SIGINT to this process (the parent-death signal among them) stops the
+    server: SIGTERM, then SIGKILL after ``grace`` seconds. The server
+    itself is killed by the kernel if this process is."""
+
+    class Stop(Exception):
+        pass
+
+    def stop(signum, frame):
+        raise Stop
+
+    server = None
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server = subprocess.Popen(
+            command, preexec_fn=_parent_death_signal(os.getpid(), signal.SIGKILL)
+        )
+        return server.wait()
+    except Stop:
+        if server is not None:
+            terminate(server, timeout=grace)
+        return 0
+
+
 class CaptureCommands:
     """Collect the MongoDB commands statements become, as JSON text.
 
@@ -457,3 +490,7 @@ class _CommandHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.target.append(str(record.args[1]) if record.args else record.getMessage())
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--supervise"]:
+    sys.exit(_supervise(float(sys.argv[2]), sys.argv[3:]))

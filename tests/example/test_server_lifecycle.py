@@ -51,6 +51,10 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def status(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/status").read_text()[:400]
@@ -190,7 +194,10 @@ def test_example_server_ends_with_runserver(example_env, signum):
     try:
         state = read_state(data)
         assert state["owner"] == site.pid
-        server = state["pid"]
+        # The supervisor of SecantusDB, and SecantusDB.
+        supervisor = state["pid"]
+        (server,) = children(supervisor)
+        assert "secantusd" in Path(f"/proc/{server}/cmdline").read_text()
         # Another command while the site runs: it reuses the server.
         result = manage(env, "shell", "-v", "0", "-c", WRITE % "first")
         assert result.stdout.strip() == state["uri"]
@@ -202,7 +209,9 @@ def test_example_server_ends_with_runserver(example_env, signum):
         if signum == signal.SIGTERM:
             # The handler stopped the server before the process ended.
             assert not alive(server)
-        assert wait_gone(server), f"the server {server} outlived runserver: {status(server)}"
+            assert not alive(supervisor)
+        for pid in (server, supervisor):
+            assert wait_gone(pid), f"{pid} outlived runserver: {status(pid)}"
     finally:
         terminate(site, timeout=0)
         site.stderr.close()
@@ -247,3 +256,38 @@ def test_folder_held_by_another_process(example_env):
     assert "MONGODB_URI" in lines[0]
     # Once the other process is gone the folder is usable.
     assert "System check identified no issues" in manage(env, "check").stdout
+
+
+def test_supervisor_kills_a_server_that_ignores_sigterm():
+    """A server slow to honour SIGTERM gets the grace period, then SIGKILL;
+    the supervisor ends with it."""
+    import djongo_app.testing
+
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print('ready', flush=True); time.sleep(60)"
+    )
+    supervisor = subprocess.Popen(
+        [
+            sys.executable,
+            djongo_app.testing.__file__,
+            "--supervise",
+            "1",
+            sys.executable,
+            "-c",
+            stubborn,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert supervisor.stdout.readline() == "ready\n"
+        (server,) = children(supervisor.pid)
+        started = time.monotonic()
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=30) == 0
+        assert 1 <= time.monotonic() - started < 10
+        assert wait_gone(server, timeout=5)
+    finally:
+        terminate(supervisor, timeout=0)
+        supervisor.stdout.close()
