@@ -8,6 +8,7 @@ from .client import DatabaseClient
 from .connection import (
     MongoConnection,
     client_arguments,
+    configure_logging,
     shared_client,
     supports_transactions,
 )
@@ -105,6 +106,15 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     introspection_class = DatabaseIntrospection
     ops_class = DatabaseOperations
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Also done by the app's ready(); here for projects that, as in
+        # Djongo's documentation, set ENGINE without "djongo_app" in
+        # INSTALLED_APPS. (fields imports models, which need this module.)
+        from .fields import paths
+
+        paths.install()
+
     def get_connection_params(self):
         return {
             "arguments": client_arguments(self.settings_dict, self.alias),
@@ -113,6 +123,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     @async_unsafe
     def get_new_connection(self, conn_params):
+        configure_logging(self.settings_dict, self.alias)
         client = shared_client(conn_params["arguments"])
         with wrap_pymongo_errors():
             transactions = supports_transactions(client)

@@ -16,6 +16,10 @@
     INTROSPECTION_SAMPLE_SIZE
                     documents read to describe a collection (inspectdb,
                     migrate --fake-initial); default 100, 0 reads all
+    LOGGING         Djongo's logging.config.dictConfig dict, applied once
+                    per process when Django first connects; its loggers
+                    named djongo or djongo.* configure
+                    django.db.backends.djongo_app
 
 A setting that contradicts another, an unknown key or an unknown
 MongoClient option raises ImproperlyConfigured when Django connects.
@@ -24,6 +28,7 @@ MongoClient option raises ImproperlyConfigured when Django connects.
 from __future__ import annotations
 
 import atexit
+import logging.config
 import os
 import threading
 from typing import Any
@@ -55,7 +60,14 @@ DJANGO_KEYS = frozenset(
     }
 )
 OWN_KEYS = frozenset(
-    {"AUTH_SOURCE", "AUTH_MECHANISM", "CLIENT", "ENFORCE_SCHEMA", "INTROSPECTION_SAMPLE_SIZE"}
+    {
+        "AUTH_SOURCE",
+        "AUTH_MECHANISM",
+        "CLIENT",
+        "ENFORCE_SCHEMA",
+        "INTROSPECTION_SAMPLE_SIZE",
+        "LOGGING",
+    }
 )
 # Top-level setting → the MongoClient argument it stands for.
 CLIENT_ARGUMENTS = {
@@ -133,6 +145,52 @@ def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> d
             raise ImproperlyConfigured(f"{where}['OPTIONS'] {key!r}: {exc}") from exc
     arguments.update(options)
     return {**DEFAULT_CLIENT_OPTIONS, **arguments}
+
+
+# Djongo logged the MongoDB command of each statement under its "djongo"
+# loggers; the logger that logs them here.
+DJONGO_LOGGER = "djongo"
+COMMAND_LOGGER = "django.db.backends.djongo_app"
+_applied_logging: set[str] = set()
+
+
+def configure_logging(settings_dict: dict[str, Any], alias: str = "default") -> None:
+    """Apply the ``LOGGING`` dictConfig of a DATABASES entry (Djongo's key).
+
+    It is applied once per process and configuration, not per connection
+    (dictConfig replaces handlers). A logger named ``djongo`` or
+    ``djongo.*`` configures ``django.db.backends.djongo_app``, deeper names
+    last; other loggers are configured as named. Unless the dict says
+    otherwise, loggers that already exist stay enabled
+    (``disable_existing_loggers`` defaults to False here, not True as in
+    plain dictConfig, which would silence Django's own loggers).
+    """
+    config = settings_dict.get("LOGGING")
+    if config is None:
+        return
+    where = f"settings.DATABASES[{alias!r}]['LOGGING']"
+    if not isinstance(config, dict):
+        raise ImproperlyConfigured(f"{where} must be a logging.config.dictConfig dict.")
+    key = repr(config)
+    if key in _applied_logging:
+        return
+    config = {**config, "loggers": dict(config.get("loggers") or {})}
+    config.setdefault("disable_existing_loggers", False)
+    loggers = config["loggers"]
+    djongo_names = sorted(
+        (name for name in loggers if name == DJONGO_LOGGER or name.startswith(DJONGO_LOGGER + ".")),
+        key=len,
+    )
+    if djongo_names:
+        merged: dict[str, Any] = dict(loggers.get(COMMAND_LOGGER) or {})
+        for name in djongo_names:
+            merged.update(loggers.pop(name) or {})
+        loggers[COMMAND_LOGGER] = merged
+    try:
+        logging.config.dictConfig(config)
+    except (ValueError, TypeError, AttributeError, ImportError) as exc:
+        raise ImproperlyConfigured(f"{where}: {exc}") from exc
+    _applied_logging.add(key)
 
 
 _clients: dict[tuple[int, str], MongoClient] = {}

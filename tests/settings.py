@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_filters",
     "tests.testapp",
     "tests.objectidapp",
+    "tests.compatapp",
     "tests.restapp",
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"

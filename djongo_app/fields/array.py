@@ -155,7 +155,8 @@ class ArrayField(ContainerOptions, models.Field):
             return None
         if isinstance(value, str):
             value = parse_json(value)
-        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+        # A container instance iterates over its keys: it is not a list.
+        if isinstance(value, str | bytes | dict | models.Model) or not hasattr(value, "__iter__"):
             error = exceptions.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             )

@@ -12,5 +12,7 @@ urlpatterns = [
         name="api-schema",
     ),
     path("api-auth/", include("rest_framework.urls")),
+    # Files of GridFSStorage (the entries' images): /files/<alias>/<bucket>/<name>.
+    path("files/", include("djongo_app.storage.urls")),
     path("", include("blog.urls")),
 ]
