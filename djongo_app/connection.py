@@ -8,7 +8,9 @@
     USER, PASSWORD  credentials (not with credentials in the URI)
     AUTH_SOURCE     the authentication database (authSource)
     AUTH_MECHANISM  e.g. SCRAM-SHA-256 (authMechanism)
-    OPTIONS         extra MongoClient keyword arguments
+    OPTIONS         extra MongoClient keyword arguments; without them (or
+                    the URI) serverSelectionTimeoutMS and connectTimeoutMS
+                    are 5000
     CLIENT          Djongo's dict of MongoClient arguments, accepted as an
                     alias; it may not contradict the keys above
     ENFORCE_SCHEMA  Djongo's flag, accepted (documents are not validated
@@ -32,10 +34,10 @@ import logging.config
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from pymongo import MongoClient
+from pymongo import MongoClient, ReadPreference
 from pymongo.common import validate
 from pymongo.errors import ConfigurationError
 
@@ -87,6 +89,12 @@ DEFAULT_CLIENT_OPTIONS = {
 }
 # Arguments djongo_app depends on; OPTIONS may not change them.
 FIXED_OPTIONS = frozenset({"tz_aware", "document_class", "type_registry"})
+# Defaults a web application can live with, unless OPTIONS, CLIENT or the
+# URI set them: an unreachable server fails a request after 5 s, where
+# pymongo waits 30 s for server selection and 20 s per connection attempt.
+# 5 s still covers a replica set election with its default 10 s election
+# timeout only partly: raise serverSelectionTimeoutMS to ride out failovers.
+TIMEOUT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 
 
 def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> dict[str, Any]:
@@ -144,7 +152,18 @@ def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> d
         except (ConfigurationError, ValueError, TypeError) as exc:
             raise ImproperlyConfigured(f"{where}['OPTIONS'] {key!r}: {exc}") from exc
     arguments.update(options)
-    return {**DEFAULT_CLIENT_OPTIONS, **arguments}
+    # pymongo reads option names without regard to case, and a keyword
+    # argument would override the URI's value.
+    given = {key.lower() for key in options} | _uri_option_names(host)
+    defaults = {k: v for k, v in TIMEOUT_DEFAULTS.items() if k.lower() not in given}
+    return {**DEFAULT_CLIENT_OPTIONS, **defaults, **arguments}
+
+
+def _uri_option_names(host: Any) -> set[str]:
+    """Return the lower-cased names of the options a URI's query sets."""
+    if not (isinstance(host, str) and host.startswith(URI_SCHEMES)):
+        return set()
+    return {name.lower() for name, _ in parse_qsl(urlsplit(host).query)}
 
 
 # Djongo logged the MongoDB command of each statement under its "djongo"
@@ -256,7 +275,9 @@ class MongoConnection:
         if self._session is None:
             self._session = self.client.start_session()
         if not self._session.in_transaction:
-            self._session.start_transaction()
+            # MongoDB reads inside a transaction from the primary only; an
+            # OPTIONS readPreference applies to the reads outside one.
+            self._session.start_transaction(read_preference=ReadPreference.PRIMARY)
             self.statements = 0
         return self._session
 

@@ -19,6 +19,7 @@ from django.utils.encoding import is_protected_type
 from django.utils.translation import gettext_lazy as _
 
 from .paths import PathTransformFactory
+from .public import public_path
 
 # Keys of a stored sub-document that its container has no field for: kept
 # on the instance and written back, so reading and saving loses nothing.
@@ -515,9 +516,9 @@ class EmbeddedField(ContainerOptions, models.Field):
         return "EmbeddedField"
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
+        name, path, args, kwargs = super().deconstruct()
         kwargs.update(self.container_kwargs())
-        return name, "djongo_app.fields.EmbeddedField", args, kwargs
+        return name, public_path(self, path), args, kwargs
 
     # Values --------------------------------------------------------------------
 
