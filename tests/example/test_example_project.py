@@ -702,3 +702,135 @@ def test_admin_entry_changelist_follows_document_paths(site, admin_browser):
     found = fetch(site, "/admin/blog/entry/?q=webcam", browser=admin_browser)
     assert "Abbey Road turns another year older" in found
     assert "Pairing cheddar" not in found
+
+
+def test_home_admin_and_api_answer(site):
+    """The pages a newcomer opens first, the API among them (issue 13)."""
+    home = fetch(site, "/")
+    assert '<a href="/api/">REST API</a>' in home
+    assert "Django administration" in fetch(site, "/admin/login/")
+    root = json.loads(fetch(site, "/api/"))
+    base = site[0].base
+    assert root == {
+        name: f"{base}/api/{name}/" for name in ("blogs", "authors", "entries", "pages")
+    }
+
+
+def test_rest_api(site):
+    # An anonymous visitor (the site's browser may have logged in).
+    anonymous = Browser(site[0].base)
+
+    def get(path, status=200):
+        return fetch(site, path, status=status, browser=anonymous)
+
+    entries = json.loads(get("/api/entries/?seo__title__icontains=django"))
+    assert entries["count"] == 1
+    (summary,) = entries["results"]
+    # A nested detail: the embedded document and the array of documents.
+    entry = json.loads(get(f"/api/entries/{summary['id']}/"))
+    assert entry["headline"] == "Django models on MongoDB"
+    assert entry["seo"] == {
+        "title": "Django models on MongoDB with djongo_app",
+        "description": "The ORM, the admin and forms on a document database.",
+    }
+    assert entry["links"] == [
+        {"title": "Django documentation", "url": "https://docs.djangoproject.com/"},
+        {"title": "MongoDB manual", "url": "https://www.mongodb.com/docs/manual/"},
+    ]
+    assert entry["tags"] == ["django", "mongodb"]
+    assert len(entry["editors"]) == 2
+    # Drafts are not listed to anonymous users; pagination counts.
+    published = json.loads(get("/api/entries/"))
+    assert published["count"] == 6
+    assert len(published["results"]) == 5
+    assert published["next"].endswith("/api/entries/?page=2")
+    tagged = json.loads(get("/api/entries/?tags=beatles&ordering=headline"))
+    assert [e["headline"] for e in tagged["results"]] == [
+        "Abbey Road turns another year older",
+        "Ranking every Revolver track",
+    ]
+    # Any element of the array of documents.
+    links = json.loads(get("/api/entries/?links__url__icontains=aggregation&ordering=headline"))
+    assert [e["headline"] for e in links["results"]] == ["Joins without JOIN: $lookup"]
+    links = json.loads(get("/api/entries/?links__url__icontains=mongodb.com&ordering=headline"))
+    assert [e["headline"] for e in links["results"]] == [
+        "Django models on MongoDB",
+        "Joins without JOIN: $lookup",
+    ]
+    assert "not a filter" in get("/api/entries/?seo__title[$ne]=x", status=400)
+    # Anonymous users read; writing needs a staff user.
+    get("/api/entries/?format=api")
+
+    pages = json.loads(get("/api/pages/"))["results"]
+    about = next(page for page in pages if page["title"] == "About this demo")
+    assert re.fullmatch(r"[0-9a-f]{24}", about["id"])
+    assert json.loads(get(f"/api/pages/{about['id']}/"))["title"] == "About this demo"
+    translation = json.loads(get(f"/api/pages/?translation_of={about['id']}"))
+    assert [page["title"] for page in translation["results"]] == ["À propos de cette démo"]
+    get("/api/pages/not-an-objectid/", status=404)
+    get(f"/api/pages/{ObjectId()}/", status=404)
+
+    schema = json.loads(get("/api/schema/?format=openapi-json"))
+    entry_schema = schema["components"]["schemas"]["Entry"]["properties"]
+    assert entry_schema["seo"]["type"] == "object"
+    assert entry_schema["links"]["items"]["properties"]["url"]["format"] == "uri"
+
+
+def test_rest_api_writes(site, example_env):
+    """A staff user creates and patches an entry through the API."""
+    browser = Browser(site[0].base)
+    _, (status, _, _) = log_in(browser)
+    assert status == 200
+    token = next(c.value for c in browser.cookies if c.name == "csrftoken")
+    blog = json.loads(fetch(site, "/api/blogs/?name=Cheddar+Talk", browser=browser))
+    blog_id = blog["results"][0]["id"]
+    body = {
+        "blog": blog_id,
+        "headline": "Written through the API",
+        "body_text": "Posted as JSON.",
+        "pub_date": "2025-01-02",
+        "published": True,
+        "tags": ["api"],
+        "seo": {"title": "API", "description": "Posted"},
+        "links": [{"title": "DRF", "url": "https://www.django-rest-framework.org/"}],
+    }
+    created = api_send(browser, "POST", "/api/entries/", body, token)
+    assert created[0] == 201, created
+    entry_id = created[1]["id"]
+    patched = api_send(
+        browser, "PATCH", f"/api/entries/{entry_id}/", {"seo": {"title": "Patched"}}, token
+    )
+    assert patched[0] == 200, patched
+    assert patched[1]["seo"] == {"title": "Patched", "description": "Posted"}
+    stored = orm(
+        example_env,
+        "import json; from blog.models import Entry; "
+        f"e = Entry.objects.get(pk={entry_id}); "
+        "print(json.dumps([e.seo.title, e.seo.description, e.links[0].url]))",
+    )
+    assert stored == ["Patched", "Posted", "https://www.django-rest-framework.org/"]
+    assert api_send(browser, "DELETE", f"/api/entries/{entry_id}/", None, token)[0] == 204
+    # Anonymous users cannot write.
+    assert api_send(Browser(site[0].base), "POST", "/api/entries/", body, "")[0] == 403
+
+
+def api_send(browser, method, path, body, csrf_token):
+    from urllib.request import Request
+
+    request = Request(
+        browser.base + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf_token,
+            "Referer": browser.base + "/",
+        },
+    )
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else None
+    except HTTPError as e:
+        with e:
+            return e.code, e.read().decode(errors="replace")
