@@ -170,7 +170,8 @@ def orm(env, code: str):
 
 class FormData(HTMLParser):
     """What a browser submits for the form with the given id: every input
-    (checked boxes only), the selected options and the textareas."""
+    (checked boxes only), the selected options and the textareas, nothing
+    inside a <template>."""
 
     def __init__(self, form_id: str):
         super().__init__(convert_charrefs=True)
@@ -179,12 +180,16 @@ class FormData(HTMLParser):
         self.data: dict[str, list[str]] = {}
         self.select: str | None = None
         self.textarea: str | None = None
+        self.template_depth = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: v or "" for k, v in attrs}
         if tag == "form":
             self.inside = attrs.get("id") == self.form_id
-        if not self.inside:
+        if tag == "template":
+            # An array's empty row: not submitted.
+            self.template_depth += 1
+        if not self.inside or self.template_depth:
             return
         name = attrs.get("name")
         if tag == "input" and name:
@@ -204,13 +209,15 @@ class FormData(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
+        elif tag == "template":
+            self.template_depth -= 1
         elif tag == "select":
             self.select = None
         elif tag == "textarea":
             self.textarea = None
 
     def handle_data(self, data):
-        if self.textarea:
+        if self.textarea and not self.template_depth:
             self.data[self.textarea][-1] += data
 
 
@@ -526,13 +533,14 @@ def test_admin_entry_document_fields(site, admin_browser, example_env):
     url = change.group(1)
     page = fetch(site, url, browser=admin_browser)
     data = form_data(page, "entry_form")
-    # Comma-separated text, a nested form, a formset and a multiple select.
-    assert data["tags"] == ["beatles, music"]
+    # One input per tag, a nested form, rows of links and the filter selector.
+    assert data["tags-TOTAL_FORMS"] == ["2"]
+    assert data["tags-0-value"] + data["tags-1-value"] == ["beatles", "music"]
     assert data["seo-title"] == data["seo-description"] == [""]
-    assert data["links-TOTAL_FORMS"] == ["1"]  # no links yet: one blank form
-    assert data["links-INITIAL_FORMS"] == ["0"]
-    assert 'name="links-0-url"' in page
-    assert re.search(r'<select name="editors"[^>]*multiple', page)
+    assert data["links-TOTAL_FORMS"] == ["0"]  # no links yet, no blank row
+    assert 'name="links-__prefix__-url"' in page  # the template of a new row
+    assert "Add another Link" in page
+    assert re.search(r'<select name="editors"[^>]*multiple class="selectfilter"', page)
     assert data["editors"] == []
 
     authors = orm(
@@ -541,15 +549,18 @@ def test_admin_entry_document_fields(site, admin_browser, example_env):
         "print(json.dumps({a.name: a.pk for a in Author.objects.all()}))",
     )
     data.update(
-        tags=["beatles, music, sessions"],
-        **{
+        {
+            # Rows added in the browser: a third tag, a first link.
+            "tags-TOTAL_FORMS": ["3"],
+            "tags-2-value": ["sessions"],
+            "links-TOTAL_FORMS": ["1"],
             "seo-title": ["Get Back, the lost tapes"],
             "seo-description": ["Notes from January 1969."],
             "links-0-title": ["Get Back (film)"],
             "links-0-url": ["https://www.thebeatles.com/getback"],
             "editors": [str(authors["Ada Lovelace"]), str(authors["Joy Buolamwini"])],
             "_continue": ["Save and continue editing"],
-        },
+        }
     )
     status, final_url, saved = admin_browser.post(url, data)
     assert status == 200
@@ -582,14 +593,15 @@ print(json.dumps({{
         "by_link": 1,
         "by_tag": 1,
     }
-    # The change form shows the saved values: one element and a blank form.
+    # The change form shows the saved values: one row per element.
     again = form_data(saved, "entry_form")
-    assert again["links-TOTAL_FORMS"] == ["2"]
+    assert again["links-TOTAL_FORMS"] == ["1"]
     assert again["links-0-title"] == ["Get Back (film)"]
     assert again["seo-title"] == ["Get Back, the lost tapes"]
 
-    # Deleting the element through its DELETE box.
-    again.update({"links-0-DELETE": ["on"], "_continue": ["Save and continue editing"]})
+    # Removing the row, as its remove button does.
+    again = {key: value for key, value in again.items() if not key.startswith("links-0-")}
+    again.update({"links-TOTAL_FORMS": ["0"], "_continue": ["Save and continue editing"]})
     status, _, saved = admin_browser.post(url, again)
     assert "was changed successfully" in saved
     assert (
@@ -674,6 +686,22 @@ def test_admin_page_with_objectid_key(site, admin_browser):
     assert change, changelist
     form = fetch(site, change.group(1), browser=admin_browser)
     assert 'value="About this demo"' in form
+    # Searching for the ObjectId finds the page, and the page that
+    # translates it (translation_of holds the same ObjectId).
+    object_id = change.group(1).split("/")[-3]
+    found = fetch(site, f"/admin/blog/page/?q={object_id}", browser=admin_browser)
+    titles = re.findall(r"href=\"/admin/blog/page/[0-9a-f]{24}/change/[^\"]*\">([^<]+)<", found)
+    assert sorted(titles) == ["About this demo", "À propos de cette démo"], titles
+
+
+def test_admin_entry_changelist_follows_document_paths(site, admin_browser):
+    changelist = fetch(site, "/admin/blog/entry/", browser=admin_browser)
+    assert "column-seo__title" in changelist
+    assert "Abbey Road at 55" in changelist  # an entry's seo.title
+    assert "By links title" in changelist
+    found = fetch(site, "/admin/blog/entry/?q=webcam", browser=admin_browser)
+    assert "Abbey Road turns another year older" in found
+    assert "Pairing cheddar" not in found
 
 
 def test_home_admin_and_api_answer(site):
