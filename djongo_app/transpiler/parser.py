@@ -806,4 +806,12 @@ def parse(sql: str, *, unescape_percent: bool = True) -> n.Statement:
     Raise NotSupportedError naming the construct for SQL outside the
     dialect that djongo_app's DatabaseOperations makes Django emit.
     """
-    return Parser(sql, unescape_percent=unescape_percent).parse()
+    return parse_statement(sql, unescape_percent=unescape_percent)[0]
+
+
+def parse_statement(sql: str, *, unescape_percent: bool = True) -> tuple[n.Statement, int]:
+    """Return the parse tree of one SQL statement and its number of ``%s``
+    placeholders (see :func:`parse`)."""
+    reader = Parser(sql, unescape_percent=unescape_percent)
+    statement = reader.parse()
+    return statement, reader.param_count
