@@ -174,6 +174,10 @@ class Planner:
             if find is not None:
                 return find
         pipeline = self.build_pipeline(select, allow_finishers=True)
+        if pipeline.whole_documents:
+            # Its columns are whatever fields the documents hold: the rows
+            # would have no columns at all, not the documents' values.
+            raise not_supported("SELECT * from a derived table (a subquery in FROM)", self.sql)
         return AggregatePlan(
             pipeline.collection,
             pipeline.stages,
@@ -274,6 +278,8 @@ class Planner:
         row remembering which parts it came from.
         """
         parts = [self.build_query_pipeline(part) for part in compound.parts]
+        if any(part.whole_documents for part in parts):
+            raise not_supported(f"SELECT * in a compound query ({compound.operator})", self.sql)
         width = len(parts[0].output_keys)
         if any(len(part.output_keys) != width for part in parts):
             raise not_supported("A compound query whose parts differ in width", self.sql)
