@@ -145,6 +145,30 @@ class DatabaseOperations(BaseDatabaseOperations):
                 text = f"{sql} -- params: {tuple(params)!r}"
         return text
 
+    # Lookups that compare text: on an ObjectId they read its 24 hex digits.
+    TEXT_LOOKUPS = frozenset(
+        {
+            "iexact",
+            "contains",
+            "icontains",
+            "startswith",
+            "istartswith",
+            "endswith",
+            "iendswith",
+            "regex",
+            "iregex",
+        }
+    )
+    OBJECT_ID_TYPES = frozenset({"ObjectIdField", "ObjectIdAutoField"})
+
+    def lookup_cast(self, lookup_type, internal_type=None):
+        """Read an ObjectId as its hex string in text lookups, so that
+        ``pk__startswith`` and the admin's search match the id as shown
+        (a regular expression never matches an ObjectId itself)."""
+        if internal_type in self.OBJECT_ID_TYPES and lookup_type in self.TEXT_LOOKUPS:
+            return "CAST(%s AS TEXT)"
+        return "%s"
+
     def regex_lookup(self, lookup_type):
         return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"
 
