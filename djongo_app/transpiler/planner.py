@@ -392,9 +392,7 @@ class Planner:
         # Aliases whose row can be missing: the LEFT-joined tables.
         may_be_missing: set[str] = set()
         for join in select.joins:
-            stages.extend(
-                self.join_stages(join, scope, per_join[join.table.alias], may_be_missing)
-            )
+            stages.extend(self.join_stages(join, scope, per_join[join.table.alias], may_be_missing))
             if join.kind == "LEFT":
                 may_be_missing.add(join.table.alias)
         for node in where_subqueries:

@@ -54,18 +54,14 @@ class ChainedLeftJoinTests(TestCase):
 
     def test_counts_and_filters_across_the_chain(self):
         """Aggregates and filters over the chain count no phantom review (issue 10)."""
-        counts = dict(
-            Author.objects.annotate(n=Count("books__reviews")).values_list("name", "n")
-        )
+        counts = dict(Author.objects.annotate(n=Count("books__reviews")).values_list("name", "n"))
         self.assertEqual(counts, {"lonely": 0, "writer": 1})
         self.assertEqual(
             list(Author.objects.filter(books__reviews__stars=1).values_list("name", flat=True)),
             [],
         )
         self.assertEqual(
-            list(
-                Author.objects.filter(books__reviews__isnull=True).values_list("name", flat=True)
-            ),
+            list(Author.objects.filter(books__reviews__isnull=True).values_list("name", flat=True)),
             ["lonely"],
         )
         best = Author.objects.annotate(best=Max("books__reviews__stars")).values_list(
