@@ -494,3 +494,51 @@ def test_scalar_aggregate_row_over_no_input():
         "$set",
         "$project",
     ]
+
+
+def lookup_guards(sql):
+    """The NULL guard of each $lookup of ``sql``: its first $match, or None."""
+    guards = []
+    for stage in command(sql)["pipeline"]:
+        if "$lookup" in stage:
+            pipeline = stage["$lookup"].get("pipeline", [])
+            guards.append(pipeline[0]["$match"] if pipeline else None)
+    return guards
+
+
+@pytest.mark.parametrize(
+    ("joins", "guards"),
+    [
+        pytest.param(
+            # Author → Book → Review: the book row may be missing, so its
+            # "id" may be too, whatever the column is called.
+            'LEFT OUTER JOIN "b" ON ("a"."id" = "b"."author_id") '
+            'LEFT OUTER JOIN "r" ON ("b"."id" = "r"."book_id")',
+            [{"author_id": {"$ne": None}}, {"book_id": {"$ne": None}}],
+            id="chained-left-joins",
+        ),
+        pytest.param(
+            # The joined side's _id is never NULL: nothing to guard.
+            'INNER JOIN "b" ON ("a"."b_id" = "b"."_id")',
+            [None],
+            id="joined-object-id",
+        ),
+        pytest.param(
+            # A base _id is never NULL, a LEFT-joined row's _id may be missing.
+            'LEFT OUTER JOIN "b" ON ("a"."_id" = "b"."a_id") '
+            'LEFT OUTER JOIN "c" ON ("b"."_id" = "c"."b_id")',
+            [None, {"b_id": {"$ne": None}}],
+            id="object-ids-of-present-and-missing-rows",
+        ),
+        pytest.param(
+            'INNER JOIN "b" ON ("a"."editor_id" = "b"."id")',
+            [{"id": {"$ne": None}}],
+            id="nullable-local-to-id",
+        ),
+    ],
+)
+def test_join_null_guards_follow_the_source_rows(joins, guards):
+    """$lookup matches a missing or null local value to joined documents
+    whose key is missing or null; each join's guard follows from whether its
+    local row can be missing and its joined key be NULL (issue 10)."""
+    assert lookup_guards(f'SELECT "a"."x" FROM "a" {joins}') == guards
