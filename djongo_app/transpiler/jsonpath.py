@@ -98,10 +98,13 @@ def step_value(value: Any, step: Step) -> dict[str, Any]:
 
 
 def path_value(value: Any, steps: tuple[Step, ...]) -> Any:
-    """The value at ``steps`` below ``value``."""
+    """The value at ``steps`` below ``value``, null when there is none."""
     for step in steps:
         value = step_value(value, step)
-    return value
+    # A missing value becomes null: the same SQL NULL, and operators such
+    # as $multiply then give null on every server (SecantusDB reads a
+    # missing value bound by $let as an object).
+    return {"$ifNull": [value, None]} if steps else value
 
 
 def has_step(value: Any, step: Step) -> dict[str, Any]:

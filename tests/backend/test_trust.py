@@ -233,10 +233,10 @@ class StatementCountTests(TransactionTestCase):
 
     def test_a_failed_statement_is_not_counted(self):
         """Only statements that ran count towards a transaction (issue 10)."""
-        mongo = connection.connection
         bad = 'SELECT "name" FROM "testapp_author" WHERE "name" REGEXP %s'
         with self.assertRaises(DatabaseError), transaction.atomic():
             Author.objects.create(name="a")
+            mongo = connection.connection
             self.assertEqual(mongo.statements, 1)
             try:
                 with connection.cursor() as cursor:
