@@ -61,6 +61,9 @@ class ExecutionContext:
     def advance_ids(self, table, column, value):
         self.connection.counters.advance(table, column, value)
 
+    def drop_ids(self, table):
+        self.connection.counters.drop(table)
+
 
 class Cursor:
     """A PEP 249 cursor over a :class:`~djongo_app.base.MongoConnection`.

@@ -3,9 +3,25 @@
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.utils.functional import cached_property
 
+# The server release that introduced each operator the plans use beyond
+# MongoDB 5.0 (checked against the commands they issue by
+# tests/backend/test_server_version.py).
+SERVER_OPERATORS = {
+    "$bitAnd": (6, 3),
+    "$bitOr": (6, 3),
+    "$bitXor": (6, 3),
+    "$documents": (5, 1),
+    "$dateTrunc": (5, 0),
+    "$getField": (5, 0),
+    "$lookup with localField and pipeline": (5, 0),
+}
+
 
 class DatabaseFeatures(BaseDatabaseFeatures):
-    minimum_database_version = (4, 4)
+    # The first major release with every operator in SERVER_OPERATORS (6.3
+    # was a rapid release, on Atlas only), and the oldest release MongoDB
+    # still supports. Checked when Django connects.
+    minimum_database_version = (7, 0)
 
     # Inserts and ids ---------------------------------------------------------
     can_return_columns_from_insert = True
@@ -41,7 +57,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_table_check_constraints = True
     can_introspect_check_constraints = False
     supports_deferrable_unique_constraints = False
-    # Only expressions that are document paths: Index(F("blog__name")).
+    # Expressions that are document paths (Index(F("blog__name"))) and their
+    # Lower()/Upper() (an index with a case-insensitive collation, which
+    # makes UniqueConstraint(Lower("name")) hold); other expressions raise
+    # NotSupportedError when the index is created.
     supports_expression_indexes = True
     supports_covering_indexes = False
     supports_partial_indexes = True

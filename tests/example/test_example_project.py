@@ -22,7 +22,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, build_opener
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
 from bson import ObjectId
@@ -247,8 +247,10 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
     assert "System check identified no issues" in seeded["check"]
     assert "Applying blog.0001_initial... OK" in seeded["migrate"]
     assert "Applying blog.0002_entry_document_fields_page... OK" in seeded["migrate"]
+    assert "Applying blog.0003_entry_image... OK" in seeded["migrate"]
     assert "Created superuser admin" in seeded["seed_1"]
-    assert "20 object(s) created" in seeded["seed_1"]
+    # 20 objects and the first entry's image.
+    assert "21 object(s) created" in seeded["seed_1"]
     # The second run is a no-op.
     assert "Created superuser" not in seeded["seed_2"]
     assert "0 object(s) created, 3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_2"]
@@ -600,6 +602,70 @@ print(json.dumps({{
     )
 
 
+def multipart(fields: dict[str, list[str]], files: dict[str, tuple[str, str, bytes]]):
+    """Return (content type, body) of a multipart/form-data submission."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, values in fields.items():
+        for value in values:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+    for name, (filename, content_type, content) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def fetch_bytes(browser: Browser, path: str, headers=None):
+    request = Request(browser.base + path, headers=headers or {})
+    with browser.opener.open(request, timeout=60) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_entry_image_in_gridfs(site, admin_browser, example_env):
+    # The seeded cover image is on the entry's page, served from GridFS.
+    entries = links(fetch(site, "/"), "/entries/")
+    page = fetch(site, entries["Abbey Road turns another year older"])
+    image = re.search(r'<img src="(/files/default/images/entries/abbey-road\.png)"', page)
+    assert image, page
+    status, headers, body = fetch_bytes(site[0], image.group(1))
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert body.startswith(b"\x89PNG")
+    status, headers, part = fetch_bytes(site[0], image.group(1), {"Range": "bytes=0-7"})
+    assert (status, headers["Content-Range"], part) == (206, f"bytes 0-7/{len(body)}", body[:8])
+
+    # The admin uploads one for the draft entry.
+    changelist = fetch(site, "/admin/blog/entry/", browser=admin_browser)
+    change = re.search(rf'href="(/admin/blog/entry/\d+/change/)">{re.escape(DRAFT)}<', changelist)
+    form = fetch(site, change.group(1), browser=admin_browser)
+    assert 'enctype="multipart/form-data"' in form
+    assert 'type="file" name="image"' in form
+    data = form_data(form, "entry_form")
+    data["_continue"] = ["Save and continue editing"]
+    content_type, payload = multipart(data, {"image": ("draft.png", "image/png", body)})
+    request = Request(
+        admin_browser.base + change.group(1), data=payload, headers={"Content-Type": content_type}
+    )
+    with admin_browser.opener.open(request, timeout=60) as response:
+        saved = response.read().decode()
+    assert "was changed successfully" in saved
+    assert 'href="/files/default/images/entries/draft.png"' in saved
+    with MongoClient(example_env["MONGODB_URI"]) as client:
+        db = client[example_env["EXAMPLE_DB_NAME"]]
+        stored = db["images.files"].find_one({"filename": "entries/draft.png"})
+        assert stored["length"] == len(body)
+        assert stored["metadata"] == {"contentType": "image/png"}
+        entry = db.blog_entry.find_one({"headline": DRAFT})
+        assert entry["image"] == "entries/draft.png"
+
+
 def test_admin_page_with_objectid_key(site, admin_browser):
     changelist = fetch(site, "/admin/blog/page/", browser=admin_browser)
     change = re.search(
@@ -608,3 +674,135 @@ def test_admin_page_with_objectid_key(site, admin_browser):
     assert change, changelist
     form = fetch(site, change.group(1), browser=admin_browser)
     assert 'value="About this demo"' in form
+
+
+def test_home_admin_and_api_answer(site):
+    """The pages a newcomer opens first, the API among them (issue 13)."""
+    home = fetch(site, "/")
+    assert '<a href="/api/">REST API</a>' in home
+    assert "Django administration" in fetch(site, "/admin/login/")
+    root = json.loads(fetch(site, "/api/"))
+    base = site[0].base
+    assert root == {
+        name: f"{base}/api/{name}/" for name in ("blogs", "authors", "entries", "pages")
+    }
+
+
+def test_rest_api(site):
+    # An anonymous visitor (the site's browser may have logged in).
+    anonymous = Browser(site[0].base)
+
+    def get(path, status=200):
+        return fetch(site, path, status=status, browser=anonymous)
+
+    entries = json.loads(get("/api/entries/?seo__title__icontains=django"))
+    assert entries["count"] == 1
+    (summary,) = entries["results"]
+    # A nested detail: the embedded document and the array of documents.
+    entry = json.loads(get(f"/api/entries/{summary['id']}/"))
+    assert entry["headline"] == "Django models on MongoDB"
+    assert entry["seo"] == {
+        "title": "Django models on MongoDB with djongo_app",
+        "description": "The ORM, the admin and forms on a document database.",
+    }
+    assert entry["links"] == [
+        {"title": "Django documentation", "url": "https://docs.djangoproject.com/"},
+        {"title": "MongoDB manual", "url": "https://www.mongodb.com/docs/manual/"},
+    ]
+    assert entry["tags"] == ["django", "mongodb"]
+    assert len(entry["editors"]) == 2
+    # Drafts are not listed to anonymous users; pagination counts.
+    published = json.loads(get("/api/entries/"))
+    assert published["count"] == 6
+    assert len(published["results"]) == 5
+    assert published["next"].endswith("/api/entries/?page=2")
+    tagged = json.loads(get("/api/entries/?tags=beatles&ordering=headline"))
+    assert [e["headline"] for e in tagged["results"]] == [
+        "Abbey Road turns another year older",
+        "Ranking every Revolver track",
+    ]
+    # Any element of the array of documents.
+    links = json.loads(get("/api/entries/?links__url__icontains=aggregation&ordering=headline"))
+    assert [e["headline"] for e in links["results"]] == ["Joins without JOIN: $lookup"]
+    links = json.loads(get("/api/entries/?links__url__icontains=mongodb.com&ordering=headline"))
+    assert [e["headline"] for e in links["results"]] == [
+        "Django models on MongoDB",
+        "Joins without JOIN: $lookup",
+    ]
+    assert "not a filter" in get("/api/entries/?seo__title[$ne]=x", status=400)
+    # Anonymous users read; writing needs a staff user.
+    get("/api/entries/?format=api")
+
+    pages = json.loads(get("/api/pages/"))["results"]
+    about = next(page for page in pages if page["title"] == "About this demo")
+    assert re.fullmatch(r"[0-9a-f]{24}", about["id"])
+    assert json.loads(get(f"/api/pages/{about['id']}/"))["title"] == "About this demo"
+    translation = json.loads(get(f"/api/pages/?translation_of={about['id']}"))
+    assert [page["title"] for page in translation["results"]] == ["À propos de cette démo"]
+    get("/api/pages/not-an-objectid/", status=404)
+    get(f"/api/pages/{ObjectId()}/", status=404)
+
+    schema = json.loads(get("/api/schema/?format=openapi-json"))
+    entry_schema = schema["components"]["schemas"]["Entry"]["properties"]
+    assert entry_schema["seo"]["type"] == "object"
+    assert entry_schema["links"]["items"]["properties"]["url"]["format"] == "uri"
+
+
+def test_rest_api_writes(site, example_env):
+    """A staff user creates and patches an entry through the API."""
+    browser = Browser(site[0].base)
+    _, (status, _, _) = log_in(browser)
+    assert status == 200
+    token = next(c.value for c in browser.cookies if c.name == "csrftoken")
+    blog = json.loads(fetch(site, "/api/blogs/?name=Cheddar+Talk", browser=browser))
+    blog_id = blog["results"][0]["id"]
+    body = {
+        "blog": blog_id,
+        "headline": "Written through the API",
+        "body_text": "Posted as JSON.",
+        "pub_date": "2025-01-02",
+        "published": True,
+        "tags": ["api"],
+        "seo": {"title": "API", "description": "Posted"},
+        "links": [{"title": "DRF", "url": "https://www.django-rest-framework.org/"}],
+    }
+    created = api_send(browser, "POST", "/api/entries/", body, token)
+    assert created[0] == 201, created
+    entry_id = created[1]["id"]
+    patched = api_send(
+        browser, "PATCH", f"/api/entries/{entry_id}/", {"seo": {"title": "Patched"}}, token
+    )
+    assert patched[0] == 200, patched
+    assert patched[1]["seo"] == {"title": "Patched", "description": "Posted"}
+    stored = orm(
+        example_env,
+        "import json; from blog.models import Entry; "
+        f"e = Entry.objects.get(pk={entry_id}); "
+        "print(json.dumps([e.seo.title, e.seo.description, e.links[0].url]))",
+    )
+    assert stored == ["Patched", "Posted", "https://www.django-rest-framework.org/"]
+    assert api_send(browser, "DELETE", f"/api/entries/{entry_id}/", None, token)[0] == 204
+    # Anonymous users cannot write.
+    assert api_send(Browser(site[0].base), "POST", "/api/entries/", body, "")[0] == 403
+
+
+def api_send(browser, method, path, body, csrf_token):
+    from urllib.request import Request
+
+    request = Request(
+        browser.base + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf_token,
+            "Referer": browser.base + "/",
+        },
+    )
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else None
+    except HTTPError as e:
+        with e:
+            return e.code, e.read().decode(errors="replace")
