@@ -12,6 +12,7 @@ SERVER_OPERATORS = {
     "$bitXor": (6, 3),
     "$documents": (5, 1),
     "$dateTrunc": (5, 0),
+    "$getField": (5, 0),
     "$lookup with localField and pipeline": (5, 0),
 }
 

@@ -1,85 +1,52 @@
 """MongoDB SQL for Django's JSONField lookups (``as_mongodb`` methods).
 
-Django compiles a lookup with ``as_<vendor>`` when the node has one; these
-write the dialect the transpiler reads:
+A JSON key never becomes SQL text. A chain of key transforms is one
+parameter, the JSON path Django's ``compile_json_path`` writes for SQLite
+(``$."owner"."name"``, ``$."tags"[0]``: a quoted key names an object key,
+a bracketed number an array element), read back by the transpiler with a
+JSON decoder (transpiler/jsonpath.py). The SQL text then depends on the
+lookup only, so one cached plan serves every key:
 
-* a key path is a dotted column, ``data__owner__name`` → ``"t"."data.owner.name"``,
-  which MongoDB reads as the nested field;
-* ``has_key`` and ``key__isnull`` → ``JSON_HAS_KEY("t"."data.key")`` ($exists);
-* ``contains`` → ``JSON_CONTAINS("t"."data", %s)`` (a containment filter).
+* a key path → ``JSON_KEY(<json>, %s)``;
+* ``has_key``, ``has_keys``, ``has_any_keys``, ``key__isnull=False`` →
+  ``JSON_HAS_KEY(<json>, %s)``;
+* ``key=None`` (the key holds JSON null) → ``JSON_TYPE(<json>, %s) = 'null'``
+  (``JSON_TYPE`` is the BSON type name, NULL for a missing key);
+* ``contains`` → ``JSON_CONTAINS(<json>, %s)`` (PostgreSQL's ``@>``).
 
 JSON values are stored natively (objects, arrays, numbers, strings), so a
 JSON ``null`` and a missing key differ, but a JSON ``null`` value and an SQL
 NULL column do not.
-"""
 
-import re
+Paths into embedded documents are model fields, not user input: they stay
+dotted column names (``"t"."blog.name"``), written by
+:func:`dotted_column_sql` with the one quoting helper.
+"""
 
 from django.db import NotSupportedError
 from django.db.models.fields import json as json_fields
 from django.db.models.lookups import IsNull
 
-COLUMN = re.compile(r'^(?P<table>(?:"[^"]+"|\w+)\.)?"(?P<column>[^"]+)"$')
+from .transpiler.quoting import COLUMN, quote_identifier
 
-
-def key_path_sql(compiler, connection, transform, extra_keys=()):
-    """Return ``"t"."column.key1.key2"`` for a chain of KeyTransforms."""
-    keys = [*extra_keys]
-    node = transform
-    while isinstance(node, json_fields.KeyTransform):
-        keys.insert(0, node.key_name)
-        node = node.lhs
-    sql, params = compiler.compile(node)
-    if COLUMN.match(sql) is None:
-        raise NotSupportedError(
-            f"A JSON key lookup on the expression {sql} is not supported by djongo_app."
-        )
-    for key in keys:
-        if "." in str(key) or str(key).startswith("$") or not str(key):
-            raise NotSupportedError(
-                f"The JSON key {key!r} (with '.' or '$') is not supported by djongo_app."
-            )
-        sql = dotted_column_sql(sql, key)
-    return sql, params
-
-
-def dotted_column_sql(sql, key):
-    """Return the column ``sql`` (``"t"."col"``) extended by ``.key``: the
-    dialect's form of a path into a stored document."""
-    match = COLUMN.match(sql)
-    if match is None:
-        raise NotSupportedError(
-            f"A nested key lookup ({key!r}) on the expression {sql} is not supported by "
-            "djongo_app: it needs a column."
-        )
-    return f'{match["table"] or ""}"{match["column"]}.{key}"'
+HAS_KEY_TEMPLATE = "JSON_HAS_KEY(%s, %s)"
 
 
 def key_transform(self, compiler, connection):
-    return key_path_sql(compiler, connection, self)
+    """``JSON_KEY(<json>, %s)`` with the chain's JSON path as parameter."""
+    sql, params, keys = self.preprocess_lhs(compiler, connection)
+    return f"JSON_KEY({sql}, %s)", (*params, json_fields.compile_json_path(keys))
 
 
 def has_key(self, compiler, connection):
-    keys = self.rhs if isinstance(self.rhs, list | tuple) else [self.rhs]
-    parts, params = [], []
-    for key in keys:
-        if isinstance(key, json_fields.KeyTransform):
-            # has_key=KeyTransform("b", "a"): the key path a.b under lhs.
-            *_, path_keys = key.preprocess_lhs(compiler, connection)
-        else:
-            path_keys = [str(key)]
-        sql, key_params = key_path_sql(compiler, connection, self.lhs, path_keys)
-        parts.append(f"JSON_HAS_KEY({sql})")
-        params.extend(key_params)
-    operator = " OR " if isinstance(self, json_fields.HasAnyKeys) else " AND "
-    return f"({operator.join(parts)})", params
+    return self.as_sql(compiler, connection, template=HAS_KEY_TEMPLATE)
 
 
 def key_transform_isnull(self, compiler, connection):
-    sql, params = key_path_sql(compiler, connection, self.lhs)
-    if self.rhs:
-        return f"NOT JSON_HAS_KEY({sql})", params
-    return f"JSON_HAS_KEY({sql})", params
+    # Django's HasKeyOrArrayIndex: a numeric last key is an array index.
+    lookup = json_fields.HasKeyOrArrayIndex(self.lhs.lhs, self.lhs.key_name)
+    sql, params = lookup.as_sql(compiler, connection, template=HAS_KEY_TEMPLATE)
+    return (f"NOT {sql}" if self.rhs else sql), params
 
 
 def data_contains(self, compiler, connection):
@@ -93,14 +60,46 @@ def contained_by(self, compiler, connection):
 
 
 def json_exact(self, compiler, connection):
-    lhs, lhs_params = self.process_lhs(compiler, connection)
     if self.rhs is None:
-        # exact=None on a JSON value means JSON null (stored as null).
+        if isinstance(self.lhs, json_fields.KeyTransform):
+            # key=None: the key holds JSON null. As on SQLite, a missing key
+            # makes the condition NULL, so exclude() leaves it out too.
+            sql, params, keys = self.lhs.preprocess_lhs(compiler, connection)
+            path = json_fields.compile_json_path(keys)
+            return f"JSON_TYPE({sql}, %s) = 'null'", (*params, path)
+        # exact=None on the column: JSON null and SQL NULL are both null.
         return IsNull(self.lhs, True).as_sql(compiler, connection)
+    lhs, lhs_params = self.process_lhs(compiler, connection)
     rhs, rhs_params = self.process_rhs(compiler, connection)
     if rhs_params == ["null"]:
         rhs_params = [None]
     return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
+
+
+def dotted_column_sql(sql, key):
+    """Return the column ``sql`` (``"t"."col"``) extended by ``.key``: the
+    dialect's form of a path into a stored embedded document.
+
+    ``key`` is a field's column or an array index; one that MongoDB cannot
+    address as a path step (empty, with ``.``, starting with ``$``) raises
+    NotSupportedError.
+    """
+    match = COLUMN.match(sql)
+    if match is None:
+        raise NotSupportedError(
+            f"A nested key lookup ({key!r}) on the expression {sql} is not supported by "
+            "djongo_app: it needs a column."
+        )
+    key = str(key)
+    if not key or "." in key or key.startswith("$"):
+        raise NotSupportedError(
+            f"The nested key {key!r} is not supported by djongo_app: MongoDB paths cannot "
+            "hold an empty key, a '.' or a leading '$'."
+        )
+    name = match["column"].replace('""', '"')
+    column = quote_identifier(f"{name}.{key}")
+    table = match["table"]
+    return f"{table}.{column}" if table else column
 
 
 AS_MONGODB = {
@@ -117,3 +116,6 @@ def register():
     """Give Django's JSON lookups their ``as_mongodb`` methods (once)."""
     for cls, method in AS_MONGODB.items():
         cls.as_mongodb = method
+
+
+__all__ = ["COLUMN", "dotted_column_sql", "register"]

@@ -458,21 +458,66 @@ def _supervise(grace: float, command: list[str]) -> int:
         return 0
 
 
-class CaptureCommands:
-    """Collect the MongoDB commands statements become, as JSON text.
+class Commands(list):
+    """The commands captured by :class:`CaptureCommands`, one dict per
+    statement, as the cursor bound and issued them, with readers for the
+    parts tests compare."""
 
-    ``with CaptureCommands() as commands: ...`` leaves in ``commands`` one
-    string per statement run in the block, read from the
-    ``django.db.backends.djongo_app`` logger.
+    def kind(self, index: int = 0) -> str:
+        """Return the command's name: ``find``, ``aggregate``, ``update``..."""
+        return next(iter(self[index]))
+
+    def filter(self, index: int = 0) -> typing.Any:
+        """Return the query filter of a find, count, update or delete."""
+        command = self[index]
+        for key in ("filter", "query"):
+            if key in command:
+                return command[key]
+        for key in ("updates", "deletes"):
+            if key in command:
+                return command[key][0]["q"]
+        raise KeyError(f"a {self.kind(index)} command has no filter")
+
+    def pipeline(self, index: int = 0) -> list[typing.Any]:
+        """Return the pipeline of an aggregate."""
+        return typing.cast(list[typing.Any], self[index]["pipeline"])
+
+    def stages(self, operator: str, index: int = 0) -> list[typing.Any]:
+        """Return the ``operator`` stages (``"$lookup"``...) of the pipeline,
+        those nested in ``$lookup``, ``$facet`` and ``$unionWith`` pipelines
+        included, each as its argument."""
+        return list(_stages(self.pipeline(index), operator))
+
+
+def _stages(pipeline: list[typing.Any], operator: str) -> typing.Iterator[typing.Any]:
+    for stage in pipeline:
+        for name, argument in stage.items():
+            if name == operator:
+                yield argument
+            if name in ("$lookup", "$unionWith") and "pipeline" in argument:
+                yield from _stages(argument["pipeline"], operator)
+            if name == "$facet":
+                for nested in argument.values():
+                    yield from _stages(nested, operator)
+
+
+class CaptureCommands:
+    """Collect the MongoDB commands statements become, as structures.
+
+    ``with CaptureCommands() as commands: ...`` leaves in ``commands`` (a
+    :class:`Commands` list) one dict per statement run in the block: the
+    command the cursor recorded when it ran the statement, read from the
+    ``django.db.backends.djongo_app`` logger. Compare them with ``==``
+    (``unittest.mock.ANY`` stands for any part), never as JSON text.
     """
 
     def __init__(self) -> None:
-        self.commands: list[str] = []
+        self.commands = Commands()
         self._logger = logging.getLogger("django.db.backends.djongo_app")
         self._handler = _CommandHandler(self.commands)
         self._level = logging.NOTSET
 
-    def __enter__(self) -> list[str]:
+    def __enter__(self) -> Commands:
         self._level = self._logger.level
         self._logger.setLevel(logging.DEBUG)
         self._logger.addHandler(self._handler)
@@ -484,12 +529,12 @@ class CaptureCommands:
 
 
 class _CommandHandler(logging.Handler):
-    def __init__(self, target: list[str]):
+    def __init__(self, target: list[typing.Any]):
         super().__init__(logging.DEBUG)
         self.target = target
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.target.append(str(record.args[1]) if record.args else record.getMessage())
+        self.target.append(record.mongodb_command)  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--supervise"]:

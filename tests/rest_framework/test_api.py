@@ -496,7 +496,15 @@ class FilterTests(ApiTestCase):
     def test_the_filter_runs_on_the_server(self):
         with CaptureCommands() as commands:
             self.titles("?publisher__address__city=Oslo&tags=db")
-        self.assertIn('"publisher.address.city": {"$eq": "Oslo"}', commands[0])
+        self.assertEqual(
+            commands.filter(),
+            {
+                "$and": [
+                    {"$and": [{"tags": {"$type": "array"}}, {"tags": {"$eq": "db"}}]},
+                    {"publisher.address.city": {"$eq": "Oslo"}},
+                ]
+            },
+        )
 
     def test_invalid_values_are_a_400(self):
         response = self.client.get(self.url() + "?scores=abc&source=xyz&publisher__rank__gte=z")
@@ -533,7 +541,7 @@ class FilterTests(ApiTestCase):
         self.assertEqual(self.titles('?publisher__name={"$ne":""}'), [])
         with CaptureCommands() as commands:
             self.assertEqual(self.titles("?unknown=1&title=Other"), ["Other"])
-        self.assertIn('"title": {"$eq": "Other"}', commands[0])
+        self.assertEqual(commands.filter(), {"title": {"$eq": "Other"}})
 
     def test_unknown_parameters_are_ignored(self):
         self.assertEqual(
