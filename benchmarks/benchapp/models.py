@@ -1,0 +1,111 @@
+"""The workload's models, shaped for the backend this process runs.
+
+The same tables on every backend; what differs is how each one spells an
+embedded document (djongo_app's ``EmbeddedField``, django-mongodb-backend's
+``EmbeddedModelField``, a ``JSONField`` on SQLite), the primary key of
+``Note`` (an ObjectId where the backend has one) and the array of
+references, which only djongo_app has (``Entry.editors``; elsewhere the
+many-to-many ``Entry.authors`` plays its part in the prefetch operation).
+"""
+
+from django.conf import settings
+from django.db import models
+
+BACKEND = settings.BENCH_BACKEND
+
+if BACKEND == "djongo_app":
+    from djongo_app.fields import (
+        ArrayReferenceField,
+        EmbeddedField,
+        EmbeddedModel,
+        ObjectIdAutoField,
+    )
+
+    class Seo(EmbeddedModel):
+        title = models.CharField(max_length=100)
+        keywords = models.CharField(max_length=200, blank=True)
+
+    def seo_field():
+        return EmbeddedField(model_container=Seo, null=True, blank=True)
+
+    def object_id_pk():
+        return ObjectIdAutoField(primary_key=True)
+
+elif BACKEND == "dmb":
+    from django_mongodb_backend.fields import EmbeddedModelField, ObjectIdAutoField
+    from django_mongodb_backend.models import EmbeddedModel
+
+    class Seo(EmbeddedModel):
+        title = models.CharField(max_length=100)
+        keywords = models.CharField(max_length=200, blank=True)
+
+    def seo_field():
+        return EmbeddedModelField(Seo, null=True, blank=True)
+
+    def object_id_pk():
+        return ObjectIdAutoField(primary_key=True)
+
+else:
+
+    def seo_field():
+        return models.JSONField(null=True, blank=True)
+
+    def object_id_pk():
+        return models.AutoField(primary_key=True)
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=50, db_index=True)
+    email = models.CharField(max_length=100)
+    age = models.IntegerField()
+
+    def __str__(self):
+        return self.name
+
+
+class Blog(models.Model):
+    name = models.CharField(max_length=50, db_index=True)
+    tagline = models.CharField(max_length=200)
+    owner = models.ForeignKey(Author, models.CASCADE, related_name="blogs")
+
+    def __str__(self):
+        return self.name
+
+
+class Entry(models.Model):
+    blog = models.ForeignKey(Blog, models.CASCADE)
+    headline = models.CharField(max_length=200)
+    body = models.TextField()
+    pub_date = models.DateTimeField(db_index=True)
+    rating = models.IntegerField()
+    n_comments = models.IntegerField(default=0)
+    seo = seo_field()
+    authors = models.ManyToManyField(Author, related_name="entries")
+    if BACKEND == "djongo_app":
+        editors = ArrayReferenceField(Author, related_name="edited")
+
+    class Meta:
+        verbose_name_plural = "entries"
+
+    def __str__(self):
+        return self.headline
+
+
+class Note(models.Model):
+    """create() with the backend's ObjectId primary key."""
+
+    id = object_id_pk()
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    created = models.DateTimeField()
+
+
+class Comment(models.Model):
+    """The rows of bulk_create."""
+
+    entry_id = models.IntegerField()
+    name = models.CharField(max_length=50)
+    body = models.TextField()
+    created = models.DateTimeField()
+    score = models.IntegerField()
+    approved = models.BooleanField(default=False)
