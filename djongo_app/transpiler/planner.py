@@ -29,12 +29,14 @@ from .functions import AGGREGATES, PYTHON_FUNCTIONS, is_null
 from .plans import (
     AggregatePlan,
     ConstantPlan,
+    ConstantValue,
     CountPlan,
     DeletePlan,
     ExplainPlan,
     FindPlan,
     Getter,
     InsertPlan,
+    ParamValue,
     Plan,
     UpdatePlan,
     WholeDocumentsPlan,
@@ -875,9 +877,9 @@ class Planner:
                 if isinstance(expr, n.Default):
                     values.append(None)
                 elif isinstance(expr, n.Param):
-                    values.append(lambda ctx, i=expr.index: ctx.params[i])
+                    values.append(ParamValue(expr.index))
                 elif isinstance(expr, n.Literal):
-                    values.append(lambda ctx, v=expr.value: v)
+                    values.append(ConstantValue(expr.value))
                 else:
                     # Computed on the server first (e.g. bulk_create with
                     # Lower("name")); reading columns here is an error.

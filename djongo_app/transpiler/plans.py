@@ -12,8 +12,10 @@ turn documents into tuples in the SELECT's column order.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -301,6 +303,30 @@ class ConstantPlan(Plan):
         return Result(rows=[tuple(command["values"])], description=self.columns, command=command)
 
 
+class ParamValue:
+    """An INSERT value that is the statement's parameter ``index``."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __call__(self, ctx: Context) -> Any:
+        return ctx.params[self.index]
+
+
+class ConstantValue:
+    """An INSERT value written in the SQL (a literal)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __call__(self, ctx: Context) -> Any:
+        return self.value
+
+
 @dataclass
 class InsertPlan(Plan):
     """Insert documents, giving auto-increment columns their next ids.
@@ -308,6 +334,11 @@ class InsertPlan(Plan):
     Columns named in RETURNING that the statement gives no value are
     treated as auto-increment columns even when ``__schema__`` has no entry
     for the table yet; the entry is then created on first use.
+
+    A plan of one VALUES row serves any number of rows of the same
+    placeholders (what ``bulk_create`` sends): :meth:`for_rows` returns it
+    bound to that count, and its documents are built by a row builder
+    compiled once, without per-row planning.
     """
 
     collection: str
@@ -317,10 +348,28 @@ class InsertPlan(Plan):
     # (row, column) → aggregation expression of a value computed by the
     # server before the insert.
     computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
+    # How many times the VALUES rows repeat, each time with the next
+    # ``param_count`` parameters (set by for_rows).
+    repeat: int = 1
+
+    def __post_init__(self) -> None:
+        self._build = _compile_row_builder(self.columns, self.rows, self.computed)
+
+    def for_rows(self, count: int) -> InsertPlan | None:
+        """Return this plan for ``count`` repetitions of its rows, or None
+        when its documents need more than parameters (computed values)."""
+        if self._build is None:
+            return None
+        plan = copy.copy(self)
+        plan.repeat = count
+        plan.param_count = self.param_count * count
+        return plan
 
     def documents(
         self, ctx: Context, computed: dict[tuple[int, int], Any] | None = None
     ) -> list[dict[str, Any]]:
+        if self._build is not None:
+            return self._build(ctx.params, self.repeat)
         computed = computed or {}
         documents = []
         for row_index, row in enumerate(self.rows):
@@ -356,9 +405,15 @@ class InsertPlan(Plan):
             ctx.collection(self.collection).insert_many(
                 documents, ordered=True, session=ctx.session
             )
-        rows = [tuple(get_path(d, c) for c in self.returning) for d in documents]
+        rows: list[tuple[Any, ...]] = []
+        if len(self.returning) == 1:
+            get = _getter(self.returning[0])
+            rows = [(get(d),) for d in documents]
+        elif self.returning:
+            getters = [_getter(column) for column in self.returning]
+            rows = [tuple(get(d) for get in getters) for d in documents]
         return Result(
-            rows=rows if self.returning else [],
+            rows=rows,
             rowcount=len(documents),
             lastrowid=lastrowid,
             description=self.returning,
@@ -380,8 +435,10 @@ class InsertPlan(Plan):
         )
 
     def _assign_ids(self, ctx: Executor, documents: list[dict[str, Any]], column: str) -> Any:
-        missing = [d for d in documents if get_path(d, column) is None]
-        explicit = [get_path(d, column) for d in documents if get_path(d, column) is not None]
+        get = _getter(column)
+        values = list(map(get, documents))
+        missing = [d for d, value in zip(documents, values, strict=True) if value is None]
+        explicit = [value for value in values if value is not None]
         if explicit:
             highest = max(explicit)
             if isinstance(highest, int):
@@ -389,9 +446,76 @@ class InsertPlan(Plan):
         if not missing:
             return explicit[-1] if explicit else None
         first = ctx.reserve_ids(self.collection, column, len(missing))
-        for offset, document in enumerate(missing):
-            set_path(document, column, first + offset)
-        return get_path(documents[-1], column)
+        if "." in column:
+            for offset, document in enumerate(missing, start=first):
+                set_path(document, column, offset)
+        else:
+            for offset, document in enumerate(missing, start=first):
+                document[column] = offset
+        return get(documents[-1])
+
+
+def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
+    """Return a function reading ``path`` of a document (None if missing)."""
+    if "." in path:
+        return lambda document: get_path(document, path)
+    return operator.methodcaller("get", path)
+
+
+def _compile_row_builder(
+    columns: tuple[str, ...],
+    rows: list[list[Callable[[Context], Any] | None]],
+    computed: dict[tuple[int, int], Bound],
+) -> Callable[[Sequence[Any], int], list[dict[str, Any]]] | None:
+    """Return a function (params, repeat) → documents for rows whose values
+    are parameters, literals and DEFAULTs (a DEFAULT leaves its key out),
+    repeated ``repeat`` times with the parameters that follow; None for
+    anything else (computed values, nested column paths).
+
+    One row of parameters alone, in column order (what ``bulk_create``
+    sends), becomes ``dict(zip(columns, params))`` per document: no
+    per-value work.
+    """
+    if computed or any("." in column for column in columns):
+        return None
+    # Per row: (column, index of its parameter in the row or None, constant).
+    templates: list[list[tuple[str, int | None, Any]]] = []
+    for row in rows:
+        cells: list[tuple[str, int | None, Any]] = []
+        width = 0
+        for column, value in zip(columns, row, strict=True):
+            if isinstance(value, ParamValue):
+                cells.append((column, width, None))
+                width += 1
+            elif isinstance(value, ConstantValue):
+                cells.append((column, None, value.value))
+            elif value is not None:
+                return None
+        templates.append(cells)
+    if len(templates) == 1 and len(templates[0]) == len(columns):
+        (cells,) = templates
+        if all(index is not None for _, index, _ in cells):
+
+            def build_plain(values: Sequence[Any], repeat: int) -> list[dict[str, Any]]:
+                # zip() stops at the last column: each document takes the
+                # next len(columns) parameters.
+                items = iter(values)
+                return [dict(zip(columns, items, strict=False)) for _ in range(repeat)]
+
+            return build_plain
+
+    def build(values: Sequence[Any], repeat: int) -> list[dict[str, Any]]:
+        items = iter(values)
+        documents = []
+        for _ in range(repeat):
+            for cells in templates:
+                document = {}
+                for column, index, constant in cells:
+                    document[column] = constant if index is None else next(items)
+                documents.append(document)
+        return documents
+
+    return build
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:
