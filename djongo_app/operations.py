@@ -66,7 +66,7 @@ OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 
 class DatabaseOperations(BaseDatabaseOperations):
-    compiler_module = "django.db.models.sql.compiler"
+    compiler_module = "djongo_app.compiler"
 
     # Mongo accepts up to 100,000 documents per insert command; smaller
     # batches keep each command well under the 48 MB message limit.
@@ -307,16 +307,22 @@ class DatabaseOperations(BaseDatabaseOperations):
     def adapt_datetimefield_value(self, value):
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        if timezone.is_aware(value):
+        # BSON dates keep milliseconds: truncate so that a lookup compares
+        # the value that was stored.
+        microsecond = value.microsecond // 1000 * 1000
+        if value.utcoffset() is not None:
             if not settings.USE_TZ:
                 raise ValueError(
                     "djongo_app backend does not support timezone-aware "
                     "datetimes when USE_TZ is False."
                 )
-            value = timezone.make_naive(value, self.connection.timezone)
-        # BSON dates keep milliseconds: truncate so that a lookup compares
-        # the value that was stored.
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+            # timezone.make_naive() and the truncation in one replace().
+            return value.astimezone(self.connection.timezone).replace(
+                tzinfo=None, microsecond=microsecond
+            )
+        if microsecond != value.microsecond:
+            return value.replace(microsecond=microsecond)
+        return value
 
     def adapt_timefield_value(self, value):
         if value is None or hasattr(value, "resolve_expression"):
