@@ -404,6 +404,11 @@ class DatabaseOperations(BaseDatabaseOperations):
     def convert_datetimefield_value(self, value, expression, connection):
         if value is None:
             return None
+        if type(value) is datetime.datetime and value.tzinfo is None:
+            # What BSON dates decode to (tz_aware=False): UTC, naive.
+            if settings.USE_TZ:
+                return value.replace(tzinfo=self.connection.timezone)
+            return value
         if isinstance(value, str):
             value = parse_datetime(value)
         elif not isinstance(value, datetime.datetime) and isinstance(value, datetime.date):

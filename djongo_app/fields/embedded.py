@@ -304,19 +304,46 @@ def container_from_document(container, document, connection):
     instance = container.__new__(container)
     instance._state = ModelState()
     extras = dict(document)
-    for field in container_fields(container):
-        if field.column in extras:
-            value = from_db_value(field, extras.pop(field.column), connection)
+    values = instance.__dict__
+    for field, column, attname, converters in _loaders(container, connection):
+        if column in extras:
+            value = extras.pop(column)
+            for converter, expression in converters:
+                value = converter(value, expression, connection)
         else:
             value = field.get_default()
-        instance.__dict__[field.attname] = value
-    instance.__dict__[EXTRAS] = extras
+        values[attname] = value
+    values[EXTRAS] = extras
     return instance
+
+
+_loaders_cache = {}
+
+
+def _loaders(container, connection):
+    """Return (field, column, attname, converters) of each stored field of
+    ``container``, the converters being those :func:`from_db_value` applies
+    (cached per container and database alias)."""
+    key = (container, connection.alias)
+    loaders = _loaders_cache.get(key)
+    if loaders is None:
+        loaders = _loaders_cache[key] = [
+            (field, field.column, field.attname, _converters(field, connection))
+            for field in container_fields(container)
+        ]
+    return loaders
 
 
 def from_db_value(field, value, connection):
     """Apply to a nested stored value the converters Django applies to a
     column of ``field`` (the backend's, then the field's own)."""
+    for converter, expression in _converters(field, connection):
+        value = converter(value, expression, connection)
+    return value
+
+
+def _converters(field, connection):
+    """Return the (converter, expression) pairs of a nested ``field``."""
     cache = field.__dict__.setdefault("_djongo_converters", {})
     converters = cache.get(connection.alias)
     if converters is None:
@@ -329,9 +356,7 @@ def from_db_value(field, value, connection):
             )
         ]
         cache[connection.alias] = converters
-    for converter, expression in converters:
-        value = converter(value, expression, connection)
-    return value
+    return converters
 
 
 def container_to_primitive(instance):

@@ -23,6 +23,7 @@ import copy
 import json
 import operator
 
+from bson import ObjectId
 from django.apps import apps as global_apps
 from django.core import checks, exceptions
 from django.db import models, router
@@ -34,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .array import ArrayAppend, ArrayContains, ArrayLength, ArrayOverlap, ArrayRemove
 from .embedded import parse_json
+from .objectid import ObjectIdAutoField, ObjectIdField
 from .public import public_path
 
 SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
@@ -76,6 +78,19 @@ def primary_key_of(value):
 
 def unique(values):
     return list(dict.fromkeys(values))
+
+
+# to_python() of primary key fields → the type it returns unchanged.
+KEPT_TYPES = {
+    models.IntegerField.to_python: int,
+    models.CharField.to_python: str,
+    ObjectIdField.to_python: ObjectId,
+    ObjectIdAutoField.to_python: ObjectId,
+}
+
+
+class Stored(list):
+    """The ids of a stored array, already converted by from_db_value()."""
 
 
 class ArrayReferenceField(models.Field):
@@ -241,16 +256,41 @@ class ArrayReferenceField(models.Field):
         if not isinstance(value, list):
             return value
         target = self.referenced_pk
-        converters = [
-            *connection.ops.get_db_converters(target.cached_col),
-            *target.get_db_converters(connection),
-        ]
-        result = []
-        for item in value:
-            for converter in converters:
-                item = converter(item, target.cached_col, connection)
-            result.append(item)
-        return result
+        converters = self._item_converters(connection)
+        if converters:
+            column = target.cached_col
+            result = []
+            for item in value:
+                for converter in converters:
+                    item = converter(item, column, connection)
+                result.append(item)
+            value = result
+        # What the descriptor stores (to_python()), made once here: the
+        # descriptor keeps a Stored list as it is. Ids already of the type
+        # to_python() returns need only the duplicates dropped.
+        kept = self._kept_type
+        if kept is not None and all(type(item) is kept for item in value):
+            return Stored(dict.fromkeys(value))
+        return Stored(self.to_python(value))
+
+    @cached_property
+    def _kept_type(self):
+        """Return the type whose values the referenced key's to_python()
+        returns unchanged, or None."""
+        return KEPT_TYPES.get(type(self.referenced_pk).to_python)
+
+    def _item_converters(self, connection):
+        """Return the converters of the referenced primary key (cached per
+        database alias)."""
+        cache = self.__dict__.setdefault("_item_converters_cache", {})
+        converters = cache.get(connection.alias)
+        if converters is None:
+            target = self.referenced_pk
+            converters = cache[connection.alias] = (
+                *connection.ops.get_db_converters(target.cached_col),
+                *target.get_db_converters(connection),
+            )
+        return converters
 
     def value_from_object(self, obj):
         return list(obj.__dict__.get(self.attname) or [])
@@ -587,7 +627,12 @@ class ForwardArrayReferenceDescriptor:
         else:
             # Model.__init__ (adding) sets the loaded or constructed value.
             assigned = not instance._state.adding
-        instance.__dict__[attname] = value if value is None else self.field.to_python(value)
+        if type(value) is Stored:
+            # Read from the database and converted by from_db_value().
+            value = list(value)
+        elif value is not None:
+            value = self.field.to_python(value)
+        instance.__dict__[attname] = value
         mark_assigned(instance, attname, assigned)
         cache = getattr(instance, "_prefetched_objects_cache", {})
         cache.pop(self.field.name, None)

@@ -40,6 +40,7 @@ from .plans import (
     Plan,
     UpdatePlan,
     WholeDocumentsPlan,
+    columns_row_builder,
     get_path,
     path_row_builder,
 )
@@ -241,7 +242,8 @@ class Planner:
             collection=table.name,
             filter=filters.compile(select.where),
             projection=_projection(paths),
-            row=path_row_builder(getters),
+            row=(len(paths) == len(getters) and columns_row_builder(paths))
+            or path_row_builder(getters),
             sort=tuple(sort),
             skip=select.offset,
             limit=select.limit,

@@ -114,6 +114,35 @@ def get_path(document: Any, path: str) -> Any:
     return value
 
 
+def key_reader(keys: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """Return a function reading the top-level ``keys`` of a document as
+    a tuple, None for a missing key; it runs in C unless a key is missing."""
+    keys = tuple(keys)
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda document: (document.get(key),)
+    if not keys:
+        return lambda document: ()
+    read_all = operator.itemgetter(*keys)
+
+    def read(document: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            return read_all(document)  # type: ignore[no-any-return]
+        except KeyError:
+            return tuple(map(document.get, keys))
+
+    return read
+
+
+def columns_row_builder(paths: Sequence[str]) -> RowBuilder | None:
+    """Return the row builder of SELECT columns that are all top-level
+    fields (None otherwise): :func:`key_reader` of them."""
+    if any("." in path for path in paths):
+        return None
+    read = key_reader(paths)
+    return lambda document, params: read(document)
+
+
 def path_row_builder(getters: Sequence[Getter]) -> RowBuilder:
     def build(document: dict[str, Any], params: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(get(document, params) for get in getters)
@@ -170,8 +199,7 @@ class FindPlan(Plan):
             limit=self.limit or 0,
             session=ctx.session,
         )
-        row, params = self.row, ctx.params
-        rows = first_batch_fetched(row(doc, params) for doc in cursor)
+        rows = first_batch_fetched(map(self.row, cursor, itertools.repeat(ctx.params)))
         return Result(rows=rows, description=self.columns, command=command)
 
 
@@ -268,7 +296,7 @@ class AggregatePlan(Plan):
             if not documents:
                 documents = self._empty_input_row(ctx)
             cursor = iter(documents)
-        rows: Iterator[tuple[Any, ...]] = (tuple(doc.get(key) for key in keys) for doc in cursor)
+        rows: Iterator[tuple[Any, ...]] = map(key_reader(keys), cursor)
         if self.finishers:
             rows = map(self._finish, rows)
         return Result(rows=first_batch_fetched(rows), description=self.columns, command=command)
