@@ -31,6 +31,7 @@ class ExecutionContext:
     def __init__(self, connection, params):
         self.connection = connection
         self.params = params
+        self._subquery_rows = {}
 
     def collection(self, name):
         return self.connection.database[name]
@@ -45,8 +46,12 @@ class ExecutionContext:
 
     def run_subquery(self, plan):
         """Run an uncorrelated subquery while its statement is bound: inside
-        the statement's execution, never again to log it."""
-        return list(plan.execute(self).rows)
+        the statement's execution, never again to log it, and once however
+        many times the statement reads it."""
+        rows = self._subquery_rows.get(id(plan))
+        if rows is None:
+            rows = self._subquery_rows[id(plan)] = list(plan.execute(self).rows)
+        return rows
 
     # Counters run outside any transaction, like SQL sequences: ids taken
     # by a rolled-back insert are not reused, and concurrent transactions

@@ -20,6 +20,7 @@ from ..errors import not_supported
 from . import jsonpath
 from . import nodes as n
 from .functions import AGGREGATES, FUNCTIONS, is_null, modulo
+from .joins import KeysOverflow
 from .like import like_to_regex
 from .scope import Context, Scope
 
@@ -350,10 +351,13 @@ class ExpressionCompiler:
 
             return from_lookup
         run = self._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
+        key_limit = expr.key_limit
 
         def bound(ctx: Context) -> Any:
             rows = run(ctx)
             values = [row[0] for row in rows]
+            if key_limit is not None and len(values) > key_limit:
+                raise KeysOverflow(key_limit)
             if not member and any(v is None for v in values):
                 return False
             test = {"$in": [value(ctx), literal([v for v in values if v is not None])]}

@@ -133,6 +133,9 @@ class InSubquery(Expr):
     expr: Expr
     query: Select | Compound
     negated: bool = False
+    # Set by the planner's join reduction (joins.py): more rows than this
+    # raise plans.KeysOverflow, and the statement runs with its joins.
+    key_limit: int | None = None
 
 
 @dataclass(frozen=True)

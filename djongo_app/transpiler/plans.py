@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from bson import json_util
 
 from .expressions import Bound
+from .joins import KeysOverflow
 from .scope import Context
 
 # Builds a row from a document and the statement's parameters (a SELECT
@@ -204,6 +205,32 @@ class FindPlan(Plan):
 
 
 @dataclass
+class KeysFallbackPlan(Plan):
+    """A plan whose joins were reduced to key lists (joins.py), and the
+    plan of the same statement with its joins, run when a key list would
+    pass KEY_LIMIT."""
+
+    plan: Plan
+    fallback: Plan
+
+    @property
+    def collection(self) -> str:
+        return self.plan.collection  # type: ignore[attr-defined, no-any-return]
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        try:
+            return self.plan.command(ctx)
+        except KeysOverflow:
+            return self.fallback.command(ctx)
+
+    def execute(self, ctx: Executor) -> Result:
+        try:
+            return self.plan.execute(ctx)
+        except KeysOverflow:
+            return self.fallback.execute(ctx)
+
+
+@dataclass
 class WholeDocumentsPlan(Plan):
     """``SELECT * FROM t ...``: every field of the matching documents.
 
@@ -313,6 +340,30 @@ class AggregatePlan(Plan):
             if values[index] is not None:
                 values[index] = function(values[index])
         return tuple(values)
+
+
+@dataclass
+class PagedJoinPlan(AggregatePlan):
+    """A page cut before its joins (Planner.try_paged_joins).
+
+    Each document carries, under ``markers``, whether each INNER join found
+    its row; if one did not, the rows after the page would have taken its
+    place, so the statement runs as ``fallback`` (the general pipeline).
+    """
+
+    markers: tuple[str, ...] = ()
+    fallback: Plan | None = None
+
+    def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
+        cursor = ctx.collection(self.collection).aggregate(command["pipeline"], session=ctx.session)
+        documents = list(cursor)
+        if self.markers and self.fallback is not None:
+            for document in documents:
+                if not all(document.get(marker) for marker in self.markers):
+                    return self.fallback.execute(ctx)
+        rows = list(map(key_reader(self.output_keys), documents))
+        return Result(rows=rows, description=self.columns, command=command)
 
 
 @dataclass

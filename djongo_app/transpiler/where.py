@@ -27,6 +27,7 @@ from .expressions import (
     ExpressionCompiler,
     between_as_and,
 )
+from .joins import KeysOverflow
 from .like import like_to_regex
 from .scope import Context
 
@@ -276,8 +277,12 @@ class FilterCompiler:
         run = self.expressions._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
         member = polarity != expr.negated
 
+        key_limit = expr.key_limit
+
         def bound(ctx: Context) -> dict[str, Any]:
             values = [row[0] for row in run(ctx)]
+            if key_limit is not None and len(values) > key_limit:
+                raise KeysOverflow(key_limit)
             non_null = [v for v in values if v is not None]
             if member:
                 return {path: {"$in": non_null}} if non_null else MATCH_NONE

@@ -8,6 +8,7 @@ base-table ``$match`` comes before any ``$lookup``.
 import pytest
 
 from djongo_app.transpiler import compile_sql
+from djongo_app.transpiler.joins import KEY_LIMIT
 
 from .utils import (
     AGE,
@@ -142,10 +143,14 @@ JOINED = "__join__testapp_author"
 ID_GUARD = {"id": {"$ne": None}}
 
 
+# The author columns these statements read: the lookup fetches only them.
+AUTHOR_READ = {"$project": {"id": 1, "name": 1, "_id": 0}}
+
+
 def lookup(local, match=None):
     """The $lookup of the author; ``match`` adds to its NULL guard."""
     spec = {"from": "testapp_author", "localField": local, "foreignField": "id", "as": JOINED}
-    spec["pipeline"] = [{"$match": {**ID_GUARD, **(match or {})}}]
+    spec["pipeline"] = [{"$match": {**ID_GUARD, **(match or {})}}, AUTHOR_READ]
     return {"$lookup": spec}
 
 
@@ -160,15 +165,17 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
     ("sql", "params", "pipeline"),
     [
         pytest.param(
-            # Book.objects.filter(author__name="x", pages__gt=10)
-            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            # Book.objects.select_related("author").filter(author__name="x",
+            # pages__gt=10): the books whose author_id is among the keys of
+            # the matching authors, then the join for the author's columns.
+            f"SELECT {BOOK_COLUMNS}, {NAME} FROM {BOOK} {INNER_JOIN_AUTHOR} "
             f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)',
             ("x", 10),
             [
-                {"$match": {"pages": {"$gt": 10}}},
+                {"$match": {"author_id": {"$in": [7]}, "pages": {"$gt": 10}}},
                 lookup("author_id", {"name": {"$eq": "x"}}),
                 unwind(False),
-                BOOK_OUTPUT,
+                {"$project": {"_id": 0, "c0": "$id", "c1": "$title", "c2": f"${JOINED}.name"}},
             ],
             id="inner-join-match-first",
         ),
@@ -262,7 +269,128 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
     ],
 )
 def test_join(sql, params, pipeline):
-    assert_command(command(sql, params), {"aggregate": "testapp_book", "pipeline": pipeline})
+    assert_command(
+        command(sql, params, subquery_rows=[(7,)]),
+        {"aggregate": "testapp_book", "pipeline": pipeline},
+    )
+
+
+AUTHOR_KEYS = {
+    "find": "testapp_author",
+    "filter": {"name": {"$eq": "x"}},
+    "projection": {"id": 1, "_id": 0},
+    "limit": KEY_LIMIT + 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            # Book.objects.filter(author__name="x", pages__gt=10): the join
+            # to a unique key only filters, so it becomes the keys of the
+            # matching authors and the books are one find on author_id.
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s) ORDER BY {BOOK}."id" DESC LIMIT 20',
+            {
+                "find": "testapp_book",
+                "filter": {"author_id": {"$in": [7, 9]}, "pages": {"$gt": 10}},
+                "projection": {"id": 1, "title": 1, "_id": 0},
+                "sort": {"id": -1},
+                "limit": 20,
+            },
+            id="filter-only-join-is-a-find",
+        ),
+        pytest.param(
+            # Book.objects.filter(author__name="x", pages__gt=10).count()
+            f'SELECT COUNT(*) AS "__count" FROM {BOOK} {INNER_JOIN_AUTHOR} '
+            f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)',
+            {
+                "count": "testapp_book",
+                "query": {"author_id": {"$in": [7, 9]}, "pages": {"$gt": 10}},
+            },
+            id="filter-only-join-count",
+        ),
+    ],
+)
+def test_filter_only_join(sql, expected):
+    """A join to a unique key that only filters runs as the joined keys
+    first and an $in on the base collection (issue 14)."""
+    context = Context(("x", 10), [(7,), (9,), (None,)])
+    plan = compile_sql(sql)
+    assert_command(plan.command(context), expected)
+    assert context.subqueries == [AUTHOR_KEYS]
+
+
+def test_too_many_join_keys_run_the_join():
+    """Past KEY_LIMIT keys the statement runs with its join (issue 14)."""
+    sql = (
+        f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+        f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)'
+    )
+    rows = [(i,) for i in range(KEY_LIMIT + 1)]
+    assert_command(
+        command(sql, ("x", 10), subquery_rows=rows),
+        {
+            "aggregate": "testapp_book",
+            "pipeline": [
+                {"$match": {"pages": {"$gt": 10}}},
+                lookup("author_id", {"name": {"$eq": "x"}}),
+                unwind(False),
+                BOOK_OUTPUT,
+            ],
+        },
+    )
+
+
+def test_many_to_many_filter_keeps_its_joins():
+    """Entry.objects.filter(authors__name="x"): the through table's key is
+    not unique (an entry matching twice is two rows), so its join stays,
+    after an $in of the entries that can match: the keys of the through
+    rows whose author_id is among the matching authors'. Each key query
+    runs once (issue 14)."""
+    entry, through, author = '"e"', '"e_authors"', '"testapp_author"'
+    sql = (
+        f'SELECT {entry}."id" FROM {entry} '
+        f'INNER JOIN {through} ON ({entry}."id" = {through}."entry_id") '
+        f'INNER JOIN {author} ON ({through}."author_id" = {author}."id") '
+        f'WHERE {author}."name" = %s'
+    )
+    context = Context(("x",), [(3,)])
+    pipeline = compile_sql(sql).command(context)["pipeline"]
+    # The author join only filters: its keys go into the through lookup.
+    assert pipeline == [
+        {"$match": {"id": {"$in": [3]}}},
+        {
+            "$lookup": {
+                "from": "e_authors",
+                "localField": "id",
+                "foreignField": "entry_id",
+                "as": "__join__e_authors",
+                "pipeline": [
+                    {"$match": {"entry_id": {"$ne": None}, "author_id": {"$in": [3]}}},
+                    {"$project": {"author_id": 1, "entry_id": 1, "_id": 0}},
+                ],
+            }
+        },
+        {"$unwind": {"path": "$__join__e_authors", "preserveNullAndEmptyArrays": False}},
+        {"$project": {"_id": 0, "c0": "$id"}},
+    ]
+    # The entries' keys: the through rows of the matching authors' keys.
+    assert context.subqueries == [
+        {
+            "find": "testapp_author",
+            "filter": {"name": {"$eq": "x"}},
+            "projection": {"id": 1, "_id": 0},
+            "limit": KEY_LIMIT + 1,
+        },
+        {
+            "find": "e_authors",
+            "filter": {"author_id": {"$in": [3]}},
+            "projection": {"entry_id": 1, "_id": 0},
+            "limit": KEY_LIMIT + 1,
+        },
+    ]
 
 
 def count_not_null(path):
@@ -349,7 +477,11 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
                         "localField": "id",
                         "foreignField": "author_id",
                         "as": "__join__testapp_book",
-                        "pipeline": [{"$match": {"author_id": {"$ne": None}}}],
+                        "pipeline": [
+                            {"$match": {"author_id": {"$ne": None}}},
+                            # Only the columns the statement reads.
+                            {"$project": {"author_id": 1, "id": 1, "_id": 0}},
+                        ],
                     }
                 },
                 {
@@ -502,7 +634,7 @@ def lookup_guards(sql):
     for stage in command(sql)["pipeline"]:
         if "$lookup" in stage:
             pipeline = stage["$lookup"].get("pipeline", [])
-            guards.append(pipeline[0]["$match"] if pipeline else None)
+            guards.append(pipeline[0].get("$match") if pipeline else None)
     return guards
 
 
