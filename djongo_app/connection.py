@@ -256,12 +256,21 @@ class MongoConnection:
         self.client = client
         self.name = name
         self.database = client[name]
+        # Collection handles by name: pymongo builds a new one per lookup.
+        self._collections: dict[str, Any] = {}
         self.counters = Counters(self.database)
         self.transactions = transactions
         self.autocommit = True
         self._session: Any = None
         # Statements run in the current transaction so far.
         self.statements = 0
+
+    def collection(self, name: str) -> Any:
+        """Return the handle of collection ``name`` (made once)."""
+        collection = self._collections.get(name)
+        if collection is None:
+            collection = self._collections[name] = self.database[name]
+        return collection
 
     @property
     def session(self) -> Any:

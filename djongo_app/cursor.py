@@ -10,6 +10,7 @@ import time
 from bson import json_util
 from django.db import DatabaseError, ProgrammingError
 
+from .codecs import decode_row
 from .errors import wrap_pymongo_errors
 from .transpiler import plan_cache
 
@@ -34,7 +35,7 @@ class ExecutionContext:
         self._subquery_rows = {}
 
     def collection(self, name):
-        return self.connection.database[name]
+        return self.connection.collection(name)
 
     @property
     def database(self):
@@ -103,7 +104,7 @@ class Cursor:
             )
         result = self._run(plan, ExecutionContext(self.connection, params), sql)
         self.last_command = result.command
-        self._rows = iter(result.rows)
+        self._rows = map(decode_row, result.rows)
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
         self.description = (

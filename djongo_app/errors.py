@@ -32,8 +32,7 @@ raises :func:`not_supported` errors itself, and value conversions raise
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from typing import Any
 
 from bson import errors as bson_errors
 from django.db import (
@@ -171,13 +170,31 @@ def _message(exc: BaseException) -> str:
     return _shorten(str(exc)) or type(exc).__name__
 
 
-@contextlib.contextmanager
-def wrap_pymongo_errors() -> Iterator[None]:
-    """Re-raise any driver error inside the block as a django.db error."""
-    try:
-        yield
-    except DRIVER_ERRORS as exc:
-        raise translate(exc) from exc
+class _WrapPymongoErrors:
+    """Re-raise any driver error inside the block as a django.db error.
+
+    A class rather than a generator context manager: it wraps every
+    statement and every fetch, and costs two plain method calls.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+        if exc is not None and isinstance(exc, DRIVER_ERRORS):
+            raise translate(exc) from exc
+        return False
+
+
+_wrapper = _WrapPymongoErrors()
+
+
+def wrap_pymongo_errors() -> _WrapPymongoErrors:
+    """Return a context manager that re-raises any driver error inside its
+    block as a django.db error."""
+    return _wrapper
 
 
 def out_of_range(value: object, limit: str) -> DataError:

@@ -64,6 +64,10 @@ def _timezone(tzname):
 
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
+# quote_name()'s answers, by name.
+_quoted_names = {}
+QUOTED_NAMES_KEPT = 10_000
+
 
 class DatabaseOperations(BaseDatabaseOperations):
     compiler_module = "djongo_app.compiler"
@@ -98,9 +102,14 @@ class DatabaseOperations(BaseDatabaseOperations):
     def quote_name(self, name):
         """Return ``name`` quoted (see transpiler/quoting.py); a name that
         is already one quoted identifier is returned as it is."""
-        if is_quoted_identifier(name):
-            return name
-        return quote_identifier(name)
+        quoted = _quoted_names.get(name)
+        if quoted is None:
+            quoted = name if is_quoted_identifier(name) else quote_identifier(name)
+            # Names come from models, so they are few; the bound only
+            # keeps raw SQL with ever new names from growing the cache.
+            if len(_quoted_names) < QUOTED_NAMES_KEPT:
+                _quoted_names[name] = quoted
+        return quoted
 
     def max_name_length(self):
         # A collection namespace ("<db>.<collection>") is limited to 255
@@ -373,7 +382,7 @@ class DatabaseOperations(BaseDatabaseOperations):
             converters.append(self.convert_missing_to_default)
         converter = self.converters.get(expression.output_field.get_internal_type())
         if converter is not None:
-            converters.append(getattr(self, converter))
+            converters.append(converter.__get__(self))
         return converters
 
     def _reads_default_when_missing(self, expression):
@@ -389,17 +398,6 @@ class DatabaseOperations(BaseDatabaseOperations):
             return value
         field = expression.target
         return field.get_db_prep_save(field.get_default(), connection)
-
-    converters = {
-        "DateTimeField": "convert_datetimefield_value",
-        "DateField": "convert_datefield_value",
-        "TimeField": "convert_timefield_value",
-        "DecimalField": "convert_decimalfield_value",
-        "UUIDField": "convert_uuidfield_value",
-        "BooleanField": "convert_booleanfield_value",
-        "BinaryField": "convert_binaryfield_value",
-        "JSONField": "convert_jsonfield_value",
-    }
 
     def convert_datetimefield_value(self, value, expression, connection):
         if value is None:
@@ -475,3 +473,15 @@ class DatabaseOperations(BaseDatabaseOperations):
 
     def convert_binaryfield_value(self, value, expression, connection):
         return value if value is None else bytes(value)
+
+    # Internal type → the converter of its column.
+    converters = {
+        "DateTimeField": convert_datetimefield_value,
+        "DateField": convert_datefield_value,
+        "TimeField": convert_timefield_value,
+        "DecimalField": convert_decimalfield_value,
+        "UUIDField": convert_uuidfield_value,
+        "BooleanField": convert_booleanfield_value,
+        "BinaryField": convert_binaryfield_value,
+        "JSONField": convert_jsonfield_value,
+    }
