@@ -772,7 +772,9 @@ class Planner:
         aggregates: list[n.Func],
     ) -> Pipeline:
         """The grouped-lookup plan when every base document is its own
-        group: sort and cut the page of documents, then one ``$lookup``."""
+        group: sort and cut the page of documents, then one ``$lookup``
+        whose pipeline computes the aggregates, so that each document of
+        the page receives one small document, not its joined rows."""
         expressions, _ = self.compilers(scope)
         sort_keys = [
             (scope.path(expr), -1 if descending else 1)  # type: ignore[arg-type]
@@ -780,30 +782,36 @@ class Planner:
         ]
         stages.extend(_window_stages(sort_keys, select.offset, select.limit))
         local_path = scope.path(local)
+        group: dict[str, Any] = {"_id": None}
+        results: list[Any] = []
+        for index, aggregate in enumerate(aggregates):
+            group_fields, result = _aggregate_in_lookup(aggregate, index)
+            group.update(group_fields)
+            results.append(result)
+        # Exact SQL equality: $lookup alone would also match a joined array
+        # holding the key; a NULL key matches nothing.
         lookup = {
             "$lookup": {
                 "from": joined_table,
                 "localField": local_path,
                 "foreignField": foreign.name,
+                "let": {"local": {"$ifNull": [f"${local_path}", None]}},
+                "pipeline": [
+                    {"$match": {foreign.name: {"$ne": None}}},
+                    {"$match": {"$expr": {"$eq": [f"${foreign.name}", "$$local"]}}},
+                    {"$group": group},
+                ],
                 "as": LOOKUP_JOINED,
             }
         }
         stages.append(lambda ctx: lookup)
-        columns = _unique(a.args[0].name for a in aggregates)  # type: ignore[attr-defined]
-        joined_values = {
-            f"{LOOKUP_VALUES}{i}": _document_joined_values(local_path, foreign.name, name)
-            for i, name in enumerate(columns)
-        }
-        if joined_values:
-            stages.append(lambda ctx: {"$addFields": joined_values})
         output: dict[str, Bound] = {}
         for index, item in enumerate(select.items):
             expr = item.expr
             if isinstance(expr, n.Column):
                 output[f"c{index}"] = expressions.value(expr)
             else:
-                name = expr.args[0].name  # type: ignore[attr-defined]
-                value = _aggregate_of_values(expr, f"${LOOKUP_VALUES}{columns.index(name)}")
+                value = results[aggregates.index(expr)]  # type: ignore[arg-type]
                 output[f"c{index}"] = lambda ctx, value=value: value
         stages.append(_project_stage(output))
         return Pipeline(
@@ -1364,25 +1372,33 @@ def _joined_values(foreign: str, column: str) -> dict[str, Any]:
     }
 
 
-def _document_joined_values(local: str, foreign: str, column: str) -> dict[str, Any]:
-    """The values of ``column`` in the joined documents of one base document
-    (none when its join value is NULL: $lookup would match NULL to NULL)."""
-    matching = {
-        "$filter": {
-            "input": f"${LOOKUP_JOINED}",
-            "as": "row",
-            "cond": {
-                "$and": [
-                    {"$ne": [{"$ifNull": [f"${local}", None]}, None]},
-                    {"$eq": [f"$$row.{foreign}", f"${local}"]},
-                ]
-            },
-        }
-    }
-    return {"$map": {"input": matching, "as": "row", "in": {"$ifNull": [f"$$row.{column}", None]}}}
+def _aggregate_in_lookup(aggregate: n.Func, index: int) -> tuple[dict[str, Any], Any]:
+    """Return the $group fields that compute ``aggregate`` over a lookup's
+    joined rows, and the expression reading its SQL value from the lookup's
+    result (an array of that one group, empty when no row joined)."""
+    column = f"${aggregate.args[0].name}"  # type: ignore[attr-defined]
+    key = f"a{index}"
+
+    def first(name: str) -> dict[str, Any]:
+        # The field of the one result document; null when there is none.
+        return {"$getField": {"field": name, "input": {"$first": f"${LOOKUP_JOINED}"}}}
+
+    if aggregate.distinct:
+        values = {"$ifNull": [first(key), []]}
+        return {key: {"$addToSet": column}}, _aggregate_of_values(aggregate, values)
+    present = {"$cond": [{"$eq": [{"$ifNull": [column, None]}, None]}, 0, 1]}
+    name = aggregate.name
+    if name == "COUNT":
+        return {key: {"$sum": present}}, {"$ifNull": [first(key), 0]}
+    if name == "SUM":
+        count = f"n{index}"
+        value = {"$cond": [{"$gt": [{"$ifNull": [first(count), 0]}, 0]}, first(key), None]}
+        return {key: {"$sum": column}, count: {"$sum": present}}, value
+    operator = {"AVG": "$avg", "MIN": "$min", "MAX": "$max"}[name]
+    return {key: {operator: column}}, {"$ifNull": [first(key), None]}
 
 
-def _aggregate_of_values(aggregate: n.Func, values: str) -> dict[str, Any]:
+def _aggregate_of_values(aggregate: n.Func, values: Any) -> dict[str, Any]:
     """An SQL aggregate over a list of values (NULLs ignored; SUM, AVG, MIN
     and MAX of no value are NULL, COUNT is 0)."""
     present: Any = {"$filter": {"input": values, "cond": {"$ne": ["$$this", None]}}}
