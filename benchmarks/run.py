@@ -239,7 +239,7 @@ def report(results, backends, operations):
     lines.append(f"command: {results['command']} ({results['seconds']:.0f} s)")
     header = "| operation | " + " | ".join(TITLES[b] for b in backends) + " | raw pymongo |"
     rule = "|---" * (len(backends) + 2) + "|"
-    for side, title in (("cpu", "Client CPU"), ("wall", "Wall time")):
+    for side, title in (("cpu", "Client CPU"), ("wall", "Wall time")) if operations else ():
         lines += ["", f"{title} per call: ratio to raw pymongo in the same process (median)", ""]
         lines += [header, rule]
         for name in operations:

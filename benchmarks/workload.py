@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Avg, Count, F
 
-from .benchapp.models import BACKEND, Author, Blog, Comment, Entry, Note
+from .benchapp.models import BACKEND, Author, Blog, Comment, Entry, Note, Reading
 
 AUTHORS = 200
 BLOGS = 50
@@ -139,8 +139,7 @@ class Workload:
             objs = []
             for k in range(low, high):
                 entry = Entry(blog_id=blogs[k % BLOGS], seo=self.seo(k), **entry_values(k))
-                if BACKEND == "djongo_app":
-                    entry.editors = [authors[a] for a in entry_editors(k)]
+                entry.editors = [authors[a] for a in entry_editors(k)]
                 objs.append(entry)
             created = Entry.objects.bulk_create(objs)
             self.data.entries.extend(e.pk for e in created)
@@ -239,6 +238,20 @@ class Workload:
         def bulk_cleanup():
             Comment.objects.all().delete()
             raw.comments.delete_many({})
+
+        def bulk_object_id_setup(i):
+            state["readings"] = [Reading(**comment_values(j)) for j in range(BULK_ROWS)]
+            state["documents"] = [comment_values(j) for j in range(BULK_ROWS)]
+
+        def bulk_object_id_orm(i):
+            Reading.objects.bulk_create(state["readings"])
+
+        def bulk_object_id_raw(i):
+            raw.readings.insert_many([dict(values) for values in state["documents"]])
+
+        def bulk_object_id_cleanup():
+            Reading.objects.all().delete()
+            raw.readings.delete_many({})
 
         # Reads ---------------------------------------------------------------
         def get_orm(i):
@@ -411,13 +424,23 @@ class Workload:
                 backends=("djongo_app", "dmb"),
             ),
             Operation(
-                "bulk_create 1,000 rows",
+                "bulk_create 1,000 rows (integer id)",
                 "write",
                 bulk_orm,
                 bulk_raw,
                 reps=2,
                 setup=bulk_setup,
                 cleanup=bulk_cleanup,
+            ),
+            Operation(
+                "bulk_create 1,000 rows (ObjectId pk)",
+                "write",
+                bulk_object_id_orm,
+                bulk_object_id_raw,
+                reps=2,
+                setup=bulk_object_id_setup,
+                cleanup=bulk_object_id_cleanup,
+                backends=("djongo_app", "dmb"),
             ),
             Operation("get(pk=)", "read", get_orm, get_raw, reps=50),
             Operation("filter(gte).order_by()[:20]", "read", gte_orm, gte_raw),

@@ -1,11 +1,12 @@
 """The workload's models, shaped for the backend this process runs.
 
-The same tables on every backend; what differs is how each one spells an
-embedded document (djongo_app's ``EmbeddedField``, django-mongodb-backend's
-``EmbeddedModelField``, a ``JSONField`` on SQLite), the primary key of
-``Note`` (an ObjectId where the backend has one) and the array of
-references, which only djongo_app has (``Entry.editors``; elsewhere the
-many-to-many ``Entry.authors`` plays its part in the prefetch operation).
+The same tables and columns on every backend; what differs is how each
+one spells an embedded document (djongo_app's ``EmbeddedField``,
+django-mongodb-backend's ``EmbeddedModelField``, a ``JSONField`` on
+SQLite), an array of ids (``Entry.editors``: djongo_app's
+``ArrayReferenceField``, which ``prefetch_related`` resolves; an
+``ArrayField`` of ObjectIds; a ``JSONField`` list) and the primary key of
+``Note`` and ``Reading`` (an ObjectId where the backend has one).
 """
 
 from django.conf import settings
@@ -31,8 +32,16 @@ if BACKEND == "djongo_app":
     def object_id_pk():
         return ObjectIdAutoField(primary_key=True)
 
+    def editors_field():
+        return ArrayReferenceField("Author", related_name="edited")
+
 elif BACKEND == "dmb":
-    from django_mongodb_backend.fields import EmbeddedModelField, ObjectIdAutoField
+    from django_mongodb_backend.fields import (
+        ArrayField,
+        EmbeddedModelField,
+        ObjectIdAutoField,
+        ObjectIdField,
+    )
     from django_mongodb_backend.models import EmbeddedModel
 
     class Seo(EmbeddedModel):
@@ -45,6 +54,9 @@ elif BACKEND == "dmb":
     def object_id_pk():
         return ObjectIdAutoField(primary_key=True)
 
+    def editors_field():
+        return ArrayField(ObjectIdField(), default=list)
+
 else:
 
     def seo_field():
@@ -52,6 +64,9 @@ else:
 
     def object_id_pk():
         return models.AutoField(primary_key=True)
+
+    def editors_field():
+        return models.JSONField(default=list)
 
 
 class Author(models.Model):
@@ -81,8 +96,9 @@ class Entry(models.Model):
     n_comments = models.IntegerField(default=0)
     seo = seo_field()
     authors = models.ManyToManyField(Author, related_name="entries")
-    if BACKEND == "djongo_app":
-        editors = ArrayReferenceField(Author, related_name="edited")
+    # The same array of author ids everywhere; only djongo_app resolves it
+    # as references (prefetch_related("editors")).
+    editors = editors_field()
 
     class Meta:
         verbose_name_plural = "entries"
@@ -103,6 +119,18 @@ class Note(models.Model):
 class Comment(models.Model):
     """The rows of bulk_create."""
 
+    entry_id = models.IntegerField()
+    name = models.CharField(max_length=50)
+    body = models.TextField()
+    created = models.DateTimeField()
+    score = models.IntegerField()
+    approved = models.BooleanField(default=False)
+
+
+class Reading(models.Model):
+    """The rows of bulk_create with the backend's ObjectId primary key."""
+
+    id = object_id_pk()
     entry_id = models.IntegerField()
     name = models.CharField(max_length=50)
     body = models.TextField()

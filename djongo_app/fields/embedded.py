@@ -300,12 +300,12 @@ def container_to_document(instance, connection):
 def container_from_document(container, document, connection):
     """Return the container instance of a stored sub-document; keys the
     document lacks read as the fields' defaults."""
-    container = embeddable(container)
+    container, loaders = _loaders(container, connection)
     instance = container.__new__(container)
     instance._state = ModelState()
     extras = dict(document)
     values = instance.__dict__
-    for field, column, attname, converters in _loaders(container, connection):
+    for field, column, attname, converters in loaders:
         if column in extras:
             value = extras.pop(column)
             for converter, expression in converters:
@@ -321,17 +321,22 @@ _loaders_cache = {}
 
 
 def _loaders(container, connection):
-    """Return (field, column, attname, converters) of each stored field of
-    ``container``, the converters being those :func:`from_db_value` applies
-    (cached per container and database alias)."""
+    """Return the class of ``container``'s instances (:func:`embeddable`)
+    and (field, column, attname, converters) of each of its stored fields,
+    the converters being those :func:`from_db_value` applies (cached per
+    container and database alias)."""
     key = (container, connection.alias)
-    loaders = _loaders_cache.get(key)
-    if loaders is None:
-        loaders = _loaders_cache[key] = [
-            (field, field.column, field.attname, _converters(field, connection))
-            for field in container_fields(container)
-        ]
-    return loaders
+    found = _loaders_cache.get(key)
+    if found is None:
+        cls = embeddable(container)
+        found = _loaders_cache[key] = (
+            cls,
+            [
+                (field, field.column, field.attname, _converters(field, connection))
+                for field in container_fields(cls)
+            ],
+        )
+    return found
 
 
 def from_db_value(field, value, connection):

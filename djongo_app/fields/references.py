@@ -255,10 +255,9 @@ class ArrayReferenceField(models.Field):
     def from_db_value(self, value, expression, connection):
         if not isinstance(value, list):
             return value
-        target = self.referenced_pk
         converters = self._item_converters(connection)
         if converters:
-            column = target.cached_col
+            column = self.referenced_pk.cached_col
             result = []
             for item in value:
                 for converter in converters:
@@ -268,29 +267,33 @@ class ArrayReferenceField(models.Field):
         # What the descriptor stores (to_python()), made once here: the
         # descriptor keeps a Stored list as it is. Ids already of the type
         # to_python() returns need only the duplicates dropped.
-        kept = self._kept_type
-        if kept is not None and all(type(item) is kept for item in value):
+        if self._kept_types.issuperset(map(type, value)):
             return Stored(dict.fromkeys(value))
         return Stored(self.to_python(value))
-
-    @cached_property
-    def _kept_type(self):
-        """Return the type whose values the referenced key's to_python()
-        returns unchanged, or None."""
-        return KEPT_TYPES.get(type(self.referenced_pk).to_python)
 
     def _item_converters(self, connection):
         """Return the converters of the referenced primary key (cached per
         database alias)."""
-        cache = self.__dict__.setdefault("_item_converters_cache", {})
-        converters = cache.get(connection.alias)
-        if converters is None:
+        try:
+            return self._item_converters_cache[connection.alias]
+        except KeyError:
             target = self.referenced_pk
-            converters = cache[connection.alias] = (
+            converters = self._item_converters_cache[connection.alias] = (
                 *connection.ops.get_db_converters(target.cached_col),
                 *target.get_db_converters(connection),
             )
-        return converters
+            return converters
+
+    @cached_property
+    def _item_converters_cache(self):
+        return {}
+
+    @cached_property
+    def _kept_types(self):
+        """Return the types whose values the referenced key's to_python()
+        returns unchanged (none if unknown)."""
+        kept = KEPT_TYPES.get(type(self.referenced_pk).to_python)
+        return frozenset() if kept is None else frozenset({kept})
 
     def value_from_object(self, obj):
         return list(obj.__dict__.get(self.attname) or [])
@@ -632,10 +635,13 @@ class ForwardArrayReferenceDescriptor:
             value = list(value)
         elif value is not None:
             value = self.field.to_python(value)
-        instance.__dict__[attname] = value
-        mark_assigned(instance, attname, assigned)
-        cache = getattr(instance, "_prefetched_objects_cache", {})
-        cache.pop(self.field.name, None)
+        values = instance.__dict__
+        values[attname] = value
+        if assigned or ASSIGNED in values:
+            mark_assigned(instance, attname, assigned)
+        cache = values.get("_prefetched_objects_cache")
+        if cache:
+            cache.pop(self.field.name, None)
 
 
 class ReverseArrayReferenceDescriptor:

@@ -135,13 +135,26 @@ def key_reader(keys: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...
     return read
 
 
+class ColumnsReader:
+    """The row builder of SELECT columns that are all top-level fields: a
+    :func:`key_reader` of them (FindPlan maps ``read`` over the documents,
+    without the parameters)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, paths: Sequence[str]):
+        self.read = key_reader(paths)
+
+    def __call__(self, document: dict[str, Any], params: Sequence[Any]) -> tuple[Any, ...]:
+        return self.read(document)
+
+
 def columns_row_builder(paths: Sequence[str]) -> RowBuilder | None:
-    """Return the row builder of SELECT columns that are all top-level
-    fields (None otherwise): :func:`key_reader` of them."""
+    """Return a :class:`ColumnsReader` of ``paths``, or None when one of
+    them is a path into a document."""
     if any("." in path for path in paths):
         return None
-    read = key_reader(paths)
-    return lambda document, params: read(document)
+    return ColumnsReader(paths)
 
 
 def path_row_builder(getters: Sequence[Getter]) -> RowBuilder:
@@ -200,7 +213,11 @@ class FindPlan(Plan):
             limit=self.limit or 0,
             session=ctx.session,
         )
-        rows = first_batch_fetched(map(self.row, cursor, itertools.repeat(ctx.params)))
+        row = self.row
+        if isinstance(row, ColumnsReader):
+            rows = first_batch_fetched(map(row.read, cursor))
+        else:
+            rows = first_batch_fetched(map(row, cursor, itertools.repeat(ctx.params)))
         return Result(rows=rows, description=self.columns, command=command)
 
 
