@@ -19,9 +19,11 @@ import uuid
 
 from bson.decimal128 import Decimal128
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.expressions import Col
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
@@ -67,6 +69,23 @@ OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 # quote_name()'s answers, by name.
 _quoted_names = {}
 QUOTED_NAMES_KEPT = 10_000
+
+# settings.USE_TZ, read once: each read of a setting runs Python code, and
+# the date converters run for every value read.
+_use_tz = []
+
+
+def use_tz():
+    """Return settings.USE_TZ (kept until the setting changes)."""
+    if not _use_tz:
+        _use_tz.append(settings.USE_TZ)
+    return _use_tz[0]
+
+
+@receiver(setting_changed)
+def _forget_use_tz(*, setting, **kwargs):
+    if setting == "USE_TZ":
+        _use_tz.clear()
 
 
 class DatabaseOperations(BaseDatabaseOperations):
@@ -404,7 +423,7 @@ class DatabaseOperations(BaseDatabaseOperations):
             return None
         if type(value) is datetime.datetime and value.tzinfo is None:
             # What BSON dates decode to (tz_aware=False): UTC, naive.
-            if settings.USE_TZ:
+            if use_tz():
                 return value.replace(tzinfo=self.connection.timezone)
             return value
         if isinstance(value, str):

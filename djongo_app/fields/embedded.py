@@ -303,17 +303,22 @@ def container_from_document(container, document, connection):
     container, loaders = _loaders(container, connection)
     instance = container.__new__(container)
     instance._state = ModelState()
-    extras = dict(document)
     values = instance.__dict__
+    found = 0
     for field, column, attname, converters in loaders:
-        if column in extras:
-            value = extras.pop(column)
+        if column in document:
+            found += 1
+            value = document[column]
             for converter, expression in converters:
                 value = converter(value, expression, connection)
         else:
             value = field.get_default()
         values[attname] = value
-    values[EXTRAS] = extras
+    if found == len(document):
+        values[EXTRAS] = {}
+    else:
+        columns = {column for _, column, _, _ in loaders}
+        values[EXTRAS] = {k: v for k, v in document.items() if k not in columns}
     return instance
 
 

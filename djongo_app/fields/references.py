@@ -631,8 +631,8 @@ class ForwardArrayReferenceDescriptor:
             # Model.__init__ (adding) sets the loaded or constructed value.
             assigned = not instance._state.adding
         if type(value) is Stored:
-            # Read from the database and converted by from_db_value().
-            value = list(value)
+            # Read from the database and converted by from_db_value(): kept.
+            pass
         elif value is not None:
             value = self.field.to_python(value)
         values = instance.__dict__
