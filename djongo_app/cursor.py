@@ -104,7 +104,7 @@ class Cursor:
             )
         result = self._run(plan, ExecutionContext(self.connection, params), sql)
         self.last_command = result.command
-        self._rows = map(decode_row, result.rows)
+        self._rows = map(decode_row, result.rows) if result.read_from_server else iter(result.rows)
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
         self.description = (

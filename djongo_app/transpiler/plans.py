@@ -60,6 +60,9 @@ class Result:
     lastrowid: Any = None
     description: Sequence[str] | None = None
     command: dict[str, Any] | None = None
+    # Whether rows may hold values read from the server, which the cursor
+    # decodes (Decimal128); an INSERT returns the values it wrote.
+    read_from_server: bool = True
 
 
 def first_batch_fetched(rows: Iterable[Any]) -> Iterator[Any]:
@@ -514,6 +517,7 @@ class InsertPlan(Plan):
             lastrowid=lastrowid,
             description=self.returning,
             command={"insert": self.collection, "documents": documents},
+            read_from_server=False,
         )
 
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
