@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from .codecs import TIME_FORMAT
+from .compat import OperationsCompatMixin
 from .counters import SCHEMA_COLLECTION
 
 
@@ -59,7 +60,7 @@ def _timezone(tzname):
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 
-class DatabaseOperations(BaseDatabaseOperations):
+class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     compiler_module = "django.db.models.sql.compiler"
 
     # Mongo accepts up to 100,000 documents per insert command; smaller
@@ -108,7 +109,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         # comparison keeps the dialect small and the NULL semantics clear.
         return False
 
-    def return_insert_columns(self, fields):
+    def returning_columns(self, fields):
+        """Return ``RETURNING "table"."column", ...``: the columns an INSERT
+        hands back (ids from the counters, defaults). Django 5.2 calls this
+        ``return_insert_columns()`` (see compat.py)."""
         if not fields:
             return "", ()
         columns = [
@@ -117,7 +121,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         ]
         return "RETURNING " + ", ".join(columns), ()
 
-    def fetch_returned_insert_rows(self, cursor):
+    def fetch_returned_rows(self, cursor, returning_params):
         return cursor.fetchall()
 
     def last_insert_id(self, cursor, table_name, pk_name):
