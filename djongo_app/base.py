@@ -4,6 +4,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils.asyncio import async_unsafe
 from django.utils.functional import cached_property
 
+from .aggregates import register as register_aggregates
 from .client import DatabaseClient
 from .connection import (
     MongoConnection,
@@ -24,6 +25,7 @@ from .schema import DatabaseSchemaEditor
 # prep_for_like_query() does; no ESCAPE clause, since sqlparse's lexer reads
 # the quoted backslash of "ESCAPE '\\'" as an escaped quote.
 register_lookups()
+register_aggregates()
 
 LIKE = "LIKE %s"
 ILIKE = "ILIKE %s"

@@ -20,6 +20,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_update_conflicts_with_target = False
     supports_expression_defaults = False
     supports_sequence_reset = True
+    # UPDATE ... RETURNING is not in the dialect (Django 6.0+): after save(),
+    # fields assigned expressions (F("n") + 1) are deferred and read back
+    # on first access instead.
+    can_return_rows_from_update = False
 
     # Transactions --------------------------------------------------------
     # MongoDB has no savepoints, and a failed statement aborts the whole
@@ -35,6 +39,14 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # Relations are not enforced by the server: no foreign key constraints.
     supports_foreign_keys = False
     can_create_inline_fk = False
+    # Django 6.1's on_delete=DB_CASCADE/DB_SET_NULL/DB_SET_DEFAULT: MongoDB
+    # has no referential actions, so nothing would run them for deletes made
+    # outside Django, and inside Django the Python rules (CASCADE, ...) do
+    # the same work with the same statements. The system check (fields.E324)
+    # refuses them and so does the schema editor.
+    supports_on_delete_db_cascade = False
+    supports_on_delete_db_null = False
+    supports_on_delete_db_default = False
     indexes_foreign_keys = True
     supports_column_check_constraints = False
     # CHECK constraints become collection validators (NULL passes, as in SQL).
@@ -91,6 +103,15 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     nulls_order_largest = False
     supports_over_clause = False
     supports_aggregate_filter_clause = False
+    # Aggregates of Django 6.0/6.1: StringAgg (values pushed in $group, then
+    # joined; DISTINCT with $addToSet), AnyValue ($max: some non-null
+    # value), BitAnd/BitOr/BitXor (folded with $bitAnd/$bitOr/$bitXor),
+    # default= through Coalesce.
+    supports_aggregate_distinct_multiple_argument = True
+    supports_any_value = True
+    supports_default_in_bit_aggregations = True
+    # A tuple compared with a subquery is not in the dialect (composite keys).
+    supports_tuple_comparison_against_subquery = False
     supports_select_union = True
     supports_select_intersection = True
     supports_select_difference = True
@@ -113,6 +134,18 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     greatest_least_ignores_nulls = False
     test_db_allows_multiple_connections = True
     supported_explain_formats = {"JSON", "TEXT"}
+
+    @cached_property
+    def supports_aggregate_order_by_clause(self):
+        """Return True if StringAgg(order_by=...) can sort the values:
+        ``$sortArray`` (MongoDB 5.2+)."""
+        return self.connection.get_database_version() >= (5, 2)
+
+    @cached_property
+    def supports_bit_aggregations(self):
+        """Return True if BitAnd/BitOr/BitXor can fold with ``$bitAnd``,
+        ``$bitOr`` and ``$bitXor`` (MongoDB 6.3+)."""
+        return self.connection.get_database_version() >= (6, 3)
 
     @cached_property
     def supports_transactions(self):
