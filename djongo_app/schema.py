@@ -24,6 +24,7 @@ from django.db.models import CheckConstraint, OrderBy, UniqueConstraint
 from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from .compat import is_database_on_delete
 from .errors import wrap_pymongo_errors
 from .lookups import COLUMN
 from .transpiler.expressions import ExpressionCompiler
@@ -106,6 +107,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Models ------------------------------------------------------------------
 
     def create_model(self, model):
+        for field in model._meta.local_concrete_fields:
+            self._refuse_database_on_delete(model, field)
         table = model._meta.db_table
         with wrap_pymongo_errors():
             if table not in self.database.list_collection_names(filter={"name": table}):
@@ -157,6 +160,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if field.column is None:
             return
+        self._refuse_database_on_delete(model, field)
         table = model._meta.db_table
         with wrap_pymongo_errors():
             default = self.effective_default(field)
@@ -194,6 +198,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if old_field.column is None or new_field.column is None:
             return
+        self._refuse_database_on_delete(model, new_field)
         table = model._meta.db_table
         collection = self.database[table]
         with wrap_pymongo_errors():
@@ -223,6 +228,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                         {new_field.column: None}, {"$set": {new_field.column: default}}
                     )
             self._update_validator(model, remove=[old_field], add=[new_field])
+
+    def _refuse_database_on_delete(self, model, field):
+        """Raise NotSupportedError for Django 6.1's DB_CASCADE, DB_SET_NULL
+        and DB_SET_DEFAULT: MongoDB has no referential actions to run them
+        (the system check fields.E324 says so too; this covers migrate
+        --skip-checks)."""
+        rule = getattr(field.remote_field, "on_delete", None)
+        if field.remote_field is None or not is_database_on_delete(rule):
+            return
+        python_rule = rule.__name__.removeprefix("DB_")
+        raise NotSupportedError(
+            f"on_delete={rule.__name__} ({model.__name__}.{field.name}) is not supported by "
+            f"djongo_app: MongoDB has no referential actions. Use on_delete={python_rule}."
+        )
 
     # NOT NULL ------------------------------------------------------------------
 
