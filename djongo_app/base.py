@@ -1,6 +1,7 @@
 """The Django database backend for MongoDB: ``ENGINE: "djongo_app"``."""
 
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import debug_transaction
 from django.utils.asyncio import async_unsafe
 from django.utils.functional import cached_property
 
@@ -149,12 +150,21 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _commit(self):
         if self.connection is not None:
-            with self.wrap_database_errors, wrap_pymongo_errors():
+            # Logged as a query, as Django's own backends log it.
+            with (
+                debug_transaction(self, "COMMIT"),
+                self.wrap_database_errors,
+                wrap_pymongo_errors(),
+            ):
                 self.connection.commit()
 
     def _rollback(self):
         if self.connection is not None:
-            with self.wrap_database_errors, wrap_pymongo_errors():
+            with (
+                debug_transaction(self, "ROLLBACK"),
+                self.wrap_database_errors,
+                wrap_pymongo_errors(),
+            ):
                 self.connection.rollback()
 
     def _close(self):
