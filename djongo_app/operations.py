@@ -102,6 +102,14 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         return "DEFAULT"
 
     def bulk_batch_size(self, fields, objs):
+        """Return how many objects go in one statement.
+
+        Inserts and bulk updates carry documents: bulk_insert_batch_size at
+        a time. A list of keys alone (in_bulk(), the deletion collector's
+        ``IN (...)``) is one ``$in``, whatever its length.
+        """
+        if len(fields) == 1 and (fields[0].primary_key or fields[0].is_relation):
+            return max(len(objs), 1)
         return self.bulk_insert_batch_size
 
     def conditional_expression_supported_in_where_clause(self, expression):
