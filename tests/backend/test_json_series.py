@@ -1,0 +1,91 @@
+"""JSONField behaviour that Django 6.0 and 6.1 changed: JSONNull(),
+filter(data=None) deprecated, key__iexact=None meaning JSON null, and
+negative array indexes (``data__tags__-1``)."""
+
+from unittest import skipUnless
+
+from django.db.models import F
+from django.test import TestCase
+
+from djongo_app import compat
+from tests.testapp.models import Document
+
+JSONNull = compat.JSONNull
+
+
+class JSONData(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        Document.objects.create(
+            name="a",
+            data={"owner": {"name": "Ann"}, "tags": ["x", "y"], "items": [{"n": 1}, {"n": 2}]},
+        )
+        Document.objects.create(name="b", data={"owner": None, "tags": ["y"], "items": [{"n": 3}]})
+        Document.objects.create(name="c", data={"tags": []})
+        Document.objects.create(name="d", data=None)
+
+    def names(self, queryset):
+        return sorted(queryset.values_list("name", flat=True))
+
+
+@skipUnless(compat.DJANGO_6_0, "negative JSON array indexes are from Django 6.0")
+class NegativeIndexTests(JSONData):
+    def test_filter_on_the_last_elements(self):
+        self.assertEqual(self.names(Document.objects.filter(**{"data__tags__-1": "y"})), ["a", "b"])
+        self.assertEqual(self.names(Document.objects.filter(**{"data__tags__-2": "x"})), ["a"])
+        # Out of range (and an empty array) matches nothing.
+        self.assertEqual(self.names(Document.objects.filter(**{"data__tags__-3": "x"})), [])
+        self.assertEqual(
+            self.names(Document.objects.filter(**{"data__tags__-1__isnull": False})), ["a", "b"]
+        )
+
+    def test_keys_after_a_negative_index(self):
+        self.assertEqual(self.names(Document.objects.filter(**{"data__items__-1__n": 2})), ["a"])
+        self.assertEqual(
+            self.names(Document.objects.filter(**{"data__items__-1__n__gte": 2})), ["a", "b"]
+        )
+
+    def test_values_and_ordering(self):
+        self.assertEqual(
+            list(
+                Document.objects.filter(name__in=["a", "b"])
+                .order_by("name")
+                .values_list("data__tags__-1", "data__items__-1__n")
+            ),
+            [("y", 2), ("y", 3)],
+        )
+        self.assertEqual(
+            list(
+                Document.objects.filter(name__in=["a", "b"])
+                .order_by(F("data__items__-1__n").desc())
+                .values_list("name", flat=True)
+            ),
+            ["b", "a"],
+        )
+
+
+@skipUnless(compat.JSONNull, "JSONNull() is from Django 6.1")
+class JSONNullTests(JSONData):
+    def test_saved_as_null_not_as_text(self):
+        doc = Document.objects.create(name="e", data=JSONNull())
+        doc.refresh_from_db()
+        self.assertIsNone(doc.data)
+        self.assertEqual(Document.objects.filter(name="e", data__isnull=True).count(), 1)
+
+    def test_top_level_and_nested_queries(self):
+        # A JSON null and an SQL NULL are one stored value (README).
+        self.assertEqual(self.names(Document.objects.filter(data=JSONNull())), ["d"])
+        self.assertEqual(self.names(Document.objects.filter(data__owner=JSONNull())), ["b"])
+
+    def test_none_on_the_column_is_deprecated(self):
+        from django.utils.deprecation import RemovedInDjango2028Warning
+
+        with self.assertWarnsMessage(RemovedInDjango2028Warning, "Use JSONNull() instead"):
+            self.assertEqual(self.names(Document.objects.filter(data=None)), ["d"])
+        # Key lookups are unaffected: data__owner=None is JSON null there.
+        self.assertEqual(self.names(Document.objects.filter(data__owner=None)), ["b"])
+
+    def test_key_iexact_none_is_json_null(self):
+        """6.1: key__iexact=None matches a key holding JSON null, as
+        key__exact=None does (before, it meant key__isnull=True)."""
+        self.assertEqual(self.names(Document.objects.filter(data__owner__iexact=None)), ["b"])
