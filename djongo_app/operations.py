@@ -57,6 +57,13 @@ def _timezone(tzname):
     return name.replace("'", "")
 
 
+def _is_key(field):
+    """Return True for a primary key or a relation (or the name "pk")."""
+    if isinstance(field, str):
+        return field == "pk"
+    return bool(field.primary_key or field.is_relation)
+
+
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 
@@ -108,7 +115,7 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         a time. A list of keys alone (in_bulk(), the deletion collector's
         ``IN (...)``) is one ``$in``, whatever its length.
         """
-        if len(fields) == 1 and (fields[0].primary_key or fields[0].is_relation):
+        if len(fields) == 1 and _is_key(fields[0]):
             return max(len(objs), 1)
         return self.bulk_insert_batch_size
 
