@@ -33,6 +33,7 @@ __all__ = [
     "apply_fetch_mode",
     "fetch_deferred",
     "is_database_on_delete",
+    "since",
 ]
 
 # (major, minor) of the installed Django, and the series this package
@@ -53,6 +54,13 @@ DATABASE_ON_DELETE = tuple(
     for name in ("DB_CASCADE", "DB_SET_NULL", "DB_SET_DEFAULT")
     if hasattr(models, name)
 )
+
+
+def since(table):
+    """Return the union of the sets in ``table`` (``{(major, minor): set}``)
+    whose series is the installed one or older: e.g. the names of Django
+    tests that only exist from some series on."""
+    return set().union(*(items for series, items in table.items() if series <= DJANGO_SERIES))
 
 
 def is_database_on_delete(on_delete):

@@ -3,6 +3,8 @@
 from django.db.backends.base.features import BaseDatabaseFeatures
 from django.utils.functional import cached_property
 
+from . import compat
+
 
 class DatabaseFeatures(BaseDatabaseFeatures):
     minimum_database_version = (4, 4)
@@ -241,7 +243,22 @@ class DatabaseFeatures(BaseDatabaseFeatures):
         "model_fields.test_floatfield.TestFloatField.test_float_validates_object",
         "transaction_hooks.tests.TestConnectionOnCommit.test_discards_hooks_from_rolled_back_savepoint",
         "transaction_hooks.tests.TestConnectionOnCommit.test_inner_savepoint_rolled_back_with_outer",
+        # Booleans are always compared explicitly in the dialect ("x" = True),
+        # where this test wants a lookup annotation compared bare (it runs on
+        # backends without a native boolean type from Django 6.1 on).
+        "lookup.tests.LookupTests.test_exact_booleanfield_annotation",
     }
+    # Tests that only exist from a later series on: listing a test the
+    # installed Django lacks would stop its runner.
+    django_test_expected_failures |= compat.since(
+        {
+            (6, 0): {
+                # No savepoints: its second subtest runs in the transaction
+                # the first one's expected error aborted.
+                "update_only_fields.tests.UpdateOnlyFieldsTests.test_update_fields_not_updated",
+            },
+        }
+    )
     django_test_skips = {
         (
             "Row locks: select_for_update() takes none (write conflicts protect "

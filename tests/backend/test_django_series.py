@@ -36,6 +36,14 @@ class CompatTests(TestCase):
         self.assertEqual(len(compat.BIT_AGGREGATES), 3 if django.VERSION >= (6, 1) else 0)
         self.assertEqual(len(compat.DATABASE_ON_DELETE), 3 if django.VERSION >= (6, 1) else 0)
         self.assertIs(compat.is_database_on_delete(models.CASCADE), False)
+        self.assertEqual(
+            compat.since({(5, 2): {"a"}, (6, 0): {"b"}, (6, 1): {"c"}, (99, 0): {"d"}}),
+            {"a", "b", "c"}
+            if django.VERSION >= (6, 1)
+            else {"a", "b"}
+            if django.VERSION >= (6, 0)
+            else {"a"},
+        )
 
     def test_returning_hooks_of_the_series_are_ours(self):
         """Django 6.0 renamed return_insert_columns/fetch_returned_insert_rows;
