@@ -106,8 +106,8 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_over_clause = False
     supports_aggregate_filter_clause = False
     # Aggregates of Django 6.0/6.1: StringAgg (values pushed in $group, then
-    # joined; DISTINCT with $addToSet), AnyValue ($max: some non-null
-    # value), BitAnd/BitOr/BitXor (folded with $bitAnd/$bitOr/$bitXor),
+    # joined; DISTINCT with $addToSet), AnyValue (the first non-NULL
+    # value read), BitAnd/BitOr/BitXor (folded with $bitAnd/$bitOr/$bitXor),
     # default= through Coalesce.
     supports_aggregate_distinct_multiple_argument = True
     supports_any_value = True

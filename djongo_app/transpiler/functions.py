@@ -451,6 +451,8 @@ COLLECTED_AGGREGATES: dict[str, tuple[int, Builder]] = {
     "BIT_AND": (0, _fold("$bitAnd")),
     "BIT_OR": (0, _fold("$bitOr")),
     "BIT_XOR": (0, _fold("$bitXor")),
+    # Some non-NULL value: the first one read.
+    "ANY_VALUE": (0, lambda values: {"$arrayElemAt": [values, 0]}),
 }
 
 # The ORDER BY keys of a collected aggregate, written as its trailing
@@ -469,7 +471,6 @@ AGGREGATES = frozenset(
         "STDDEV_SAMP",
         "VAR_POP",
         "VAR_SAMP",
-        "ANY_VALUE",
         *COLLECTED_AGGREGATES,
     }
 )

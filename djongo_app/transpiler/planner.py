@@ -69,8 +69,6 @@ ACCUMULATORS = {
     "STDDEV_SAMP": "$stdDevSamp",
     "VAR_POP": "$stdDevPop",
     "VAR_SAMP": "$stdDevSamp",
-    # ANY_VALUE: some non-NULL value of the group; the largest is one.
-    "ANY_VALUE": "$max",
 }
 
 # Rows of a correlated subquery are looked up into this field.
