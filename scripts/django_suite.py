@@ -194,9 +194,10 @@ def series(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-def results_dir() -> Path:
-    """Where the results of the installed Django series are kept."""
-    return CACHE / "results" / f"django-{series(django_version())}"
+def results_dir(of_series: str | None = None) -> Path:
+    """Where the results of a Django series (default: the installed one)
+    are kept."""
+    return CACHE / "results" / f"django-{of_series or series(django_version())}"
 
 
 def baseline_path() -> Path:
@@ -499,8 +500,8 @@ def _last_error(text: str) -> str:
     return lines[-1][:200] if lines else "no output"
 
 
-def load_result(app: str, backend: str) -> AppResult | None:
-    path = results_dir() / backend / f"{app}.json"
+def load_result(app: str, backend: str, of_series: str | None = None) -> AppResult | None:
+    path = results_dir(of_series) / backend / f"{app}.json"
     if not path.exists():
         return None
     return AppResult(**json.loads(path.read_text()))
@@ -678,6 +679,60 @@ def print_comparison(sqlite: dict[str, AppResult], djongo: dict[str, AppResult])
     )
 
 
+def passed_on_both(sqlite: AppResult, djongo: AppResult) -> int:
+    """The tests that pass on SQLite and on djongo_app (per test id)."""
+    if sqlite.outcomes and djongo.outcomes:
+        return sum(
+            1
+            for test, outcome in sqlite.outcomes.items()
+            if outcome == "ok" and djongo.outcomes.get(test) == "ok"
+        )
+    return min(sqlite.passed, djongo.passed)
+
+
+def print_side_by_side(apps: list[str], all_series: list[str]) -> int:
+    """Per app and Django series: tests passed on SQLite, on both, and the
+    share, from the results saved by earlier --compare runs."""
+    header = ["app"]
+    for each in all_series:
+        header += [f"{each} sqlite", f"{each} both", f"{each} %"]
+    rows = []
+    totals = Counter()
+    missing = []
+    for app in apps:
+        row: list = [app]
+        for each in all_series:
+            s, d = load_result(app, "sqlite", each), load_result(app, "djongo", each)
+            if s is None or d is None:
+                missing.append(f"{app} on {each}")
+                row += ["-", "-", "-"]
+                continue
+            both = passed_on_both(s, d)
+            totals[(each, "sqlite")] += s.passed
+            totals[(each, "both")] += both
+            row += [s.passed, both, f"{100 * both / s.passed:.1f}" if s.passed else "-"]
+        rows.append(tuple(row))
+    total_row: list = ["TOTAL"]
+    for each in all_series:
+        sqlite_total, both_total = totals[(each, "sqlite")], totals[(each, "both")]
+        share = f"{100 * both_total / sqlite_total:.1f}" if sqlite_total else "-"
+        total_row += [sqlite_total, both_total, share]
+    rows.append(tuple(total_row))
+    print("\nTests passed on SQLite, and on SQLite and djongo_app both, per Django series")
+    _print_rows(tuple(header), rows)
+    for each in all_series:
+        sqlite_total, both_total = totals[(each, "sqlite")], totals[(each, "both")]
+        if sqlite_total:
+            print(
+                f"Django {each}: {both_total} of the {sqlite_total} tests that pass on SQLite "
+                f"also pass on djongo_app ({100 * both_total / sqlite_total:.1f}%)"
+            )
+    if missing:
+        print(f"no saved results (run --compare under that series): {', '.join(missing)}")
+        return 1
+    return 0
+
+
 def print_failures(results: dict[str, AppResult], tracebacks: bool) -> None:
     for r in results.values():
         if not r.problems and r.status not in ("timeout", "crash"):
@@ -852,6 +907,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(docs/conformance-baseline.json for 5.2, docs/conformance-baseline-X.Y.json else)",
     )
     parser.add_argument(
+        "--side-by-side",
+        metavar="X.Y,X.Y",
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        help="do not run: compare the saved --compare results of these Django series "
+        "(e.g. --side-by-side 5.2,6.1) per app",
+    )
+    parser.add_argument(
         "--django",
         metavar="X.Y",
         help="the Django series to measure (e.g. 6.1): run under the interpreter of a "
@@ -921,6 +983,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.django is not None:
         use_django_series(args.django, sys.argv[1:] if argv is None else argv)
     MARKDOWN = args.markdown
+    if args.side_by_side:
+        return print_side_by_side(args.apps, args.side_by_side)
     print(
         f"Django {django_version()}; apps: {', '.join(args.apps)}; timeout {args.timeout:g}s",
         flush=True,
