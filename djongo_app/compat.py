@@ -16,6 +16,9 @@ instead of for a version:
   ``DB_SET_DEFAULT``, the ``on_delete`` rules left to the database.
 """
 
+import os
+import warnings
+
 import django
 from django.db import models
 
@@ -34,6 +37,7 @@ __all__ = [
     "fetch_deferred",
     "is_database_on_delete",
     "since",
+    "warn_json_none_deprecated",
 ]
 
 # (major, minor) of the installed Django, and the series this package
@@ -61,6 +65,23 @@ def since(table):
     whose series is the installed one or older: e.g. the names of Django
     tests that only exist from some series on."""
     return set().union(*(items for series, items in table.items() if series <= DJANGO_SERIES))
+
+
+def warn_json_none_deprecated():
+    """Warn as Django 6.1+ does for ``filter(jsonfield=None)`` (nothing
+    before 6.1): None meaning JSON null on the column is deprecated."""
+    if not DJANGO_6_1:
+        return
+    from django.utils.deprecation import RemovedInDjango2028Warning, django_file_prefixes
+
+    warnings.warn(
+        "Using None as the right-hand side of an exact lookup on JSONField to mean JSON "
+        "scalar 'null' is deprecated. Use JSONNull() instead (or use the __isnull lookup "
+        "if you meant SQL NULL).",
+        RemovedInDjango2028Warning,
+        # Attributed to the caller's code, not to Django's or djongo_app's.
+        skip_file_prefixes=(*django_file_prefixes(), os.path.dirname(__file__)),
+    )
 
 
 def is_database_on_delete(on_delete):

@@ -19,6 +19,8 @@ from django.db import NotSupportedError
 from django.db.models.fields import json as json_fields
 from django.db.models.lookups import IsNull
 
+from . import compat
+
 COLUMN = re.compile(r'^(?P<table>(?:"[^"]+"|\w+)\.)?"(?P<column>[^"]+)"$')
 
 
@@ -94,13 +96,28 @@ def contained_by(self, compiler, connection):
 
 def json_exact(self, compiler, connection):
     lhs, lhs_params = self.process_lhs(compiler, connection)
-    if self.rhs is None:
-        # exact=None on a JSON value means JSON null (stored as null).
+    json_null = self.rhs is None or (
+        compat.JSONNull is not None and isinstance(self.rhs, compat.JSONNull)
+    )
+    if json_null and isinstance(self.lhs, json_fields.KeyTransform):
+        # key=None, key=JSONNull(): the key is there and holds null (a
+        # missing key does not match, as on SQLite).
+        sql, params = key_path_sql(compiler, connection, self.lhs)
+        return f"(JSON_HAS_KEY({sql}) AND {sql} IS NULL)", (*params, *params)
+    if json_null:
+        if self.rhs is None:
+            compat.warn_json_none_deprecated()
+        # A JSON null and an SQL NULL are one stored value.
         return IsNull(self.lhs, True).as_sql(compiler, connection)
     rhs, rhs_params = self.process_rhs(compiler, connection)
-    if rhs_params == ["null"]:
+    if tuple(rhs_params) == ("null",):
         rhs_params = [None]
     return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
+
+
+def json_null(self, compiler, connection):
+    """JSONNull() (Django 6.1) as a value: stored as null, not as 'null'."""
+    return "%s", (None,)
 
 
 AS_MONGODB = {
@@ -111,6 +128,10 @@ AS_MONGODB = {
     json_fields.ContainedBy: contained_by,
     json_fields.JSONExact: json_exact,
 }
+
+
+if compat.JSONNull is not None:
+    AS_MONGODB[compat.JSONNull] = json_null
 
 
 def register():

@@ -28,6 +28,14 @@ class JSONData(TestCase):
         return sorted(queryset.values_list("name", flat=True))
 
 
+class KeyNullTests(JSONData):
+    def test_key_none_is_a_key_holding_json_null(self):
+        """data__owner=None matches a key that holds JSON null, not a
+        missing key (as on SQLite), on every Django series."""
+        self.assertEqual(self.names(Document.objects.filter(data__owner=None)), ["b"])
+        self.assertEqual(self.names(Document.objects.filter(data__owner__isnull=True)), ["c", "d"])
+
+
 @skipUnless(compat.DJANGO_6_0, "negative JSON array indexes are from Django 6.0")
 class NegativeIndexTests(JSONData):
     def test_filter_on_the_last_elements(self):
