@@ -87,6 +87,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_native_json_field = True
     supports_primitives_in_json_field = True
     supports_json_field_contains = True
+    # data__tags__-1 (Django 6.0+): a key path is a dotted path, which has no
+    # step counted from the end of an array; lookups.py raises for it.
+    supports_json_negative_indexing = False
     has_json_object_function = True
     supports_timezones = False
     has_zoneinfo_database = True

@@ -21,6 +21,7 @@ from django.db.models.lookups import IsNull
 
 from . import compat
 
+NEGATIVE_INDEX = re.compile(r"-\d+")
 COLUMN = re.compile(r'^(?P<table>(?:"[^"]+"|\w+)\.)?"(?P<column>[^"]+)"$')
 
 
@@ -37,6 +38,12 @@ def key_path_sql(compiler, connection, transform, extra_keys=()):
             f"A JSON key lookup on the expression {sql} is not supported by djongo_app."
         )
     for key in keys:
+        if NEGATIVE_INDEX.fullmatch(str(key)):
+            # A dotted path has no "from the end" step (features.py:
+            # supports_json_negative_indexing = False).
+            raise NotSupportedError(
+                "Using negative JSON array indices is not supported on this database backend."
+            )
         if "." in str(key) or str(key).startswith("$") or not str(key):
             raise NotSupportedError(
                 f"The JSON key {key!r} (with '.' or '$') is not supported by djongo_app."

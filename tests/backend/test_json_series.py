@@ -4,8 +4,9 @@ negative array indexes (``data__tags__-1``)."""
 
 from unittest import skipUnless
 
+from django.db import NotSupportedError
 from django.db.models import F
-from django.test import TestCase
+from django.test import TestCase, skipIfDBFeature, skipUnlessDBFeature
 
 from djongo_app import compat
 from tests.testapp.models import Document
@@ -36,7 +37,19 @@ class KeyNullTests(JSONData):
         self.assertEqual(self.names(Document.objects.filter(data__owner__isnull=True)), ["c", "d"])
 
 
+class UnsupportedNegativeIndexTests(JSONData):
+    @skipIfDBFeature("supports_json_negative_indexing")
+    def test_negative_index_is_refused_not_read_as_a_key(self):
+        """A dotted path cannot count from the end of an array: refused,
+        never read as the object key "-1" (which matches nothing)."""
+        message = "Using negative JSON array indices is not supported on this database backend."
+        for lookup in ("data__tags__-1", "data__items__-1__n"):
+            with self.subTest(lookup), self.assertRaisesMessage(NotSupportedError, message):
+                list(Document.objects.filter(**{lookup: "y"}))
+
+
 @skipUnless(compat.DJANGO_6_0, "negative JSON array indexes are from Django 6.0")
+@skipUnlessDBFeature("supports_json_negative_indexing")
 class NegativeIndexTests(JSONData):
     def test_filter_on_the_last_elements(self):
         self.assertEqual(self.names(Document.objects.filter(**{"data__tags__-1": "y"})), ["a", "b"])
