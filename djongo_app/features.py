@@ -95,6 +95,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_zoneinfo_database = True
     supports_temporal_subtraction = True
     has_real_datatype = True
+    # DecimalField() without max_digits/decimal_places (Django 6.1): stored
+    # as Decimal128, which has no declared precision.
+    supports_no_precision_decimalfield = True
     supports_cast_with_precision = False
     rounds_to_even = False
 

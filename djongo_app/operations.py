@@ -19,7 +19,7 @@ import uuid
 
 from bson.decimal128 import Decimal128
 from django.conf import settings
-from django.db import NotSupportedError
+from django.db import DataError, NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.expressions import Col
 from django.utils import timezone
@@ -281,9 +281,19 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         return value.strftime(TIME_FORMAT)
 
     def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
+        """Return ``value`` as a BSON Decimal128 (34 significant digits,
+        exponents -6143..6144), which also serves a DecimalField without
+        max_digits/decimal_places (Django 6.1); a value it cannot hold
+        exactly is a DataError, never rounded silently."""
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        return Decimal128(decimal.Decimal(value))
+        try:
+            return Decimal128(decimal.Decimal(value))
+        except decimal.DecimalException as e:
+            raise DataError(
+                f"djongo_app: the decimal {value} does not fit a BSON Decimal128 "
+                "(34 significant digits)."
+            ) from e
 
     def adapt_json_value(self, value, encoder):
         # Stored as native BSON (objects, arrays, numbers, strings); the

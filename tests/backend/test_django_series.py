@@ -2,13 +2,14 @@
 the RETURNING hooks, database-level on_delete rules, fetch modes, fields
 refreshed after save(), Model.NotUpdated and in_bulk() after values()."""
 
+from decimal import Decimal
 from unittest import skipUnless
 
 import django
 from django.core import exceptions
-from django.db import DatabaseError, NotSupportedError, connection, models
+from django.db import DatabaseError, DataError, NotSupportedError, connection, models
 from django.db.models import F
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from djongo_app import compat
@@ -82,6 +83,38 @@ class SaveTests(TestCase):
         # No UPDATE ... RETURNING: the field is deferred and read on access.
         with self.assertNumQueries(1):
             self.assertEqual(book.pages, 15)
+
+
+@skipUnless(compat.DJANGO_6_1, "DecimalField without precision is from Django 6.1")
+@isolate_apps("tests.testapp")
+class NoPrecisionDecimalTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_round_trip_and_values_decimal128_cannot_hold(self):
+        class Measure(models.Model):
+            value = models.DecimalField(null=True)
+
+            class Meta:
+                app_label = "testapp"
+
+        self.assertEqual(Measure.check(databases=["default"]), [])
+        with connection.schema_editor() as editor:
+            editor.create_model(Measure)
+        self.addCleanup(self.drop, Measure)
+        values = [Decimal("0.99"), Decimal("-12345678901234567890.1234567890123"), Decimal("7")]
+        for value in values:
+            Measure.objects.create(value=value)
+        self.assertEqual(
+            list(Measure.objects.order_by("value").values_list("value", flat=True)),
+            sorted(values),
+        )
+        self.assertEqual(Measure.objects.filter(value__gt=1).count(), 1)
+        with self.assertRaisesMessage(DataError, "does not fit a BSON Decimal128"):
+            Measure.objects.create(value=Decimal("1." + "1" * 40))
+
+    def drop(self, model):
+        with connection.schema_editor() as editor:
+            editor.delete_model(model)
 
 
 @skipUnless(compat.DATABASE_ON_DELETE, "DB_CASCADE and friends are from Django 6.1")
