@@ -298,7 +298,11 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     def adapt_json_value(self, value, encoder):
         # Stored as native BSON (objects, arrays, numbers, strings); the
         # round trip through JSON applies the field's encoder.
-        return json.loads(json.dumps(value, cls=encoder))
+        text = json.dumps(value, cls=encoder)
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise DataError(f"djongo_app: the JSON encoder wrote invalid JSON: {text!r}") from e
 
     def adapt_ipaddressfield_value(self, value):
         return value or None

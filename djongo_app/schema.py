@@ -278,9 +278,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if not self.enforce_schema:
             return {}
         columns = self._required_columns(model, add, remove)
-        properties = {column: {"not": {"bsonType": "null"}} for column in columns}
         removed = {field.column for field in remove}
         fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
+        # A NOT NULL JSONField may hold JSON null (JSONNull()), which is
+        # stored as null: its key is required, its value may be null.
+        json_columns = {f.column for f in [*fields, *add] if f.get_internal_type() == "JSONField"}
+        properties = {
+            column: {"not": {"bsonType": "null"}}
+            for column in columns
+            if column not in json_columns
+        }
         for field in [*fields, *add]:
             if field.get_internal_type() in POSITIVE_FIELDS and field.column:
                 # The CHECK ("column" >= 0) of Django's positive fields.

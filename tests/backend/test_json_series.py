@@ -2,11 +2,14 @@
 filter(data=None) deprecated, key__iexact=None meaning JSON null, and
 negative array indexes (``data__tags__-1``)."""
 
+import json
 from unittest import skipUnless
 
-from django.db import NotSupportedError
-from django.db.models import F
-from django.test import TestCase, skipIfDBFeature, skipUnlessDBFeature
+from django.db import DataError, NotSupportedError, connection, models
+from django.db.models import F, Value
+from django.test import TestCase, TransactionTestCase, skipIfDBFeature, skipUnlessDBFeature
+from django.test.utils import isolate_apps
+from pymongo.errors import WriteError
 
 from djongo_app import compat
 from tests.testapp.models import Document
@@ -110,3 +113,49 @@ class JSONNullTests(JSONData):
         """6.1: key__iexact=None matches a key holding JSON null, as
         key__exact=None does (before, it meant key__isnull=True)."""
         self.assertEqual(self.names(Document.objects.filter(data__owner__iexact=None)), ["b"])
+
+
+@isolate_apps("tests.testapp")
+class NotNullJSONFieldTests(TransactionTestCase):
+    """A NOT NULL JSONField may hold JSON null (stored as null); its key
+    stays required."""
+
+    available_apps = ["tests.testapp"]
+
+    def test_json_null_is_a_value_a_missing_key_is_not(self):
+        class Settings(models.Model):
+            data = models.JSONField()
+
+            class Meta:
+                app_label = "testapp"
+
+        with connection.schema_editor() as editor:
+            editor.create_model(Settings)
+        self.addCleanup(self.drop, Settings)
+        nulls = [Value(None, output_field=models.JSONField())]
+        if JSONNull is not None:
+            nulls.append(JSONNull())
+        for value in nulls:
+            with self.subTest(value):
+                obj = Settings.objects.create(data=value)
+                obj.refresh_from_db()
+                self.assertIsNone(obj.data)
+        collection = connection.connection.database[Settings._meta.db_table]
+        with self.assertRaises(WriteError):
+            collection.insert_one({"id": 1000})
+
+    def drop(self, model):
+        with connection.schema_editor() as editor:
+            editor.delete_model(model)
+
+
+class EncoderTests(TestCase):
+    def test_invalid_json_from_an_encoder_is_a_data_error(self):
+        class Broken(json.JSONEncoder):
+            def encode(self, o):
+                return "{@!invalid json"
+
+        field = Document._meta.get_field("data")
+        with self.assertRaisesMessage(DataError, "the JSON encoder wrote invalid JSON"):
+            connection.ops.adapt_json_value({"a": 1}, Broken)
+        self.assertEqual(field.get_db_prep_value({"a": [1]}, connection), {"a": [1]})
