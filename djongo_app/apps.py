@@ -7,9 +7,14 @@ class DjongoAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
         from django.urls import register_converter
 
         from .fields import ObjectIdConverter, paths
+        from .storage import create_buckets
+
+        # GridFS buckets exist before a transaction first writes to them.
+        post_migrate.connect(create_buckets, sender=self, dispatch_uid="djongo_app.storage")
 
         # <objectid:pk> in URL patterns: 24 hex digits, else a 404.
         register_converter(ObjectIdConverter, "objectid")

@@ -1,5 +1,6 @@
 """The Django database backend for MongoDB: ``ENGINE: "djongo_app"``."""
 
+from django.db import NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import debug_transaction
 from django.utils.asyncio import async_unsafe
@@ -10,17 +11,19 @@ from .client import DatabaseClient
 from .connection import (
     MongoConnection,
     client_arguments,
+    configure_logging,
     shared_client,
     supports_transactions,
 )
 from .creation import DatabaseCreation
 from .cursor import Cursor
 from .errors import Database, wrap_pymongo_errors
-from .features import DatabaseFeatures
+from .features import SERVER_OPERATORS, DatabaseFeatures
 from .introspection import DatabaseIntrospection
 from .lookups import register as register_lookups
 from .operations import DatabaseOperations
 from .schema import DatabaseSchemaEditor
+from .validation import DatabaseValidation
 
 # LIKE in this dialect always escapes with a backslash, as Django's
 # prep_for_like_query() does; no ESCAPE clause, since sqlparse's lexer reads
@@ -107,6 +110,16 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     features_class = DatabaseFeatures
     introspection_class = DatabaseIntrospection
     ops_class = DatabaseOperations
+    validation_class = DatabaseValidation
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Also done by the app's ready(); here for projects that, as in
+        # Djongo's documentation, set ENGINE without "djongo_app" in
+        # INSTALLED_APPS. (fields imports models, which need this module.)
+        from .fields import paths
+
+        paths.install()
 
     def get_connection_params(self):
         return {
@@ -116,6 +129,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     @async_unsafe
     def get_new_connection(self, conn_params):
+        configure_logging(self.settings_dict, self.alias)
         client = shared_client(conn_params["arguments"])
         with wrap_pymongo_errors():
             transactions = supports_transactions(client)
@@ -124,6 +138,21 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     def init_connection_state(self):
         # The version check asks the server; no session state to set up.
         super().init_connection_state()
+
+    def check_database_version_supported(self):
+        """Raise NotSupportedError naming the minimum on an older server."""
+        minimum = self.features.minimum_database_version
+        if minimum is None:
+            return
+        found = self.get_database_version()
+        if found < minimum:
+            needs = ", ".join(
+                f"{op} ({'.'.join(map(str, v))})" for op, v in SERVER_OPERATORS.items()
+            )
+            raise NotSupportedError(
+                f"{self.display_name} requires MongoDB {'.'.join(map(str, minimum))} or later "
+                f"(found {'.'.join(map(str, found))}): its plans use {needs}."
+            )
 
     def get_database_version(self):
         return self.server_info["version_tuple"]

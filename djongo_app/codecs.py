@@ -10,6 +10,11 @@ import decimal
 
 from bson.codec_options import TypeCodec, TypeRegistry
 from bson.decimal128 import Decimal128
+from bson.errors import InvalidDocument
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+DECIMAL128_DIGITS = 34
 
 # Times are stored as fixed-width strings so that they sort and compare
 # like the values they stand for.
@@ -17,7 +22,17 @@ TIME_FORMAT = "%H:%M:%S.%f"
 
 
 def fallback_encoder(value):
-    """Return a BSON-encodable stand-in for ``value`` or raise TypeError."""
+    """Return a BSON-encodable stand-in for ``value``.
+
+    Raise bson's InvalidDocument (a DataError at the error boundary) for a
+    value BSON cannot hold: an integer outside 64 bits (bson hands those to
+    this encoder), or a type with no BSON counterpart.
+    """
+    if isinstance(value, int):
+        raise InvalidDocument(
+            f"the integer {value} is out of range for MongoDB: BSON integers are 64-bit "
+            f"({INT64_MIN} to {INT64_MAX})"
+        )
     encoder = FALLBACK_ENCODERS.get(type(value))
     if encoder is None:
         for python_type, candidate in FALLBACK_ENCODERS.items():
@@ -25,7 +40,7 @@ def fallback_encoder(value):
                 encoder = candidate
                 break
     if encoder is None:
-        raise TypeError(f"djongo_app cannot store a value of type {type(value).__name__}")
+        raise InvalidDocument(f"djongo_app cannot store a value of type {type(value).__name__}")
     return encoder(value)
 
 
@@ -45,7 +60,13 @@ class DecimalCodec(TypeCodec):
     bson_type = Decimal128
 
     def transform_python(self, value):
-        return Decimal128(value)
+        try:
+            return Decimal128(value)
+        except decimal.DecimalException:
+            raise InvalidDocument(
+                f"the decimal {value} is out of range for MongoDB: Decimal128 holds "
+                f"{DECIMAL128_DIGITS} significant digits and exponents of -6176 to 6111"
+            ) from None
 
     def transform_bson(self, value):
         return value.to_decimal()

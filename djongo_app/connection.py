@@ -8,7 +8,9 @@
     USER, PASSWORD  credentials (not with credentials in the URI)
     AUTH_SOURCE     the authentication database (authSource)
     AUTH_MECHANISM  e.g. SCRAM-SHA-256 (authMechanism)
-    OPTIONS         extra MongoClient keyword arguments
+    OPTIONS         extra MongoClient keyword arguments; without them (or
+                    the URI) serverSelectionTimeoutMS and connectTimeoutMS
+                    are 5000
     CLIENT          Djongo's dict of MongoClient arguments, accepted as an
                     alias; it may not contradict the keys above
     ENFORCE_SCHEMA  Djongo's flag, accepted (documents are not validated
@@ -16,6 +18,10 @@
     INTROSPECTION_SAMPLE_SIZE
                     documents read to describe a collection (inspectdb,
                     migrate --fake-initial); default 100, 0 reads all
+    LOGGING         Djongo's logging.config.dictConfig dict, applied once
+                    per process when Django first connects; its loggers
+                    named djongo or djongo.* configure
+                    django.db.backends.djongo_app
 
 A setting that contradicts another, an unknown key or an unknown
 MongoClient option raises ImproperlyConfigured when Django connects.
@@ -24,13 +30,14 @@ MongoClient option raises ImproperlyConfigured when Django connects.
 from __future__ import annotations
 
 import atexit
+import logging.config
 import os
 import threading
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from pymongo import MongoClient
+from pymongo import MongoClient, ReadPreference
 from pymongo.common import validate
 from pymongo.errors import ConfigurationError
 
@@ -55,7 +62,14 @@ DJANGO_KEYS = frozenset(
     }
 )
 OWN_KEYS = frozenset(
-    {"AUTH_SOURCE", "AUTH_MECHANISM", "CLIENT", "ENFORCE_SCHEMA", "INTROSPECTION_SAMPLE_SIZE"}
+    {
+        "AUTH_SOURCE",
+        "AUTH_MECHANISM",
+        "CLIENT",
+        "ENFORCE_SCHEMA",
+        "INTROSPECTION_SAMPLE_SIZE",
+        "LOGGING",
+    }
 )
 # Top-level setting → the MongoClient argument it stands for.
 CLIENT_ARGUMENTS = {
@@ -75,6 +89,12 @@ DEFAULT_CLIENT_OPTIONS = {
 }
 # Arguments djongo_app depends on; OPTIONS may not change them.
 FIXED_OPTIONS = frozenset({"tz_aware", "document_class", "type_registry"})
+# Defaults a web application can live with, unless OPTIONS, CLIENT or the
+# URI set them: an unreachable server fails a request after 5 s, where
+# pymongo waits 30 s for server selection and 20 s per connection attempt.
+# 5 s still covers a replica set election with its default 10 s election
+# timeout only partly: raise serverSelectionTimeoutMS to ride out failovers.
+TIMEOUT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 
 
 def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> dict[str, Any]:
@@ -132,7 +152,64 @@ def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> d
         except (ConfigurationError, ValueError, TypeError) as exc:
             raise ImproperlyConfigured(f"{where}['OPTIONS'] {key!r}: {exc}") from exc
     arguments.update(options)
-    return {**DEFAULT_CLIENT_OPTIONS, **arguments}
+    # pymongo reads option names without regard to case, and a keyword
+    # argument would override the URI's value.
+    given = {key.lower() for key in options} | _uri_option_names(host)
+    defaults = {k: v for k, v in TIMEOUT_DEFAULTS.items() if k.lower() not in given}
+    return {**DEFAULT_CLIENT_OPTIONS, **defaults, **arguments}
+
+
+def _uri_option_names(host: Any) -> set[str]:
+    """Return the lower-cased names of the options a URI's query sets."""
+    if not (isinstance(host, str) and host.startswith(URI_SCHEMES)):
+        return set()
+    return {name.lower() for name, _ in parse_qsl(urlsplit(host).query)}
+
+
+# Djongo logged the MongoDB command of each statement under its "djongo"
+# loggers; the logger that logs them here.
+DJONGO_LOGGER = "djongo"
+COMMAND_LOGGER = "django.db.backends.djongo_app"
+_applied_logging: set[str] = set()
+
+
+def configure_logging(settings_dict: dict[str, Any], alias: str = "default") -> None:
+    """Apply the ``LOGGING`` dictConfig of a DATABASES entry (Djongo's key).
+
+    It is applied once per process and configuration, not per connection
+    (dictConfig replaces handlers). A logger named ``djongo`` or
+    ``djongo.*`` configures ``django.db.backends.djongo_app``, deeper names
+    last; other loggers are configured as named. Unless the dict says
+    otherwise, loggers that already exist stay enabled
+    (``disable_existing_loggers`` defaults to False here, not True as in
+    plain dictConfig, which would silence Django's own loggers).
+    """
+    config = settings_dict.get("LOGGING")
+    if config is None:
+        return
+    where = f"settings.DATABASES[{alias!r}]['LOGGING']"
+    if not isinstance(config, dict):
+        raise ImproperlyConfigured(f"{where} must be a logging.config.dictConfig dict.")
+    key = repr(config)
+    if key in _applied_logging:
+        return
+    config = {**config, "loggers": dict(config.get("loggers") or {})}
+    config.setdefault("disable_existing_loggers", False)
+    loggers = config["loggers"]
+    djongo_names = sorted(
+        (name for name in loggers if name == DJONGO_LOGGER or name.startswith(DJONGO_LOGGER + ".")),
+        key=len,
+    )
+    if djongo_names:
+        merged: dict[str, Any] = dict(loggers.get(COMMAND_LOGGER) or {})
+        for name in djongo_names:
+            merged.update(loggers.pop(name) or {})
+        loggers[COMMAND_LOGGER] = merged
+    try:
+        logging.config.dictConfig(config)
+    except (ValueError, TypeError, AttributeError, ImportError) as exc:
+        raise ImproperlyConfigured(f"{where}: {exc}") from exc
+    _applied_logging.add(key)
 
 
 _clients: dict[tuple[int, str], MongoClient] = {}
@@ -198,7 +275,9 @@ class MongoConnection:
         if self._session is None:
             self._session = self.client.start_session()
         if not self._session.in_transaction:
-            self._session.start_transaction()
+            # MongoDB reads inside a transaction from the primary only; an
+            # OPTIONS readPreference applies to the reads outside one.
+            self._session.start_transaction(read_preference=ReadPreference.PRIMARY)
             self.statements = 0
         return self._session
 

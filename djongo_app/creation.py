@@ -2,6 +2,7 @@
 
 from django.db.backends.base.creation import BaseDatabaseCreation
 
+from .counters import database_dropped
 from .errors import wrap_pymongo_errors
 
 
@@ -21,8 +22,10 @@ class DatabaseCreation(BaseDatabaseCreation):
 
     def _drop_database(self, name):
         self.connection.ensure_connection()
+        client = self.connection.connection.client
         with wrap_pymongo_errors():
-            self.connection.connection.client.drop_database(name)
+            client.drop_database(name)
+        database_dropped(client, name)
 
     def _clone_test_db(self, suffix, verbosity, keepdb=False):
         source = self.connection.settings_dict["NAME"]
@@ -32,6 +35,7 @@ class DatabaseCreation(BaseDatabaseCreation):
         with wrap_pymongo_errors():
             if not keepdb:
                 client.drop_database(target)
+                database_dropped(client, target)
             for name in client[source].list_collection_names():
                 documents = list(client[source][name].find())
                 if documents:

@@ -9,9 +9,8 @@ import time
 
 from bson import json_util
 from django.db import ProgrammingError
-from pymongo.errors import PyMongoError
 
-from .errors import translate, wrap_pymongo_errors
+from .errors import DRIVER_ERRORS, translate, wrap_pymongo_errors
 from .transpiler import plan_cache
 
 # A child of Django's SQL logger: the MongoDB command each statement became.
@@ -59,6 +58,9 @@ class ExecutionContext:
 
     def advance_ids(self, table, column, value):
         self.connection.counters.advance(table, column, value)
+
+    def drop_ids(self, table):
+        self.connection.counters.drop(table)
 
 
 class Cursor:
@@ -109,7 +111,7 @@ class Cursor:
             retryable = connection.at_transaction_start
             try:
                 result = plan.execute(context)
-            except PyMongoError as exc:
+            except DRIVER_ERRORS as exc:
                 if not (retryable and _is_transient(exc)):
                     raise translate(exc) from exc
                 with wrap_pymongo_errors():

@@ -5,18 +5,29 @@ from :mod:`django.db`::
 
     django.db.Error
     └── DatabaseError
-        ├── DataError            a value the server rejected (BSON too large,
-        │                        invalid document)
-        ├── OperationalError     the server cannot be reached or timed out;
-        │                        a transaction aborted by the server
+        ├── DataError            a value MongoDB cannot hold: a document over
+        │                        16 MB, an integer outside 64 bits, a decimal
+        │                        with more than 34 digits, a NUL byte in a
+        │                        key (bson's InvalidDocument); a write the
+        │                        server refused
+        ├── OperationalError     the server cannot be reached or timed out
+        │                        (serverSelectionTimeoutMS, timeoutMS); a
+        │                        transaction the server aborted, also for
+        │                        outliving transactionLifetimeLimitSeconds
         ├── IntegrityError       a duplicate key (codes 11000, 11001, 12582);
-        │                        a NOT NULL column left NULL (code 121)
+        │                        a NOT NULL column left NULL or a CHECK
+        │                        constraint failed (code 121)
         ├── ProgrammingError     a malformed command the server refused
+        ├── InterfaceError       a bad URI or client configuration
         ├── NotSupportedError    SQL or a field use djongo_app cannot run
         └── InternalError        a server-side failure while running a plan
 
-pymongo exceptions are translated by :func:`wrap_pymongo_errors` and by
-nothing else; the transpiler raises :func:`not_supported` errors itself.
+pymongo's and bson's exceptions (:data:`DRIVER_ERRORS`) are translated by
+:func:`translate` and :func:`wrap_pymongo_errors` and by nothing else: a
+server error code with a meaning of its own (:data:`SERVER_CODES`) first,
+then the exception's class (:data:`PYMONGO_ERROR_MAP`). The transpiler
+raises :func:`not_supported` errors itself, and value conversions raise
+:func:`out_of_range`.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
+from bson import errors as bson_errors
 from django.db import (
     DatabaseError,
     DataError,
@@ -37,9 +49,44 @@ from django.db import (
 from django.db.utils import Error
 from pymongo import errors as pymongo_errors
 
+# What pymongo can raise while it encodes a command, sends it and decodes
+# the reply: bson's errors (a document too large, a NUL byte in a key, a
+# value with no BSON type) do not derive from PyMongoError.
+DRIVER_ERRORS = (pymongo_errors.PyMongoError, bson_errors.BSONError)
+
 DUPLICATE_KEY_CODES = frozenset({11000, 11001, 12582})
-# A write the collection's $jsonSchema validator refused (NOT NULL).
+# A write the collection's $jsonSchema validator refused (NOT NULL, CHECK).
 DOCUMENT_VALIDATION_FAILURE = 121
+NO_SUCH_TRANSACTION = 251
+
+_TRANSACTION_GONE = (
+    "the server aborted the transaction: it ran longer than the server's "
+    "transactionLifetimeLimitSeconds (60 s unless the server sets otherwise), or "
+    "a failover ended it. Keep atomic() blocks short"
+)
+
+# Server error codes → the django.db class and what the code means. They
+# win over the exception's class: the same code arrives as a WriteError, a
+# BulkWriteError (insert_many) or an OperationFailure.
+SERVER_CODES: dict[int, tuple[type[Error], str]] = {
+    **dict.fromkeys(DUPLICATE_KEY_CODES, (IntegrityError, "duplicate key")),
+    DOCUMENT_VALIDATION_FAILURE: (
+        IntegrityError,
+        "a NOT NULL column is NULL or missing, or a CHECK constraint failed",
+    ),
+    # BSONObjectTooLarge: an insert of a document over 16 MB.
+    10334: (DataError, "a document is larger than MongoDB's 16 MB limit"),
+    # An update whose result would be over 16 MB.
+    17419: (DataError, "a document is larger than MongoDB's 16 MB limit"),
+    15: (DataError, "a value is out of range for MongoDB (Overflow)"),
+    159: (DataError, "a duration is out of range for MongoDB (DurationOverflow)"),
+    50: (OperationalError, "the operation exceeded its time limit (timeoutMS)"),
+    262: (OperationalError, "the operation exceeded its time limit"),
+    NO_SUCH_TRANSACTION: (OperationalError, _TRANSACTION_GONE),
+    # TransactionExceededLifetimeLimitSeconds
+    290: (OperationalError, _TRANSACTION_GONE),
+    257: (OperationalError, "the transaction is too large for the server"),
+}
 
 # Ordered from most to least specific: the first class that matches wins.
 PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
@@ -49,10 +96,18 @@ PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
     (pymongo_errors.InvalidURI, InterfaceError),
     (pymongo_errors.InvalidName, ProgrammingError),
     (pymongo_errors.InvalidOperation, ProgrammingError),
-    (pymongo_errors.DocumentTooLarge, DataError),
+    (pymongo_errors.CollectionInvalid, ProgrammingError),
+    # DocumentTooLarge is an InvalidDocument: both are values BSON cannot
+    # hold, found by the driver before anything is sent.
+    (bson_errors.InvalidDocument, DataError),
+    (bson_errors.InvalidStringData, DataError),
+    (bson_errors.InvalidId, DataError),
+    # A stored document the driver cannot decode (invalid UTF-8 written by
+    # another tool).
+    (bson_errors.InvalidBSON, DataError),
+    (bson_errors.BSONError, DatabaseError),
     (pymongo_errors.EncryptionError, OperationalError),
     (pymongo_errors.ConnectionFailure, OperationalError),
-    (pymongo_errors.ServerSelectionTimeoutError, OperationalError),
     (pymongo_errors.ExecutionTimeout, OperationalError),
     (pymongo_errors.WTimeoutError, OperationalError),
     (pymongo_errors.CursorNotFound, OperationalError),
@@ -61,6 +116,20 @@ PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
     (pymongo_errors.OperationFailure, DatabaseError),
     (pymongo_errors.ProtocolError, InterfaceError),
     (pymongo_errors.PyMongoError, DatabaseError),
+)
+
+# What a class of errors means, said before the driver's own message.
+DESCRIPTIONS: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        pymongo_errors.ServerSelectionTimeoutError,
+        "no MongoDB server answered within serverSelectionTimeoutMS",
+    ),
+    (pymongo_errors.DocumentTooLarge, "a document is larger than MongoDB's 16 MB limit"),
+    (bson_errors.InvalidDocument, "a value cannot be stored in MongoDB"),
+    (pymongo_errors.WaitQueueTimeoutError, "no pooled connection was free in time"),
+    (pymongo_errors.NetworkTimeout, "the server did not answer in time"),
+    (pymongo_errors.ExecutionTimeout, "the operation exceeded its time limit (timeoutMS)"),
+    (pymongo_errors.ConnectionFailure, "the connection to the server failed"),
 )
 
 
@@ -73,40 +142,49 @@ def _error_code(exc: BaseException) -> object:
 
 
 def translate(exc: BaseException) -> Error:
-    """Return the django.db exception that stands for a pymongo ``exc``."""
+    """Return the django.db exception that stands for a driver ``exc``."""
+    message = _message(exc)
     code = _error_code(exc)
-    if code in DUPLICATE_KEY_CODES:
-        return IntegrityError(f"djongo_app: duplicate key: {_message(exc)}")
-    if code == DOCUMENT_VALIDATION_FAILURE:
-        return IntegrityError(
-            f"djongo_app: a NOT NULL column is NULL or missing, or a CHECK constraint "
-            f"failed: {_message(exc)}"
-        )
+    if isinstance(code, int) and code in SERVER_CODES:
+        django_class, meaning = SERVER_CODES[code]
+        return django_class(f"djongo_app: {meaning}: {message}")
     if isinstance(exc, pymongo_errors.OperationFailure) and exc.has_error_label(
         "TransientTransactionError"
     ):
-        return OperationalError(f"djongo_app: transaction aborted: {_message(exc)}")
-    for pymongo_class, django_class in PYMONGO_ERROR_MAP:
-        if isinstance(exc, pymongo_class):
-            return django_class(f"djongo_app: {_message(exc)}")
-    return DatabaseError(f"djongo_app: {_message(exc)}")
+        return OperationalError(f"djongo_app: transaction aborted: {message}")
+    django_class = next(
+        (django for driver, django in PYMONGO_ERROR_MAP if isinstance(exc, driver)),
+        DatabaseError,
+    )
+    meaning = next((text for driver, text in DESCRIPTIONS if isinstance(exc, driver)), None)
+    if meaning is None and getattr(exc, "timeout", False):
+        meaning = "the operation timed out"
+    prefix = f"djongo_app: {meaning}: " if meaning else "djongo_app: "
+    return django_class(prefix + message)
 
 
 def _message(exc: BaseException) -> str:
     if isinstance(exc, pymongo_errors.BulkWriteError) and exc.details:
         errors = exc.details.get("writeErrors") or []
         if errors:
-            return str(errors[0].get("errmsg", exc))
-    return str(exc) or type(exc).__name__
+            return _shorten(str(errors[0].get("errmsg", exc)))
+    return _shorten(str(exc)) or type(exc).__name__
 
 
 @contextlib.contextmanager
 def wrap_pymongo_errors() -> Iterator[None]:
-    """Re-raise any pymongo error inside the block as a django.db error."""
+    """Re-raise any driver error inside the block as a django.db error."""
     try:
         yield
-    except pymongo_errors.PyMongoError as exc:
+    except DRIVER_ERRORS as exc:
         raise translate(exc) from exc
+
+
+def out_of_range(value: object, limit: str) -> DataError:
+    """Return the error for a ``value`` MongoDB's types cannot hold, for
+    raising; ``limit`` says what they hold."""
+    shown = _shorten(repr(value), 80)
+    return DataError(f"djongo_app: the value {shown} is out of range for MongoDB: {limit}.")
 
 
 def not_supported(construct: str, sql: str) -> NotSupportedError:
@@ -140,9 +218,12 @@ class Database:
 
 
 __all__ = [
+    "DRIVER_ERRORS",
     "PYMONGO_ERROR_MAP",
+    "SERVER_CODES",
     "Database",
     "not_supported",
+    "out_of_range",
     "translate",
     "wrap_pymongo_errors",
 ]

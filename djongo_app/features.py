@@ -5,9 +5,26 @@ from django.utils.functional import cached_property
 
 from . import compat
 
+# The server release that introduced each operator the plans use beyond
+# MongoDB 5.0 (checked against the commands they issue by
+# tests/backend/test_server_version.py).
+SERVER_OPERATORS = {
+    "$bitAnd": (6, 3),
+    "$bitOr": (6, 3),
+    "$bitXor": (6, 3),
+    "$documents": (5, 1),
+    # StringAgg(order_by=...) sorts the collected values.
+    "$sortArray": (5, 2),
+    "$dateTrunc": (5, 0),
+    "$lookup with localField and pipeline": (5, 0),
+}
+
 
 class DatabaseFeatures(BaseDatabaseFeatures):
-    minimum_database_version = (4, 4)
+    # The first major release with every operator in SERVER_OPERATORS (6.3
+    # was a rapid release, on Atlas only), and the oldest release MongoDB
+    # still supports. Checked when Django connects.
+    minimum_database_version = (7, 0)
 
     # Inserts and ids ---------------------------------------------------------
     can_return_columns_from_insert = True
@@ -55,7 +72,10 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_table_check_constraints = True
     can_introspect_check_constraints = False
     supports_deferrable_unique_constraints = False
-    # Only expressions that are document paths: Index(F("blog__name")).
+    # Expressions that are document paths (Index(F("blog__name"))) and their
+    # Lower()/Upper() (an index with a case-insensitive collation, which
+    # makes UniqueConstraint(Lower("name")) hold); other expressions raise
+    # NotSupportedError when the index is created.
     supports_expression_indexes = True
     supports_covering_indexes = False
     supports_partial_indexes = True
@@ -111,11 +131,13 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     nulls_order_largest = False
     supports_over_clause = False
     supports_aggregate_filter_clause = False
-    # Aggregates of Django 6.0/6.1: StringAgg (values pushed in $group, then
-    # joined; DISTINCT with $addToSet), AnyValue (the first non-NULL
+    # Aggregates of Django 6.0/6.1: StringAgg (values pushed in $group,
+    # sorted with $sortArray, joined; DISTINCT with $addToSet), AnyValue (the first non-NULL
     # value read), BitAnd/BitOr/BitXor (folded with $bitAnd/$bitOr/$bitXor),
     # default= through Coalesce.
     supports_aggregate_distinct_multiple_argument = True
+    supports_aggregate_order_by_clause = True
+    supports_bit_aggregations = True
     supports_any_value = True
     supports_default_in_bit_aggregations = True
     # A tuple compared with a subquery is not in the dialect (composite keys).
@@ -142,18 +164,6 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     greatest_least_ignores_nulls = False
     test_db_allows_multiple_connections = True
     supported_explain_formats = {"JSON", "TEXT"}
-
-    @cached_property
-    def supports_aggregate_order_by_clause(self):
-        """Return True if StringAgg(order_by=...) can sort the values:
-        ``$sortArray`` (MongoDB 5.2+)."""
-        return self.connection.get_database_version() >= (5, 2)
-
-    @cached_property
-    def supports_bit_aggregations(self):
-        """Return True if BitAnd/BitOr/BitXor can fold with ``$bitAnd``,
-        ``$bitOr`` and ``$bitXor`` (MongoDB 6.3+)."""
-        return self.connection.get_database_version() >= (6, 3)
 
     @cached_property
     def supports_transactions(self):

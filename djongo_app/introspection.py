@@ -245,6 +245,9 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         for name, info in information.items():
             columns = [key for key, _ in info["key"]]
             orders = ["DESC" if direction == -1 else "ASC" for _, direction in info["key"]]
+            # A collation (Lower()/Upper() indexes): what the index compares
+            # is not the stored value.
+            collation = info.get("collation")
             constraints[name] = {
                 "columns": columns,
                 "primary_key": name == "_id_",
@@ -255,7 +258,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
                 "orders": orders,
                 "type": "idx",
                 "definition": None,
-                "options": None,
+                "options": {"collation": dict(collation)} if collation else None,
             }
         return constraints
 

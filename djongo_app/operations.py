@@ -25,9 +25,12 @@ from django.db.models.expressions import Col
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
-from .codecs import TIME_FORMAT
+from .codecs import DECIMAL128_DIGITS, INT64_MAX, INT64_MIN, TIME_FORMAT
 from .compat import OperationsCompatMixin
 from .counters import SCHEMA_COLLECTION
+from .errors import out_of_range
+
+INT64_LIMIT = f"BSON integers are 64-bit ({INT64_MIN} to {INT64_MAX})"
 
 
 def _sql_literal(value):
@@ -252,6 +255,33 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
 
     # Python → BSON ---------------------------------------------------------
 
+    # Any integer column holds a 64-bit BSON integer, as SQLite's do: a
+    # lookup beyond Django's narrower IntegerField range still reaches the
+    # documents another tool stored.
+    integer_field_ranges = {
+        **BaseDatabaseOperations.integer_field_ranges,
+        **dict.fromkeys(
+            (
+                "SmallIntegerField",
+                "IntegerField",
+                "BigIntegerField",
+                "SmallAutoField",
+                "AutoField",
+                "BigAutoField",
+            ),
+            (INT64_MIN, INT64_MAX),
+        ),
+        **dict.fromkeys(
+            ("PositiveSmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField"),
+            (0, INT64_MAX),
+        ),
+    }
+
+    def adapt_integerfield_value(self, value, internal_type):
+        if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
+            raise out_of_range(value, INT64_LIMIT)
+        return value
+
     def adapt_datefield_value(self, value):
         if value is None:
             return None
@@ -281,19 +311,19 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         return value.strftime(TIME_FORMAT)
 
     def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
-        """Return ``value`` as a BSON Decimal128 (34 significant digits,
-        exponents -6143..6144), which also serves a DecimalField without
-        max_digits/decimal_places (Django 6.1); a value it cannot hold
-        exactly is a DataError, never rounded silently."""
+        """Return ``value`` as a BSON Decimal128, which also serves a
+        DecimalField without max_digits/decimal_places (Django 6.1); a value
+        it cannot hold exactly is a DataError, never rounded silently."""
         if value is None or hasattr(value, "resolve_expression"):
             return value
         try:
             return Decimal128(decimal.Decimal(value))
-        except decimal.DecimalException as e:
-            raise DataError(
-                f"djongo_app: the decimal {value} does not fit a BSON Decimal128 "
-                "(34 significant digits)."
-            ) from e
+        except decimal.DecimalException as exc:
+            raise out_of_range(
+                value,
+                f"Decimal128 holds {DECIMAL128_DIGITS} significant digits and exponents "
+                "of -6176 to 6111",
+            ) from exc
 
     def adapt_json_value(self, value, encoder):
         # Stored as native BSON (objects, arrays, numbers, strings); the

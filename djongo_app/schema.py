@@ -10,17 +10,22 @@ become the collection's validator (none with ``ENFORCE_SCHEMA: False``).
 Field changes rewrite the documents: an added field's default is set where
 the key is missing, a removed one is ``$unset``, a renamed one ``$rename``d
 with the indexes that name it. A renamed collection takes its ``__schema__``
-counter along. What MongoDB cannot enforce raises NotSupportedError: indexes
-and unique constraints on expressions other than document paths, constraint
-classes other than UniqueConstraint and CheckConstraint, subqueries in
-conditions. Options that Django's system checks already warn "won't be
-created" (``deferrable``, ``include``, ``nulls_distinct``) leave the index
-out, as on SQL backends without them.
+counter along. An index or unique constraint on ``Lower()``/``Upper()`` of a
+path becomes an index on the path with a case-insensitive collation. What
+MongoDB cannot enforce raises NotSupportedError: indexes and unique
+constraints on other expressions, constraint classes other than
+UniqueConstraint and CheckConstraint, subqueries in conditions. Options
+that Django's system checks already warn "won't be created"
+(``deferrable``, ``include``, ``nulls_distinct``) leave the index out, as on
+SQL backends without them.
 """
 
+from django.core.exceptions import FieldError
 from django.db import NotSupportedError
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import CheckConstraint, OrderBy, UniqueConstraint
+from django.db.models.expressions import Col
+from django.db.models.functions import Lower, Upper
 from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
@@ -47,6 +52,48 @@ NON_NULL_TYPES = [
     "long",
     "decimal",
 ]
+
+
+# An index on Lower() or Upper() of a path is an index on the path that
+# compares strings the way those functions make them compare: without case
+# (strength 2 keeps accents apart, as lower() does). MongoDB applies one
+# collation to a whole index, and uses it for queries that ask for it; the
+# unique constraints it enforces are what UniqueConstraint(Lower(...)) means.
+CASE_INSENSITIVE = {"locale": "en", "strength": 2}
+CASE_FUNCTIONS = (Lower, Upper)
+# Internal types whose stored values are never strings: a collation leaves
+# their comparisons as they are.
+NON_STRING_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "FloatField",
+        "DecimalField",
+        "BooleanField",
+        "DateField",
+        "DateTimeField",
+        "DurationField",
+        "BinaryField",
+        "ObjectIdField",
+        "ObjectIdAutoField",
+    }
+)
+
+
+def may_hold_strings(field):
+    """Return whether values of ``field`` (an output field) can be strings."""
+    if field is None:
+        return True
+    if field.is_relation and getattr(field, "target_field", None) is not None:
+        field = field.target_field
+    return field.get_internal_type() not in NON_STRING_TYPES
 
 
 # Auto fields whose values come from __schema__ counters.
@@ -444,32 +491,76 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return IndexModel(keys, name=name)
 
     def _index_keys(self, model, index):
+        """Return the keys of a ``Meta.indexes`` entry and its collation."""
         if index.expressions:
-            return [self._expression_key(model, index, e) for e in index.expressions]
+            return self._expression_keys(model, index, index.expressions)
         keys = []
         for field_name, order in index.fields_orders:
             column = model._meta.get_field(field_name).column
             keys.append((column, DESCENDING if order == "DESC" else ASCENDING))
-        return keys
+        return keys, None
 
-    def _expression_key(self, model, index, expression):
-        """The index key of an expression that is a document path
-        (``F("blog__name")``, optionally ``.desc()``)."""
+    def _expression_keys(self, model, owner, expressions):
+        """Return the index keys of ``expressions`` (of the index or
+        constraint ``owner``) and the collation the index needs: None, or
+        case-insensitive when a key is a Lower()/Upper() of a path.
+
+        One collation covers the whole index, so a Lower()/Upper() key beside
+        a key that may hold strings (whose case would be folded too) raises
+        NotSupportedError.
+        """
+        parts = [self._expression_key(model, owner, expression) for expression in expressions]
+        keys = [(column, direction) for column, direction, _, _ in parts]
+        if not any(folded for _, _, folded, _ in parts):
+            return keys, None
+        mixed = [column for column, _, folded, strings in parts if strings and not folded]
+        if mixed:
+            raise NotSupportedError(
+                f"The index {owner.name!r} on Lower()/Upper() beside the text column(s) "
+                f"{', '.join(mixed)} is not supported by djongo_app: MongoDB gives the whole "
+                "index one case-insensitive collation, which would ignore their case too."
+            )
+        return keys, CASE_INSENSITIVE
+
+    def _expression_key(self, model, owner, expression):
+        """Return ``(path, direction, folded, may hold strings)`` for an
+        expression that is a document path (``F("blog__name")``) or the
+        Lower()/Upper() of one (``folded``), optionally ``.desc()``."""
         direction = ASCENDING
         if isinstance(expression, OrderBy):
             direction = DESCENDING if expression.descending else ASCENDING
             expression = expression.expression
         query = Query(model=model, alias_cols=False)
+        resolved = expression.resolve_expression(query)
+        folded = isinstance(resolved, CASE_FUNCTIONS)
+        target = resolved.get_source_expressions()[0] if folded else resolved
         compiler = query.get_compiler(connection=self.connection)
-        sql, _params = compiler.compile(expression.resolve_expression(query))
+        sql, _params = compiler.compile(target)
         match = COLUMN.match(sql)
         if match is None:
+            shown, _params = compiler.compile(resolved)
             raise NotSupportedError(
-                f"The index {index.name!r} on the expression {sql} is not supported by "
-                "djongo_app: only fields and paths into documents (F('blog__name')) can "
-                "be indexed."
+                f"The index {owner.name!r} on the expression {shown} is not supported by "
+                "djongo_app: only fields, paths into documents (F('blog__name')) and "
+                "their Lower() or Upper() can be indexed."
             )
-        return match["column"], direction
+        try:
+            output_field = target.output_field
+        except FieldError:
+            output_field = None
+        return match["column"], direction, folded, may_hold_strings(output_field)
+
+    def _check_collated_condition(self, model, owner, condition):
+        """Refuse a condition on text columns for a case-insensitive index:
+        whether MongoDB applies the index's collation to it is not
+        something to rely on."""
+        where = Query(model=model, alias_cols=False).build_where(condition)
+        texts = sorted({field.column for field in _columns_of(where) if may_hold_strings(field)})
+        if texts:
+            raise NotSupportedError(
+                f"The case-insensitive index {owner.name!r} with a condition on the text "
+                f"column(s) {', '.join(texts)} is not supported by djongo_app."
+            )
 
     def _index_model(self, model, index):
         """Return the IndexModel of a ``Meta.indexes`` entry, or None for
@@ -479,10 +570,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return None
         if not index.name:
             index.set_name_with_model(model)
+        keys, collation = self._index_keys(model, index)
         options = {}
+        if collation is not None:
+            options["collation"] = collation
         if index.condition is not None:
+            if collation is not None:
+                self._check_collated_condition(model, index, index.condition)
             options["partialFilterExpression"] = self._condition_filter(model, index.condition)
-        return IndexModel(self._index_keys(model, index), name=index.name, **options)
+        return IndexModel(keys, name=index.name, **options)
 
     def _constraint_index_model(self, model, constraint):
         if not isinstance(constraint, UniqueConstraint):
@@ -492,8 +588,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             )
         if _skipped(constraint):
             return None
+        collation = None
         if constraint.expressions:
-            keys = [self._expression_key(model, constraint, e) for e in constraint.expressions]
+            keys, collation = self._expression_keys(model, constraint, constraint.expressions)
             # A path into a document may be missing: NULLs stay distinct.
             nullable = [column for column, _ in keys]
         else:
@@ -502,19 +599,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             nullable = [field.column for field in fields if field.null]
         condition = None
         if constraint.condition is not None:
+            if collation is not None:
+                self._check_collated_condition(model, constraint, constraint.condition)
             condition = self._condition_filter(model, constraint.condition)
-        return self._unique_index(keys, constraint.name, nullable, condition)
+        return self._unique_index(keys, constraint.name, nullable, condition, collation)
 
-    def _unique_index(self, keys, name, nullable_columns, condition=None):
+    def _unique_index(self, keys, name, nullable_columns, condition=None, collation=None):
+        options = {"collation": collation} if collation is not None else {}
         if not nullable_columns and condition is None:
-            return IndexModel(keys, name=name, unique=True)
+            return IndexModel(keys, name=name, unique=True, **options)
         # SQL lets NULLs repeat in a unique column: index only the
         # documents whose nullable columns all hold a value (and that meet
         # the constraint's condition).
         partial = {column: {"$type": NON_NULL_TYPES} for column in nullable_columns}
         if condition:
             partial = {"$and": [partial, condition]} if partial else condition
-        return IndexModel(keys, name=name, unique=True, partialFilterExpression=partial)
+        return IndexModel(keys, name=name, unique=True, partialFilterExpression=partial, **options)
 
     def _meta_index_names(self, model):
         """Return the names ``Meta.indexes`` and ``Meta.constraints`` give."""
@@ -604,6 +704,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             indexed = [key for key, _ in info["key"]]
             if set(indexed) & set(columns):
                 collection.drop_index(name)
+
+
+def _columns_of(expression):
+    """Yield the fields of the columns an expression or WHERE tree reads."""
+    if isinstance(expression, Col):
+        yield expression.target
+        return
+    children = getattr(expression, "children", None)
+    for child in children if children is not None else expression.get_source_expressions():
+        if child is not None and hasattr(child, "get_source_expressions"):
+            yield from _columns_of(child)
 
 
 def _skipped(constraint):

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "djongo_app",
     "tests.testapp",
     "tests.objectidapp",
+    "tests.compatapp",
 ]
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 LOGGING_CONFIG = None

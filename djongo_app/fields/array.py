@@ -24,6 +24,7 @@ from .embedded import (
     parse_json,
 )
 from .paths import PathTransformFactory
+from .public import public_path
 
 
 class ArrayMaxLengthValidator(validators.MaxLengthValidator):
@@ -130,7 +131,7 @@ class ArrayField(ContainerOptions, models.Field):
         return "ArrayField"
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
+        name, path, args, kwargs = super().deconstruct()
         if self.model_container is not None:
             kwargs.update(self.container_kwargs())
         else:
@@ -139,7 +140,7 @@ class ArrayField(ContainerOptions, models.Field):
             kwargs["max_size"] = self.max_size
         if self.min_size is not None:
             kwargs["min_size"] = self.min_size
-        return name, "djongo_app.fields.ArrayField", args, kwargs
+        return name, public_path(self, path), args, kwargs
 
     # Values --------------------------------------------------------------------
 
@@ -155,7 +156,8 @@ class ArrayField(ContainerOptions, models.Field):
             return None
         if isinstance(value, str):
             value = parse_json(value)
-        if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+        # A container instance iterates over its keys: it is not a list.
+        if isinstance(value, str | bytes | dict | models.Model) or not hasattr(value, "__iter__"):
             error = exceptions.ValidationError(
                 self.error_messages["invalid"], code="invalid", params={"value": value}
             )

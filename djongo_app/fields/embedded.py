@@ -19,6 +19,7 @@ from django.utils.encoding import is_protected_type
 from django.utils.translation import gettext_lazy as _
 
 from .paths import PathTransformFactory
+from .public import public_path
 
 # Keys of a stored sub-document that its container has no field for: kept
 # on the instance and written back, so reading and saving loses nothing.
@@ -34,6 +35,14 @@ def container_fields(container):
         fields = [f for f in container._meta.local_fields if f.concrete and f.column]
         _container_fields_cache[container] = fields
     return fields
+
+
+def container_field(container, key):
+    """Return the field of ``container`` named ``key``, or raise KeyError."""
+    for field in container_fields(container):
+        if field.name == key:
+            return field
+    raise KeyError(key)
 
 
 def init_container(instance, args, kwargs):
@@ -112,9 +121,56 @@ class EmbeddedModel(models.Model, metaclass=EmbeddedModelBase):
         init_container(self, args, kwargs)
 
     def __eq__(self, other):
+        if isinstance(other, dict):
+            return dict(self.items()) == other
         if type(self) is not type(other):
             return NotImplemented
         return container_to_primitive(self) == container_to_primitive(other)
+
+    # The mapping protocol, for code written against Djongo, whose embedded
+    # values were dicts: the keys are the container's field names (unknown
+    # keys of a stored document are kept for saving but are not items).
+    # Attribute access stays the main API; ``blog["name"] = v`` is
+    # ``blog.name = v`` and an unknown key is a KeyError, as for dict input.
+
+    def __getitem__(self, key):
+        return getattr(self, container_field(type(self), key).attname)
+
+    def __setitem__(self, key, value):
+        setattr(self, container_field(type(self), key).attname, value)
+
+    def __delitem__(self, key):
+        raise TypeError(
+            f"Fields of {type(self).__name__} cannot be deleted; assign None or a value."
+        )
+
+    def __contains__(self, key):
+        return any(field.name == key for field in container_fields(type(self)))
+
+    def __iter__(self):
+        return (field.name for field in container_fields(type(self)))
+
+    def __len__(self):
+        return len(container_fields(type(self)))
+
+    def __bool__(self):
+        # An instance is a value even when its container has no fields.
+        return True
+
+    def keys(self):
+        return [field.name for field in container_fields(type(self))]
+
+    def values(self):
+        return [getattr(self, field.attname) for field in container_fields(type(self))]
+
+    def items(self):
+        return list(zip(self.keys(), self.values(), strict=True))
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
 
     __hash__ = None
 
@@ -460,9 +516,9 @@ class EmbeddedField(ContainerOptions, models.Field):
         return "EmbeddedField"
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
+        name, path, args, kwargs = super().deconstruct()
         kwargs.update(self.container_kwargs())
-        return name, "djongo_app.fields.EmbeddedField", args, kwargs
+        return name, public_path(self, path), args, kwargs
 
     # Values --------------------------------------------------------------------
 
@@ -588,10 +644,24 @@ class EmbeddedExact(Exact):
         return field.get_db_prep_value(self.rhs, connection)
 
 
+def merged(first, second):
+    """Return ``first`` updated with ``second``, merging nested dicts."""
+    result = dict(first)
+    for key, value in second.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            value = merged(result[key], value)
+        result[key] = value
+    return result
+
+
 def partial_document(field, values, connection):
     """Return the stored form of only the keys in ``values``."""
     document = {}
     for key, value in values.items():
+        if isinstance(key, str) and "." in key:
+            # Djongo's dotted form: {"tagline.subtitle": v} is {"tagline": {"subtitle": v}}.
+            key, _dot, rest = key.partition(".")
+            value = {rest: value}
         nested = field.nested_field(key)
         if nested is None:
             raise exceptions.FieldError(
@@ -599,7 +669,10 @@ def partial_document(field, values, connection):
                 f"(in a lookup on {field.name})."
             )
         if isinstance(value, dict) and isinstance(nested, EmbeddedField):
-            document[nested.column] = partial_document(nested, value, connection)
+            part = partial_document(nested, value, connection)
+            earlier = document.get(nested.column)
+            # Dotted keys may name the same sub-document more than once.
+            document[nested.column] = merged(earlier, part) if isinstance(earlier, dict) else part
         else:
             document[nested.column] = nested.get_db_prep_save(value, connection=connection)
     return document

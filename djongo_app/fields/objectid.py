@@ -8,6 +8,8 @@ from django.core import exceptions
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .public import public_path
+
 
 def to_object_id(field, value):
     """Return ``value`` as an ObjectId, or raise the field's ValidationError."""
@@ -45,8 +47,8 @@ class ObjectIdField(models.Field):
         return super().formfield(**{"form_class": ObjectIdFormField, **kwargs})
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
-        return name, "djongo_app.fields.ObjectIdField", args, kwargs
+        name, path, args, kwargs = super().deconstruct()
+        return name, public_path(self, path), args, kwargs
 
 
 class ObjectIdAutoField(models.AutoField):
@@ -95,10 +97,10 @@ class ObjectIdAutoField(models.AutoField):
         return None
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
+        name, path, args, kwargs = super().deconstruct()
         if kwargs.get("db_column") == "_id":
             del kwargs["db_column"]
-        return name, "djongo_app.fields.ObjectIdAutoField", args, kwargs
+        return name, public_path(self, path), args, kwargs
 
 
 class ObjectIdFormField(forms.CharField):

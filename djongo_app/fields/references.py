@@ -4,9 +4,19 @@ document, resolved by application-level lookups (one ``$in`` query).
 ``book.authors`` and ``author.book_set`` are managers with ``all()``,
 ``add()``, ``remove()``, ``clear()``, ``set()`` and ``create()``, like a
 ManyToManyField's; ``prefetch_related("authors")`` fetches the authors of a
-page of books with one query. Deleting an author removes its id from every
-array (``on_delete=CASCADE``, the default), or is refused (``PROTECT``,
-``RESTRICT``), or leaves the id dangling (``DO_NOTHING``).
+page of books with one query.
+
+The stored array is written by the managers (one atomic update each), by
+the INSERT of a new object, and by ``save()`` only after the array was
+assigned (``book.authors = [...]``, a ModelForm): ``save()`` of an object
+loaded from the database leaves the stored array alone, as Django's
+many-to-many relations are never written by ``save()``. A stale copy of
+``book`` therefore cannot undo an ``add()`` made elsewhere, bring back the
+id of a deleted author, or drop a ``PROTECT`` reference.
+
+Deleting an author removes its id from every array (``on_delete=CASCADE``,
+the default), or is refused (``PROTECT``, ``RESTRICT``), or leaves the id
+dangling (``DO_NOTHING``).
 """
 
 import copy
@@ -25,8 +35,33 @@ from django.utils.translation import gettext_lazy as _
 from ..compat import apply_fetch_mode, fetch_deferred
 from .array import ArrayAppend, ArrayContains, ArrayLength, ArrayOverlap, ArrayRemove
 from .embedded import parse_json
+from .public import public_path
 
 SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
+
+# The instance attribute naming the array fields assigned since the object
+# was loaded or last saved (a frozenset of attnames): only those are
+# written by save().
+ASSIGNED = "_array_references_assigned"
+
+
+def assigned_fields(instance):
+    """Return the attnames of the arrays ``instance``'s save() must write."""
+    return instance.__dict__.get(ASSIGNED, frozenset())
+
+
+def mark_assigned(instance, attname, assigned=True):
+    fields = assigned_fields(instance)
+    fields = fields | {attname} if assigned else fields - {attname}
+    if fields:
+        instance.__dict__[ASSIGNED] = fields
+    else:
+        instance.__dict__.pop(ASSIGNED, None)
+
+
+def forget_assignments(sender, instance, **kwargs):
+    """After a save, the stored arrays are what the instance holds."""
+    instance.__dict__.pop(ASSIGNED, None)
 
 
 def primary_key_of(value):
@@ -106,7 +141,7 @@ class ArrayReferenceField(models.Field):
         return "ArrayReferenceField"
 
     def deconstruct(self):
-        name, _path, args, kwargs = super().deconstruct()
+        name, path, args, kwargs = super().deconstruct()
         to = self.to
         kwargs["to"] = to._meta.label_lower if isinstance(to, type) else to
         if self.on_delete is not models.CASCADE:
@@ -119,11 +154,15 @@ class ArrayReferenceField(models.Field):
             kwargs.pop("blank", None)
         else:
             kwargs["blank"] = False
-        return name, "djongo_app.fields.ArrayReferenceField", args, kwargs
+        return name, public_path(self, path), args, kwargs
 
     def contribute_to_class(self, cls, name, **kwargs):
         super().contribute_to_class(cls, name, **kwargs)
         setattr(cls, self.name, ForwardArrayReferenceDescriptor(self))
+        # One receiver for every model (subclasses of cls included).
+        signals.post_save.connect(
+            forget_assignments, weak=False, dispatch_uid="djongo_app.array_reference.saved"
+        )
         if not cls._meta.abstract:
             to = "self" if self.to == "self" else self.to
             lazy_related_operation(self.resolve_related_model, cls, to)
@@ -218,7 +257,19 @@ class ArrayReferenceField(models.Field):
         return list(obj.__dict__.get(self.attname) or [])
 
     def pre_save(self, model_instance, add):
-        return self.value_from_object(model_instance)
+        """Return the array to write, or an expression that keeps the stored
+        one.
+
+        An INSERT writes the array, and so does the save of an object
+        constructed in Python (it overwrites the row it names). The UPDATE
+        of an object loaded from the database writes it only if it was
+        assigned since; otherwise the column is set to itself, so that
+        references added or removed elsewhere since the object was read
+        survive (references are written by their managers).
+        """
+        if add or model_instance._state.adding or self.attname in assigned_fields(model_instance):
+            return self.value_from_object(model_instance)
+        return F(self.attname)
 
     def value_to_string(self, obj):
         # JSON text (see EmbeddedField.value_to_string).
@@ -230,7 +281,8 @@ class ArrayReferenceField(models.Field):
         )
 
     def save_form_data(self, instance, data):
-        instance.__dict__[self.attname] = self.to_python(data)
+        # The form's choice replaces the array: save() writes it.
+        setattr(instance, self.name, data)
 
     def formfield(self, **kwargs):
         from django import forms
@@ -510,7 +562,7 @@ def manager_class(model, mixin):
 
 class ForwardArrayReferenceDescriptor:
     """``book.authors``: a manager; assigning a list of objects or ids sets
-    the stored array (saved with ``book.save()``)."""
+    the array that the next ``book.save()`` writes."""
 
     def __init__(self, field):
         self.field = field
@@ -531,11 +583,22 @@ class ForwardArrayReferenceDescriptor:
         return manager
 
     def __set__(self, instance, value):
+        attname = self.field.attname
         if isinstance(value, ArrayReferenceManagerMixin):
+            # refresh_from_db() copies the manager of a fresh copy of the
+            # same row: the value as stored, not an assignment to write.
+            source = value.instance
+            assigned = not (
+                type(source) is type(instance)
+                and source.pk == instance.pk
+                and attname not in assigned_fields(source)
+            )
             value = value.ids
-        instance.__dict__[self.field.attname] = (
-            value if value is None else self.field.to_python(value)
-        )
+        else:
+            # Model.__init__ (adding) sets the loaded or constructed value.
+            assigned = not instance._state.adding
+        instance.__dict__[attname] = value if value is None else self.field.to_python(value)
+        mark_assigned(instance, attname, assigned)
         cache = getattr(instance, "_prefetched_objects_cache", {})
         cache.pop(self.field.name, None)
 

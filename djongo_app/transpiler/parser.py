@@ -30,6 +30,7 @@ from sqlparse.lexer import Lexer
 
 from ..errors import not_supported
 from . import nodes as n
+from .ddl import DropTable, parse_drop_table
 
 # Token kinds the parser works with.
 KEYWORD, NAME, QUOTED, PARAM, NUMBER, STRING, PUNCT, OP, STAR, END = (
@@ -253,12 +254,14 @@ class Parser:
 
     # Statements ------------------------------------------------------------
 
-    def parse(self) -> n.Statement:
+    def parse(self) -> n.Statement | DropTable:
         token = self.current
-        statement: n.Statement
+        statement: n.Statement | DropTable
         if token.is_keyword("EXPLAIN"):
             return self.parse_explain()
-        if self.starts_query():
+        if token.is_keyword("DROP") and self.pos == 0:
+            statement = parse_drop_table(self)
+        elif self.starts_query():
             statement = self.parse_query()
         elif token.is_keyword("INSERT", "INSERT OR IGNORE"):
             statement = self.parse_insert()
@@ -784,7 +787,7 @@ def _flatten(kind: type[n.And] | type[n.Or], items: list[n.Expr]) -> tuple[n.Exp
     return tuple(flat)
 
 
-def parse(sql: str, *, unescape_percent: bool = True) -> n.Statement:
+def parse(sql: str, *, unescape_percent: bool = True) -> n.Statement | DropTable:
     """Return the parse tree of one SQL statement.
 
     Raise NotSupportedError naming the construct for SQL outside the

@@ -23,6 +23,7 @@ from typing import Any
 
 from ..errors import not_supported
 from . import nodes as n
+from .ddl import DropTable, plan_drop_table
 from .expressions import Bound, ExpressionCompiler, literal
 from .functions import (
     AGGREGATE_ORDER_KEYS,
@@ -75,8 +76,10 @@ ACCUMULATORS = {
 SUBQUERY_PREFIX = "__subquery__"
 
 
-def plan(statement: n.Statement, sql: str) -> Plan:
+def plan(statement: n.Statement | DropTable, sql: str) -> Plan:
     """Return the plan that runs ``statement`` (parsed from ``sql``)."""
+    if isinstance(statement, DropTable):
+        return plan_drop_table(statement)
     return Planner(sql).plan(statement)
 
 

@@ -42,6 +42,8 @@ class EntryAdmin(admin.ModelAdmin):
     # and a multiple select for editors.
     fieldsets = [
         (None, {"fields": ["blog", "headline", "body_text", "pub_date", "rating", "published"]}),
+        # Uploaded into GridFS (djongo_app.storage.GridFSStorage).
+        ("Image", {"fields": ["image"]}),
         ("People", {"fields": ["authors", "editors"]}),
         ("Document fields", {"fields": ["tags", "seo", "links"]}),
     ]

@@ -9,6 +9,7 @@ from djongo_app.fields import (
     ObjectIdAutoField,
     ObjectIdField,
 )
+from djongo_app.storage import GridFSStorage
 
 from .forms import LinkForm
 
@@ -55,6 +56,11 @@ class Link(EmbeddedModel):
     url = models.URLField()
 
 
+# Entry images live in the GridFS bucket "images" (images.files and
+# images.chunks); djongo_app.storage.urls serves them.
+entry_images = GridFSStorage(bucket="images")
+
+
 class Entry(models.Model):
     blog = models.ForeignKey(Blog, on_delete=models.CASCADE, related_name="entries")
     headline = models.CharField(max_length=255)
@@ -75,6 +81,7 @@ class Entry(models.Model):
     editors = ArrayReferenceField(
         Author, related_name="edited_entries", on_delete=models.CASCADE, default=list
     )
+    image = models.ImageField(upload_to="entries/", storage=entry_images, blank=True)
 
     class Meta:
         ordering = ["-pub_date", "headline"]

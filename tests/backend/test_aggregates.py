@@ -3,7 +3,6 @@ BitAnd, BitOr and BitXor, grouped and over the whole collection."""
 
 from unittest import skipUnless
 
-from django.db import connection
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower
 from django.test import TestCase
@@ -141,7 +140,3 @@ class BitAggregateTests(AggregateData):
             a=BitAnd("age"), d=BitOr("age", default=0)
         )
         self.assertEqual(empty, {"a": None, "d": 0})
-
-    def test_feature_flag_follows_the_server(self):
-        version = connection.get_database_version()
-        self.assertIs(connection.features.supports_bit_aggregations, version >= (6, 3))

@@ -1,7 +1,10 @@
 """sync_counters and loaddata keep __schema__ counters ahead of the data."""
 
 import json
+import multiprocessing
 import tempfile
+import threading
+from collections import defaultdict
 from io import StringIO
 
 from django.core.management import call_command
@@ -9,7 +12,8 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test import TransactionTestCase
 
-from djongo_app.counters import SCHEMA_COLLECTION
+from djongo_app.counters import NAME_INDEX, SCHEMA_COLLECTION, Counters, database_dropped
+from tests.backend.counter_race import reserve_in_rounds
 from tests.testapp.models import Tag
 
 
@@ -56,3 +60,132 @@ class SyncCountersTests(TransactionTestCase):
             call_command("loaddata", handle.name, verbosity=0)
         self.assertGreaterEqual(counter("testapp_tag"), 40)
         self.assertEqual(Tag.objects.create(label="after").pk, 41)
+
+
+def schema_collection():
+    connection.ensure_connection()
+    return connection.connection.database[SCHEMA_COLLECTION]
+
+
+class CounterRaceTests(TransactionTestCase):
+    """Concurrent first inserts into a table without a __schema__ entry.
+
+    SecantusDB (0.7.0b3) sometimes answers the losing upsert with no
+    document although it applied the $inc; MongoDB retries it on the
+    unique index. Either way each id is handed out once.
+    """
+
+    available_apps = ["djongo_app", "tests.testapp"]
+    reset_sequences = True
+    ROUNDS = 8
+    WORKERS = 6
+
+    def test_threads_inserting_first_rows(self):
+        """Threads that insert the first rows of a table with no __schema__
+        entry get distinct ids and leave one entry (issue 10)."""
+        schema = schema_collection()
+        for round_number in range(self.ROUNDS):
+            schema.delete_many({"name": "testapp_tag"})
+            Tag.objects.all().delete()
+            barrier = threading.Barrier(self.WORKERS)
+            ids, errors = [], []
+
+            def insert(worker, barrier=barrier, ids=ids, errors=errors, r=round_number):
+                try:
+                    barrier.wait(timeout=30)
+                    ids.append(Tag.objects.create(label=f"r{r}-w{worker}").pk)
+                except Exception as exc:  # reported below, with the round
+                    errors.append(exc)
+                finally:
+                    connection.close()
+
+            threads = [
+                threading.Thread(target=insert, args=(worker,)) for worker in range(self.WORKERS)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            self.assertEqual(errors, [], f"round {round_number}")
+            self.assertEqual(len(set(ids)), self.WORKERS, f"round {round_number}: {ids}")
+            self.assertEqual(schema.count_documents({"name": "testapp_tag"}), 1)
+            self.assertGreaterEqual(counter("testapp_tag"), max(ids))
+        self.assertGreater(Tag.objects.create(label="after").pk, max(ids))
+
+    def test_processes_reserving_first_ids(self):
+        """Processes that reserve the first ids of tables with no __schema__
+        entry get distinct ids and leave one entry per table (issue 10)."""
+        schema = schema_collection()
+        tables = [f"race_{n}" for n in range(self.ROUNDS)]
+        context = multiprocessing.get_context("spawn")
+        barrier = context.Barrier(self.WORKERS)
+        results = context.Queue()
+        arguments = (
+            connection.settings_dict["HOST"],
+            connection.settings_dict["NAME"],
+            tables,
+            barrier,
+            results,
+        )
+        processes = [
+            context.Process(target=reserve_in_rounds, args=arguments) for _ in range(self.WORKERS)
+        ]
+        for process in processes:
+            process.start()
+        reserved = defaultdict(list)
+        for _ in range(self.WORKERS * len(tables)):
+            table, first = results.get(timeout=120)
+            reserved[table].append(first)
+        for process in processes:
+            process.join(timeout=60)
+            self.assertEqual(process.exitcode, 0)
+        for table in tables:
+            self.assertEqual(len(set(reserved[table])), self.WORKERS, reserved[table])
+            self.assertEqual(schema.count_documents({"name": table}), 1)
+            self.assertGreaterEqual(counter(table), max(reserved[table]))
+
+    def test_name_is_unique(self):
+        """__schema__ holds at most one entry per table name (issue 10)."""
+        Tag.objects.create(label="one")
+        index = schema_collection().index_information()[NAME_INDEX]
+        self.assertEqual(index["key"], [("name", 1)])
+        self.assertIs(index["unique"], True)
+
+    def test_adopted_duplicates_are_merged(self):
+        """Several entries for one table in an adopted database are merged
+        into the one with the highest seq before the unique index is
+        created, so no id is handed out twice (issue 10)."""
+        schema = schema_collection()
+        database = connection.connection.database
+        schema.drop_index(NAME_INDEX)
+        database_dropped(database.client, database.name)
+        schema.insert_many(
+            [
+                {"name": "legacy", "auto": {"field_names": ["id"], "seq": 5}},
+                {"name": "legacy", "auto": {"field_names": ["id", "number"], "seq": 9}},
+                {"name": "legacy", "auto": {"field_names": ["id"], "seq": 7}},
+            ]
+        )
+        with self.assertLogs("djongo_app.counters", "WARNING") as logs:
+            first = Counters(database).reserve("legacy", "id", 1)
+        self.assertIn("legacy", logs.output[0])
+        self.assertEqual(first, 10)
+        entries = list(schema.find({"name": "legacy"}))
+        self.assertEqual(len(entries), 1)
+        self.assertEqual(sorted(entries[0]["auto"]["field_names"]), ["id", "number"])
+        self.assertIs(schema.index_information()[NAME_INDEX]["unique"], True)
+
+    def test_dropping_schema_recreates_the_unique_index(self):
+        """After DROP TABLE "__schema__" the next counter write creates the
+        unique index again (issue 10)."""
+        Tag.objects.create(label="one")
+        entries = list(schema_collection().find({"name": {"$ne": "testapp_tag"}}))
+        # The other tables' entries (made by create_model) come back after.
+        self.addCleanup(schema_collection().insert_many, entries)
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP TABLE "{SCHEMA_COLLECTION}"')
+        self.assertNotIn(SCHEMA_COLLECTION, connection.connection.database.list_collection_names())
+        # The counters went with it (sync_counters would raise them again).
+        Tag.objects.all().delete()
+        Tag.objects.create(label="two")
+        self.assertIs(schema_collection().index_information()[NAME_INDEX]["unique"], True)

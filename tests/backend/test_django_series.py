@@ -109,7 +109,7 @@ class NoPrecisionDecimalTests(TransactionTestCase):
             sorted(values),
         )
         self.assertEqual(Measure.objects.filter(value__gt=1).count(), 1)
-        with self.assertRaisesMessage(DataError, "does not fit a BSON Decimal128"):
+        with self.assertRaisesMessage(DataError, "is out of range for MongoDB"):
             Measure.objects.create(value=Decimal("1." + "1" * 40))
 
     def drop(self, model):

@@ -298,3 +298,84 @@ class ReferenceFormTests(TestCase):
         self.assertTrue(form.is_valid(), form.errors)
         form.save()
         self.assertEqual(sorted(stored_readers(entry)), sorted([ann.pk, bob.pk]))
+
+
+class StaleSaveTests(TransactionTestCase):
+    """save() of a loaded object leaves the stored array to the managers.
+
+    Outside TestCase's transaction: the refused delete of the PROTECT case
+    would mark an enclosing atomic block for rollback.
+    """
+
+    available_apps = ["tests.testapp"]
+
+    def setUp(self):
+        self.ann = Reader.objects.create(name="ann")
+        self.bob = Reader.objects.create(name="bob")
+
+    def test_stale_save_keeps_a_reference_added_elsewhere(self):
+        """A reference added after the object was read survives its save()
+        (issue 10)."""
+        entry = new_entry("e")
+        stale = Entry.objects.get(pk=entry.pk)
+        self.ann.entries.add(entry)
+        stale.headline = "edited"
+        stale.save()
+        self.assertEqual(stored_readers(entry), [self.ann.pk])
+        self.assertEqual(Entry.objects.get(pk=entry.pk).headline, "edited")
+
+    def test_stale_save_does_not_bring_back_a_deleted_id(self):
+        """The id of an object deleted after the holder was read does not
+        come back with the holder's save() (issue 10)."""
+        entry = new_entry("e", readers=[self.ann, self.bob])
+        stale = Entry.objects.get(pk=entry.pk)
+        self.bob.delete()
+        stale.save()
+        self.assertEqual(stored_readers(entry), [self.ann.pk])
+        self.assertEqual(names(Entry.objects.get(pk=entry.pk).readers.all()), ["ann"])
+
+    def test_stale_save_keeps_a_protect_reference(self):
+        """A PROTECT reference added elsewhere survives a stale save(), so
+        the protected object still cannot be deleted (issue 10)."""
+        entry = new_entry("e")
+        stale = Entry.objects.get(pk=entry.pk)
+        Entry.objects.get(pk=entry.pk).reviewers.add(self.ann)
+        stale.save()
+        with self.assertRaises(ProtectedError):
+            self.ann.delete()
+        self.assertIs(Reader.objects.filter(pk=self.ann.pk).exists(), True)
+
+    def test_assignment_is_written_once(self):
+        """An assigned array is written by the next save() only; later saves
+        leave the stored array to the managers again (issue 10)."""
+        entry = new_entry("e", readers=[self.ann])
+        loaded = Entry.objects.get(pk=entry.pk)
+        loaded.readers = [self.bob]
+        loaded.save()
+        self.assertEqual(stored_readers(entry), [self.bob.pk])
+        self.ann.entries.add(entry)
+        loaded.save()
+        self.assertEqual(stored_readers(entry), [self.bob.pk, self.ann.pk])
+
+    def test_refresh_is_not_an_assignment(self):
+        """refresh_from_db() loads the array without marking it for the
+        next save() (issue 10)."""
+        entry = new_entry("e")
+        loaded = Entry.objects.get(pk=entry.pk)
+        loaded.readers = [self.bob]
+        loaded.refresh_from_db()
+        self.assertEqual(loaded.readers.ids, [])
+        self.ann.entries.add(entry)
+        loaded.save()
+        self.assertEqual(stored_readers(entry), [self.ann.pk])
+
+    def test_save_of_a_new_object_writes_its_references(self):
+        """The INSERT of a new object writes the references it was given,
+        and so does save() of an object constructed with an existing
+        primary key (it replaces that row) (issue 10)."""
+        entry = Entry(headline="new", blog=Blog(name="b"), readers=[self.ann])
+        entry.save()
+        self.assertEqual(stored_readers(entry), [self.ann.pk])
+        Entry(pk=entry.pk, headline="again", blog=Blog(name="b"), readers=[self.bob]).save()
+        self.assertEqual(stored_readers(entry), [self.bob.pk])
+        self.assertEqual(Entry.objects.count(), 1)

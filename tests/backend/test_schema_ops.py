@@ -7,16 +7,26 @@ added to the project's app registry.
 """
 
 import datetime
+from io import StringIO
 from unittest import mock
 
-from django.db import IntegrityError, NotSupportedError, connection, migrations, models
+from django.core.management import call_command
+from django.db import (
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    connection,
+    migrations,
+    models,
+)
 from django.db.migrations.state import ProjectState
 from django.db.models import F, Max, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.test import TransactionTestCase
 from django.test.utils import isolate_apps
 
 from djongo_app.counters import SCHEMA_COLLECTION
+from djongo_app.management.commands.inspectdb import Command as InspectDbCommand
 
 APP = "schemaops"
 MISSING = "<missing>"
@@ -349,6 +359,34 @@ class ModelOperationTests(SchemaOperationTestCase):
         self.assertIsNone(counter("schemaops_pony_riders"))
 
 
+class DropTableTests(SchemaOperationTestCase):
+    def test_sql_delete_table_drops_the_collection_and_its_counter(self):
+        """editor.execute(editor.sql_delete_table % ...), the DROP TABLE ...
+        CASCADE that Django's and third-party test suites run, drops the
+        collection and its __schema__ counter (issue 10)."""
+        state = self.create_pony()
+        state.apps.get_model(APP, "Pony").objects.create(name="a")
+        self.assertEqual(counter("schemaops_pony")["seq"], 1)
+        with connection.schema_editor() as editor:
+            editor.execute(editor.sql_delete_table % {"table": editor.quote_name("schemaops_pony")})
+        self.assertNotIn("schemaops_pony", collections())
+        self.assertIsNone(counter("schemaops_pony"))
+        # Created again, the table counts from 1.
+        state = self.create_pony()
+        self.assertEqual(state.apps.get_model(APP, "Pony").objects.create(name="b").pk, 1)
+
+    def test_drop_table_of_a_missing_collection(self):
+        """DROP TABLE of a missing collection is a ProgrammingError, and a
+        no-op with IF EXISTS (issue 10)."""
+        with connection.cursor() as cursor:
+            with self.assertRaisesMessage(
+                ProgrammingError, "DROP TABLE: the collection 'schemaops_none' does not exist"
+            ):
+                cursor.execute('DROP TABLE "schemaops_none"')
+            cursor.execute('DROP TABLE IF EXISTS "schemaops_none" RESTRICT')
+        self.assertNotIn("schemaops_none", collections())
+
+
 class IndexAndConstraintOperationTests(SchemaOperationTestCase):
     def create(self):
         return self.create_pony(
@@ -376,19 +414,80 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
         self.migrate(state, *(migrations.RemoveIndex("Pony", index.name) for index in added))
         self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
 
-    def test_expression_indexes_and_constraints_are_not_supported(self):
+    def test_lower_and_upper_are_case_insensitive_indexes(self):
+        """UniqueConstraint(Lower(...)) and Index(Upper(...)) become indexes
+        on the path with a case-insensitive collation: the constraint is
+        enforced without regard to case, and supports_expression_indexes
+        is true to it (issue 10)."""
         state = self.create()
-        with self.assertRaisesMessage(NotSupportedError, "is not supported by djongo_app"):
-            self.migrate(
-                state, migrations.AddIndex("Pony", models.Index(Lower("name"), name="pony_lower"))
-            )
-        with self.assertRaisesMessage(NotSupportedError, "is not supported by djongo_app"):
-            self.migrate(
-                state,
+        state = self.migrate(
+            state,
+            migrations.AddConstraint(
+                "Pony",
+                models.UniqueConstraint(Lower("name"), F("rank"), name="pony_lower_uniq"),
+            ),
+            migrations.AddIndex(
+                "Pony",
+                models.Index(Upper("code").desc(), condition=Q(rank__gt=0), name="pony_upper_code"),
+            ),
+        )
+        info = indexes("schemaops_pony")
+        self.assertEqual(info["pony_lower_uniq"]["key"], [("name", 1), ("rank", 1)])
+        self.assertIs(info["pony_lower_uniq"]["unique"], True)
+        self.assertEqual(info["pony_lower_uniq"]["collation"]["strength"], 2)
+        self.assertEqual(info["pony_upper_code"]["key"], [("code", -1)])
+        self.assertEqual(info["pony_upper_code"]["collation"]["strength"], 2)
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="Ann", rank=1)
+        Pony.objects.create(name="ann", rank=2)
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(name="ANN", rank=1)
+        self.assertEqual(Pony.objects.count(), 2)
+        # inspectdb does not read it as unique=True.
+        with connection.cursor() as cursor:
+            introspected = connection.introspection.get_constraints(cursor, "schemaops_pony")
+        self.assertEqual(introspected["pony_lower_uniq"]["options"]["collation"]["strength"], 2)
+        output = StringIO()
+        call_command(InspectDbCommand(), "schemaops_pony", stdout=output)
+        self.assertIn(
+            "# Unique index 'pony_lower_uniq' on name, rank ignores case", output.getvalue()
+        )
+        self.assertNotIn("unique", output.getvalue().replace("Unique index", ""))
+        self.migrate(
+            state,
+            migrations.RemoveConstraint("Pony", "pony_lower_uniq"),
+            migrations.RemoveIndex("Pony", "pony_upper_code"),
+        )
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+
+    def test_other_expression_indexes_are_not_supported(self):
+        """Indexes on other expressions, and Lower()/Upper() beside a text
+        column the collation would fold too, raise NotSupportedError
+        (issue 10)."""
+        state = self.create()
+        refused = [
+            (
+                migrations.AddIndex("Pony", models.Index(F("rank") * 2, name="pony_double")),
+                "only fields, paths into documents",
+            ),
+            (
                 migrations.AddConstraint(
-                    "Pony", models.UniqueConstraint(Lower("name"), name="pony_lower_uniq")
+                    "Pony",
+                    models.UniqueConstraint(Lower("name"), F("code"), name="pony_mixed"),
                 ),
-            )
+                "beside the text column(s) code",
+            ),
+            (
+                migrations.AddIndex(
+                    "Pony",
+                    models.Index(Lower("name"), condition=Q(code="a"), name="pony_lower_code"),
+                ),
+                "with a condition on the text column(s) code",
+            ),
+        ]
+        for operation, message in refused:
+            with self.subTest(operation), self.assertRaisesMessage(NotSupportedError, message):
+                self.migrate(state, operation)
         self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
 
     def test_add_and_remove_unique_constraints(self):

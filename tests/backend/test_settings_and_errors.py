@@ -1,29 +1,76 @@
 """Settings → MongoClient arguments, and the pymongo → django.db error map."""
 
 import inspect
+import time
 
 import pytest
+from bson import errors as bson_errors
 from django.core.exceptions import ImproperlyConfigured
 from django.db import (
     DatabaseError,
     DataError,
     IntegrityError,
+    InterfaceError,
     OperationalError,
+    ProgrammingError,
     connections,
 )
+from django.db.utils import Error
+from pymongo import ReadPreference
 from pymongo import errors as pymongo_errors
 
-from djongo_app.connection import client_arguments
-from djongo_app.errors import PYMONGO_ERROR_MAP, translate
+from djongo_app.connection import TIMEOUT_DEFAULTS, client_arguments
+from djongo_app.errors import DRIVER_ERRORS, translate, wrap_pymongo_errors
 
 
 def arguments(**settings):
+    """Return the MongoClient arguments of ``settings`` but for the fixed
+    defaults and the timeout defaults (test_timeout_defaults)."""
     settings.setdefault("NAME", "db")
     settings.setdefault("ENGINE", "djongo_app")
     result = client_arguments(settings)
     for key in ("tz_aware", "uuidRepresentation", "appname", "type_registry"):
         result.pop(key)
+    for key, value in TIMEOUT_DEFAULTS.items():
+        if result.get(key) == value:
+            del result[key]
     return result
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}),
+        (
+            {"OPTIONS": {"serverSelectionTimeoutMS": 500}},
+            {"serverSelectionTimeoutMS": 500, "connectTimeoutMS": 5000},
+        ),
+        (
+            {"OPTIONS": {"serverselectiontimeoutms": 500}},
+            {"serverselectiontimeoutms": 500, "connectTimeoutMS": 5000},
+        ),
+        (
+            {"CLIENT": {"connectTimeoutMS": 100}},
+            {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 100},
+        ),
+        (
+            {"HOST": "mongodb://h/?serverSelectionTimeoutMS=30000&connecttimeoutms=9000"},
+            {},
+        ),
+    ],
+    ids=["defaults", "options", "option-case", "client", "uri"],
+)
+def test_timeout_defaults(settings, expected):
+    """An unreachable server fails within 5 s unless OPTIONS, CLIENT or the
+    URI choose other timeouts (issue 10)."""
+    settings.setdefault("NAME", "db")
+    result = client_arguments(settings)
+    timeouts = {
+        key: value
+        for key, value in result.items()
+        if key.lower() in {"serverselectiontimeoutms", "connecttimeoutms"}
+    }
+    assert timeouts == expected
 
 
 @pytest.mark.parametrize(
@@ -106,48 +153,172 @@ def test_improper_settings(settings, message):
         arguments(**settings)
 
 
-def _all_pymongo_errors():
-    return sorted(
-        (
-            obj
-            for _, obj in inspect.getmembers(pymongo_errors, inspect.isclass)
-            if issubclass(obj, pymongo_errors.PyMongoError)
-        ),
-        key=lambda cls: cls.__name__,
-    )
+# The django.db class each driver exception class becomes, by name: a new
+# class in pymongo or bson fails test_every_driver_error_is_listed until it
+# is placed here (and in errors.PYMONGO_ERROR_MAP if its default is wrong).
+EXPECTED_DJANGO_CLASS = {
+    "AutoReconnect": OperationalError,
+    "BSONError": DatabaseError,
+    "BulkWriteError": DatabaseError,
+    "ClientBulkWriteException": DatabaseError,
+    "CollectionInvalid": ProgrammingError,
+    "ConfigurationError": InterfaceError,
+    "ConnectionFailure": OperationalError,
+    "CursorNotFound": OperationalError,
+    "DocumentTooLarge": DataError,
+    "DuplicateKeyError": IntegrityError,
+    "EncryptedCollectionError": OperationalError,
+    "EncryptionError": OperationalError,
+    "ExecutionTimeout": OperationalError,
+    "InvalidBSON": DataError,
+    "InvalidDocument": DataError,
+    "InvalidId": DataError,
+    "InvalidName": ProgrammingError,
+    "InvalidOperation": ProgrammingError,
+    "InvalidStringData": DataError,
+    "InvalidURI": InterfaceError,
+    "NetworkTimeout": OperationalError,
+    "NotPrimaryError": OperationalError,
+    "OperationFailure": DatabaseError,
+    "ProtocolError": InterfaceError,
+    "PyMongoError": DatabaseError,
+    "ServerSelectionTimeoutError": OperationalError,
+    "WTimeoutError": OperationalError,
+    "WaitQueueTimeoutError": OperationalError,
+    "WriteConcernError": OperationalError,
+    "WriteError": DataError,
+    "_OperationCancelled": OperationalError,
+}
 
 
-@pytest.mark.parametrize("error_class", _all_pymongo_errors(), ids=lambda c: c.__name__)
+def _driver_error_classes():
+    """Every exception class pymongo.errors and bson.errors define or
+    re-export that derives from PyMongoError or BSONError."""
+    found = {}
+    for module in (pymongo_errors, bson_errors):
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if issubclass(obj, DRIVER_ERRORS):
+                found[obj.__name__] = obj
+    return [found[name] for name in sorted(found)]
+
+
+def _instance(error_class):
+    """An instance as the driver raises it, without a server code."""
+    if issubclass(error_class, pymongo_errors.BulkWriteError):
+        return error_class({"writeErrors": [], "writeConcernErrors": []})
+    if issubclass(error_class, pymongo_errors.ClientBulkWriteException):
+        return error_class({"writeErrors": [], "writeConcernErrors": []}, False)
+    if issubclass(error_class, pymongo_errors.EncryptedCollectionError):
+        return error_class(ValueError("driver message"), {"fields": []})
+    return error_class("driver message")
+
+
+def test_every_driver_error_is_listed():
+    """The table below names every driver exception class (issue 10)."""
+    assert sorted(c.__name__ for c in _driver_error_classes()) == sorted(EXPECTED_DJANGO_CLASS)
+
+
+@pytest.mark.parametrize("error_class", _driver_error_classes(), ids=lambda c: c.__name__)
 def test_every_pymongo_error_is_mapped(error_class):
-    mapped = [
-        django
-        for pymongo_class, django in PYMONGO_ERROR_MAP
-        if issubclass(error_class, pymongo_class)
-    ]
-    assert mapped, f"{error_class.__name__} has no django.db class"
+    """Each driver exception class becomes the django.db class the table
+    expects, through the one boundary (issue 10)."""
+    expected = EXPECTED_DJANGO_CLASS[error_class.__name__]
+    with pytest.raises(Error) as raised, wrap_pymongo_errors():
+        raise _instance(error_class)
+    assert type(raised.value) is expected
+    assert str(raised.value).startswith("djongo_app: ")
+    assert isinstance(raised.value.__cause__, error_class)
 
 
 @pytest.mark.parametrize(
-    ("error", "expected"),
+    ("error", "expected", "meaning"),
     [
-        (pymongo_errors.DuplicateKeyError("E11000 dup", code=11000), IntegrityError),
+        (
+            pymongo_errors.DuplicateKeyError("E11000 dup", code=11000),
+            IntegrityError,
+            "duplicate key",
+        ),
         (
             pymongo_errors.BulkWriteError(
                 {"writeErrors": [{"code": 11000, "errmsg": "E11000 duplicate key"}]}
             ),
             IntegrityError,
+            "duplicate key",
         ),
-        (pymongo_errors.ServerSelectionTimeoutError("no server"), OperationalError),
-        (pymongo_errors.AutoReconnect("lost"), OperationalError),
-        (pymongo_errors.DocumentTooLarge("big"), DataError),
-        (pymongo_errors.OperationFailure("bad", code=2), DatabaseError),
+        (
+            pymongo_errors.BulkWriteError(
+                {"writeErrors": [{"code": 10334, "errmsg": "object to insert too large"}]}
+            ),
+            DataError,
+            "larger than MongoDB's 16 MB limit",
+        ),
+        (
+            pymongo_errors.ServerSelectionTimeoutError("no server"),
+            OperationalError,
+            "no MongoDB server answered within serverSelectionTimeoutMS",
+        ),
+        (pymongo_errors.AutoReconnect("lost"), OperationalError, "connection to the server"),
+        (
+            pymongo_errors.DocumentTooLarge("big"),
+            DataError,
+            "larger than MongoDB's 16 MB limit",
+        ),
+        (
+            pymongo_errors.ExecutionTimeout("operation exceeded time limit", code=50),
+            OperationalError,
+            "exceeded its time limit (timeoutMS)",
+        ),
+        (
+            pymongo_errors.OperationFailure(
+                "Transaction with { txnNumber: 2 } has been aborted.",
+                code=251,
+                details={"errorLabels": ["TransientTransactionError"]},
+            ),
+            OperationalError,
+            "transactionLifetimeLimitSeconds",
+        ),
+        (pymongo_errors.OperationFailure("bad", code=2), DatabaseError, "bad"),
     ],
-    ids=["duplicate", "bulk-duplicate", "selection", "reconnect", "too-large", "failure"],
+    ids=[
+        "duplicate",
+        "bulk-duplicate",
+        "bulk-too-large",
+        "selection",
+        "reconnect",
+        "too-large",
+        "time-limit",
+        "transaction-gone",
+        "failure",
+    ],
 )
-def test_translation(error, expected):
+def test_translation(error, expected, meaning):
+    """Server codes and classes give the django.db class and say what
+    happened (issue 10)."""
     translated = translate(error)
     assert type(translated) is expected
     assert str(translated).startswith("djongo_app: ")
+    assert meaning in str(translated)
+
+
+@pytest.mark.django_db
+def test_unreachable_server_fails_within_seconds_by_default():
+    """With the default timeouts a request to an unreachable server fails
+    with an OperationalError after about 5 s, not pymongo's 30 s
+    (issue 10)."""
+    default = connections["default"]
+    settings = dict(default.settings_dict)
+    settings.update(HOST="mongodb://127.0.0.1:1/", OPTIONS={})
+    wrapper = type(default)(settings, alias="unreachable-defaults")
+    started = time.monotonic()
+    try:
+        with (
+            pytest.raises(OperationalError, match="no MongoDB server answered within"),
+            wrapper.cursor() as cursor,
+        ):
+            cursor.execute('SELECT "id" FROM "testapp_author"')
+    finally:
+        wrapper.close()
+    assert time.monotonic() - started < 10
 
 
 @pytest.mark.django_db
@@ -164,3 +335,46 @@ def test_unreachable_server_is_operational_error():
             cursor.execute('SELECT "id" FROM "testapp_author"')
     finally:
         wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_timeout_ms_bounds_a_query():
+    """OPTIONS["timeoutMS"] bounds each operation: a query that runs longer
+    ends with an OperationalError naming it (issue 10)."""
+    default = connections["default"]
+    default.ensure_connection()
+    slow = default.connection.database["slow_query"]
+    slow.insert_many([{"n": i, "text": str(i) * 20} for i in range(20000)])
+    settings = dict(default.settings_dict)
+    settings["OPTIONS"] = {"timeoutMS": 20}
+    wrapper = type(default)(settings, alias="bounded")
+    try:
+        with pytest.raises(OperationalError, match="timeoutMS"), wrapper.cursor() as cursor:
+            cursor.execute('SELECT "n", COUNT(*) FROM "slow_query" GROUP BY "n" ORDER BY "n" DESC')
+            cursor.fetchall()
+    finally:
+        wrapper.close()
+        slow.drop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_transactions_read_from_the_primary_whatever_the_read_preference():
+    """OPTIONS["readPreference"] applies outside transactions; atomic()
+    blocks read from the primary, as MongoDB requires (issue 10)."""
+    default = connections["default"]
+    settings = dict(default.settings_dict)
+    settings["OPTIONS"] = {"readPreference": "secondaryPreferred"}
+    wrapper = type(default)(settings, alias="secondary-reads")
+    try:
+        wrapper.set_autocommit(False)
+        with wrapper.cursor() as cursor:
+            cursor.execute('INSERT INTO "read_preference" ("n") VALUES (%s)', [1])
+            cursor.execute('SELECT "n" FROM "read_preference"')
+            assert cursor.fetchall() == [(1,)]
+        wrapper.commit()
+        wrapper.set_autocommit(True)
+        assert wrapper.connection.client.read_preference == ReadPreference.SECONDARY_PREFERRED
+    finally:
+        wrapper.close()
+        default.ensure_connection()
+        default.connection.database.drop_collection("read_preference")

@@ -22,7 +22,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, build_opener
+from urllib.request import HTTPCookieProcessor, Request, build_opener
 
 import pytest
 from bson import ObjectId
@@ -247,8 +247,10 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
     assert "System check identified no issues" in seeded["check"]
     assert "Applying blog.0001_initial... OK" in seeded["migrate"]
     assert "Applying blog.0002_entry_document_fields_page... OK" in seeded["migrate"]
+    assert "Applying blog.0003_entry_image... OK" in seeded["migrate"]
     assert "Created superuser admin" in seeded["seed_1"]
-    assert "20 object(s) created" in seeded["seed_1"]
+    # 20 objects and the first entry's image.
+    assert "21 object(s) created" in seeded["seed_1"]
     # The second run is a no-op.
     assert "Created superuser" not in seeded["seed_2"]
     assert "0 object(s) created, 3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_2"]
@@ -598,6 +600,70 @@ print(json.dumps({{
         )
         == 0
     )
+
+
+def multipart(fields: dict[str, list[str]], files: dict[str, tuple[str, str, bytes]]):
+    """Return (content type, body) of a multipart/form-data submission."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, values in fields.items():
+        for value in values:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+    for name, (filename, content_type, content) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)
+
+
+def fetch_bytes(browser: Browser, path: str, headers=None):
+    request = Request(browser.base + path, headers=headers or {})
+    with browser.opener.open(request, timeout=60) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+def test_entry_image_in_gridfs(site, admin_browser, example_env):
+    # The seeded cover image is on the entry's page, served from GridFS.
+    entries = links(fetch(site, "/"), "/entries/")
+    page = fetch(site, entries["Abbey Road turns another year older"])
+    image = re.search(r'<img src="(/files/default/images/entries/abbey-road\.png)"', page)
+    assert image, page
+    status, headers, body = fetch_bytes(site[0], image.group(1))
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert body.startswith(b"\x89PNG")
+    status, headers, part = fetch_bytes(site[0], image.group(1), {"Range": "bytes=0-7"})
+    assert (status, headers["Content-Range"], part) == (206, f"bytes 0-7/{len(body)}", body[:8])
+
+    # The admin uploads one for the draft entry.
+    changelist = fetch(site, "/admin/blog/entry/", browser=admin_browser)
+    change = re.search(rf'href="(/admin/blog/entry/\d+/change/)">{re.escape(DRAFT)}<', changelist)
+    form = fetch(site, change.group(1), browser=admin_browser)
+    assert 'enctype="multipart/form-data"' in form
+    assert 'type="file" name="image"' in form
+    data = form_data(form, "entry_form")
+    data["_continue"] = ["Save and continue editing"]
+    content_type, payload = multipart(data, {"image": ("draft.png", "image/png", body)})
+    request = Request(
+        admin_browser.base + change.group(1), data=payload, headers={"Content-Type": content_type}
+    )
+    with admin_browser.opener.open(request, timeout=60) as response:
+        saved = response.read().decode()
+    assert "was changed successfully" in saved
+    assert 'href="/files/default/images/entries/draft.png"' in saved
+    with MongoClient(example_env["MONGODB_URI"]) as client:
+        db = client[example_env["EXAMPLE_DB_NAME"]]
+        stored = db["images.files"].find_one({"filename": "entries/draft.png"})
+        assert stored["length"] == len(body)
+        assert stored["metadata"] == {"contentType": "image/png"}
+        entry = db.blog_entry.find_one({"headline": DRAFT})
+        assert entry["image"] == "entries/draft.png"
 
 
 def test_admin_page_with_objectid_key(site, admin_browser):

@@ -133,7 +133,8 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
         pytest.param('SELEC "testapp_author"."id" FROM "testapp_author"', "SELEC", id="typo"),
         pytest.param("", "empty statement", id="empty"),
         pytest.param(";", "empty statement", id="semicolon-only"),
-        pytest.param('DROP TABLE "testapp_author"', "DROP", id="drop-table"),
+        # DROP TABLE is the one DDL statement (transpiler/ddl.py).
+        pytest.param('DROP INDEX "testapp_author_idx"', "Expected TABLE", id="drop-index"),
         pytest.param('CREATE TABLE "t" ("id" integer)', "CREATE", id="create-table"),
         pytest.param(
             'WITH "c" AS (SELECT 1) SELECT "c"."x" FROM "c"', "WITH", id="common-table-expression"

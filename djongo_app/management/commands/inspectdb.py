@@ -180,6 +180,12 @@ class Command(inspectdb.Command):
             lines.append("    # No documents to sample: only the primary key is known.")
         pk_column, pk_type, pk_params, pk_notes = self.primary_key(shape, counted)
         lines.append(self.field_line(module, "id", pk_type, pk_params, pk_notes))
+        # Indexes with a collation (Lower()/Upper() constraints) compare
+        # other values than the stored ones: not unique=True/unique_together.
+        collated = {
+            name: c for name, c in constraints.items() if (c["options"] or {}).get("collation")
+        }
+        constraints = {name: c for name, c in constraints.items() if name not in collated}
         unique_columns = {
             c["columns"][0]
             for c in constraints.values()
@@ -212,6 +218,12 @@ class Command(inspectdb.Command):
         for name in sorted(constraints.keys() - represented.keys()):
             if constraints[name]["unique"] and not constraints[name]["primary_key"]:
                 lines.append(f"        # Unique index {name!r} is on keys without a field.")
+        for name, c in sorted(collated.items()):
+            if c["unique"]:
+                lines.append(
+                    f"        # Unique index {name!r} on {', '.join(c['columns'])} ignores case "
+                    "(a collation): declare it as UniqueConstraint(Lower(...), ...)."
+                )
         return lines
 
     def primary_key(self, shape, counted):

@@ -3,13 +3,17 @@ user.
 
 Running it again changes nothing: every object is looked up by a natural
 key first and created only when absent. Entries seeded before migration
-0002 get their tags, SEO data, links and editors filled in once.
+0002 get their tags, SEO data, links and editors filled in once; the first
+entry gets a cover image (stored in GridFS) if it has none.
 """
 
+import io
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
+from PIL import Image, ImageDraw
 
 from blog.models import Author, Blog, Comment, Entry, Link, Page, Seo
 
@@ -181,6 +185,17 @@ PAGES = [
 ]
 
 
+def cover_png() -> bytes:
+    """A small striped picture, drawn here so the demo needs no image file."""
+    image = Image.new("RGB", (480, 160), "#f4f1ea")
+    draw = ImageDraw.Draw(image)
+    for index, color in enumerate(["#1d3557", "#e63946", "#f1c453", "#2a9d8f"]):
+        draw.rectangle([40 + index * 110, 40, 120 + index * 110, 120], fill=color)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 class Command(BaseCommand):
     help = "Create demo data and an admin/admin superuser; safe to run more than once."
 
@@ -223,6 +238,10 @@ class Command(BaseCommand):
                 entry.save(update_fields=["tags", "seo", "links", "editors"])
             entries[headline] = entry
             created += new
+        cover = entries[ENTRIES[0][1]]
+        if not cover.image:
+            cover.image.save("abbey-road.png", ContentFile(cover_png()), save=True)
+            created += 1
         for headline, author_name, body in COMMENTS:
             _, new = Comment.objects.get_or_create(
                 entry=entries[headline], author_name=author_name, body=body

@@ -1,0 +1,74 @@
+"""The minimum server version: declared, true for the plans, and checked
+when Django connects."""
+
+from django.db import NotSupportedError, connection, connections
+from django.db.models import F
+from django.db.models.functions import TruncMonth
+from django.test import TestCase
+
+from djongo_app.features import SERVER_OPERATORS
+from djongo_app.testing import CaptureCommands
+from tests.testapp.models import Author, Book
+
+
+def version_text(version):
+    return ".".join(map(str, version))
+
+
+class ServerVersionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        ann = Author.objects.create(name="ann")
+        Book.objects.create(title="t", author=ann, pages=7)
+
+    def test_declared_minimum_covers_the_operators_plans_use(self):
+        """Each operator of SERVER_OPERATORS appears in the commands of a
+        query that needs it, and the declared minimum is at least the
+        release that introduced it (issue 10)."""
+        queries = {
+            "$bitAnd": lambda: list(Book.objects.annotate(x=F("pages").bitand(3)).values("x")),
+            "$bitOr": lambda: list(Book.objects.annotate(x=F("pages").bitor(8)).values("x")),
+            "$bitXor": lambda: list(Book.objects.annotate(x=F("pages").bitxor(1)).values("x")),
+            "$documents": lambda: connection.cursor().execute("SELECT LOWER(%s)", ["X"]),
+            # StringAgg("name", Value(","), order_by="name") (Django 6.0+).
+            "$sortArray": lambda: connection.cursor().execute(
+                'SELECT STRING_AGG("name", %s, DJ_ORDER_ASC("name")) FROM "testapp_author"', [","]
+            ),
+            "$dateTrunc": lambda: list(Book.objects.annotate(m=TruncMonth("created")).values("m")),
+            "$lookup with localField and pipeline": lambda: list(
+                Book.objects.filter(author__name="ann")
+            ),
+        }
+        self.assertEqual(set(queries), set(SERVER_OPERATORS))
+        minimum = connection.features.minimum_database_version
+        for operator, run in queries.items():
+            with self.subTest(operator), CaptureCommands() as commands:
+                run()
+                text = " ".join(str(command) for command in commands)
+                if operator.startswith("$lookup"):
+                    self.assertIn("localField", text)
+                    self.assertIn("pipeline", text)
+                else:
+                    self.assertIn(operator, text)
+                self.assertGreaterEqual(minimum, SERVER_OPERATORS[operator])
+
+    def test_older_server_is_refused_at_connection(self):
+        """Connecting to a server older than the minimum raises
+        NotSupportedError naming the minimum and the server's version
+        (issue 10)."""
+        found = version_text(connection.get_database_version())
+        default = connections["default"]
+        wrapper = type(default)(dict(default.settings_dict), "version-check")
+        wrapper.features.minimum_database_version = (99, 0)
+        try:
+            with self.assertRaisesMessage(
+                NotSupportedError,
+                f"MongoDB (djongo_app) requires MongoDB 99.0 or later (found {found}): "
+                "its plans use $bitAnd (6.3)",
+            ):
+                wrapper.ensure_connection()
+        finally:
+            wrapper.close()
+        self.assertGreaterEqual(
+            connection.get_database_version(), connection.features.minimum_database_version
+        )
