@@ -11,7 +11,8 @@ instead of for a version:
 * ``StringAgg``, ``AnyValue`` (6.0): aggregates made general; before,
   ``StringAgg`` lived in ``contrib.postgres`` only.
 * ``BIT_AGGREGATES`` (6.1): ``BitAnd``, ``BitOr``, ``BitXor``.
-* ``JSONNull`` (6.1): the JSON scalar ``null`` as an expression.
+* ``JSONNull`` (6.1): the JSON scalar ``null`` as an expression; ``JSONIn``
+  (6.1), the ``__in`` lookup of JSONField.
 * ``DATABASE_ON_DELETE`` (6.1): ``DB_CASCADE``, ``DB_SET_NULL``,
   ``DB_SET_DEFAULT``, the ``on_delete`` rules left to the database.
 """
@@ -21,6 +22,7 @@ import warnings
 
 import django
 from django.db import models
+from django.db.models.fields import json as json_fields
 
 __all__ = [
     "BIT_AGGREGATES",
@@ -30,6 +32,7 @@ __all__ = [
     "DJANGO_SERIES",
     "SUPPORTED_SERIES",
     "AnyValue",
+    "JSONIn",
     "JSONNull",
     "OperationsCompatMixin",
     "StringAgg",
@@ -53,6 +56,7 @@ BIT_AGGREGATES = tuple(
     getattr(models, name) for name in ("BitAnd", "BitOr", "BitXor") if hasattr(models, name)
 )
 JSONNull = getattr(models, "JSONNull", None)
+JSONIn = getattr(json_fields, "JSONIn", None)
 DATABASE_ON_DELETE = tuple(
     getattr(models, name)
     for name in ("DB_CASCADE", "DB_SET_NULL", "DB_SET_DEFAULT")

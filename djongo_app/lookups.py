@@ -16,6 +16,7 @@ NULL column do not.
 import re
 
 from django.db import NotSupportedError
+from django.db.models.expressions import ExpressionList
 from django.db.models.fields import json as json_fields
 from django.db.models.lookups import IsNull
 
@@ -122,6 +123,28 @@ def json_exact(self, compiler, connection):
     return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
 
 
+def json_in(self, compiler, connection):
+    """``__in`` on JSON values (Django 6.1): JSONNull() among the values
+    matches the stored null as ``exact=JSONNull()`` does (an IN list never
+    matches null); the other values stay one IN."""
+    values = self.rhs
+    if isinstance(values, ExpressionList):
+        # A list holding expressions (JSONNull() is one).
+        values = values.get_source_expressions()
+    if not isinstance(values, list | tuple):
+        values = ()
+    nulls = [v for v in values if isinstance(v, compat.JSONNull)]
+    if not nulls:
+        return self.as_sql(compiler, connection)
+    exact = self.lhs.get_lookup("exact")(self.lhs, compat.JSONNull())
+    parts = [compiler.compile(exact)]
+    others = [v for v in values if not isinstance(v, compat.JSONNull)]
+    if others:
+        parts.append(compiler.compile(type(self)(self.lhs, others)))
+    sql = " OR ".join(f"({part})" for part, _ in parts)
+    return f"({sql})", tuple(param for _, params in parts for param in params)
+
+
 def json_null(self, compiler, connection):
     """JSONNull() (Django 6.1) as a value: stored as null, not as 'null'."""
     return "%s", (None,)
@@ -139,6 +162,8 @@ AS_MONGODB = {
 
 if compat.JSONNull is not None:
     AS_MONGODB[compat.JSONNull] = json_null
+if compat.JSONIn is not None:
+    AS_MONGODB[compat.JSONIn] = json_in
 
 
 def register():

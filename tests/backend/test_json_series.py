@@ -159,3 +159,17 @@ class EncoderTests(TestCase):
         with self.assertRaisesMessage(DataError, "the JSON encoder wrote invalid JSON"):
             connection.ops.adapt_json_value({"a": 1}, Broken)
         self.assertEqual(field.get_db_prep_value({"a": [1]}, connection), {"a": [1]})
+
+
+@skipUnless(compat.JSONNull, "JSONNull() is from Django 6.1")
+class JSONNullInTests(JSONData):
+    def test_in_with_json_null(self):
+        self.assertEqual(
+            self.names(Document.objects.filter(data__in=[JSONNull(), {"tags": []}])), ["c", "d"]
+        )
+        self.assertEqual(
+            self.names(Document.objects.filter(data__owner__in=[JSONNull(), {"name": "Ann"}])),
+            ["a", "b"],
+        )
+        self.assertEqual(self.names(Document.objects.filter(data__owner__in=[JSONNull()])), ["b"])
+        self.assertEqual(self.names(Document.objects.filter(data__owner__in=[{"name": "x"}])), [])
