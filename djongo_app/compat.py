@@ -37,6 +37,7 @@ __all__ = [
     "OperationsCompatMixin",
     "StringAgg",
     "apply_fetch_mode",
+    "compile_json_path",
     "fetch_deferred",
     "is_database_on_delete",
     "since",
@@ -62,6 +63,19 @@ DATABASE_ON_DELETE = tuple(
     for name in ("DB_CASCADE", "DB_SET_NULL", "DB_SET_DEFAULT")
     if hasattr(models, name)
 )
+
+
+def compile_json_path(connection, key_transforms, include_root=True):
+    """Return Django's JSON path of ``key_transforms`` (``$."a"[0]``).
+
+    Django 6.0 moved ``compile_json_path()`` from
+    ``django.db.models.fields.json`` to ``DatabaseOperations`` (where it
+    honours ``supports_json_negative_indexing``).
+    """
+    method = getattr(connection.ops, "compile_json_path", None)
+    if method is not None:
+        return method(key_transforms, include_root)
+    return json_fields.compile_json_path(key_transforms, include_root)
 
 
 def since(table):

@@ -46,6 +46,12 @@ class CompatTests(TestCase):
             else {"a"},
         )
 
+    def test_compile_json_path_on_every_series(self):
+        self.assertEqual(
+            compat.compile_json_path(connection, ["owner", "0", "name"]), '$."owner"[0]."name"'
+        )
+        self.assertEqual(compat.compile_json_path(connection, ["a"], include_root=False), '."a"')
+
     def test_returning_hooks_of_the_series_are_ours(self):
         """Django 6.0 renamed return_insert_columns/fetch_returned_insert_rows;
         the names the installed Django calls reach djongo_app's dialect."""
