@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 
 
 class DjongoAppConfig(AppConfig):
@@ -21,3 +21,8 @@ class DjongoAppConfig(AppConfig):
         # update(blog__name=...) (Django's update() only takes field names)
         # and two-valued lookups on nested paths.
         paths.install()
+        if apps.is_installed("django.contrib.admin"):
+            from .admin_integration import defaults
+
+            # Admin widgets for these fields in a plain ModelAdmin.
+            defaults.install()

@@ -8,9 +8,9 @@ import logging
 import time
 
 from bson import json_util
-from django.db import ProgrammingError
+from django.db import DatabaseError, ProgrammingError
 
-from .errors import DRIVER_ERRORS, translate, wrap_pymongo_errors
+from .errors import wrap_pymongo_errors
 from .transpiler import plan_cache
 
 # A child of Django's SQL logger: the MongoDB command each statement became.
@@ -44,6 +44,8 @@ class ExecutionContext:
         return self.connection.session
 
     def run_subquery(self, plan):
+        """Run an uncorrelated subquery while its statement is bound: inside
+        the statement's execution, never again to log it."""
         return list(plan.execute(self).rows)
 
     # Counters run outside any transaction, like SQL sequences: ids taken
@@ -67,8 +69,9 @@ class Cursor:
     """A PEP 249 cursor over a :class:`~djongo_app.base.MongoConnection`.
 
     ``execute`` looks the SQL up in the plan cache (parsing it on a miss),
-    binds the parameters and runs the plan; rows are read lazily from the
-    server cursor as Django fetches them.
+    checks the parameters against its placeholders and runs the plan in
+    :meth:`_run`; the first batch of rows is fetched there, the rest as
+    Django fetches them.
     """
 
     arraysize = 100
@@ -80,6 +83,7 @@ class Cursor:
         self.rowcount = -1
         self.lastrowid = None
         self.description = None
+        # The MongoDB command of the last statement, as a structure.
         self.last_command = None
 
     def execute(self, sql, params=None):
@@ -87,11 +91,13 @@ class Cursor:
         has_params = params is not None
         params = tuple(params) if has_params else ()
         plan = plan_cache.get(sql, has_params=has_params)
-        context = ExecutionContext(self.connection, params)
-        self.last_command = _CommandText(plan, context)
-        result = self._run(plan, context)
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s -- MongoDB: %s", sql, self.last_command)
+        if len(params) != plan.param_count:
+            raise ProgrammingError(
+                f"djongo_app: the statement has {plan.param_count} placeholder(s) "
+                f"but {len(params)} parameter(s) were given: {sql}"
+            )
+        result = self._run(plan, ExecutionContext(self.connection, params), sql)
+        self.last_command = result.command
         self._rows = iter(result.rows)
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
@@ -101,28 +107,39 @@ class Cursor:
             else None
         )
 
-    def _run(self, plan, context):
-        """Run ``plan``; retry it in a new transaction when it was the first
-        statement of one and hit a transient transaction error (a write
-        conflict with a concurrent transaction), as MongoDB's drivers do.
+    def _run(self, plan, context, sql):
+        """Run ``plan``: the one execution boundary of a statement.
+
+        Driver errors become django.db errors here (errors.py); a statement
+        that opened a transaction and hit a transient transaction error (a
+        write conflict with a concurrent transaction) is retried in a new
+        transaction, as MongoDB's drivers do; the statement is counted and
+        its bound command logged once it succeeded.
         """
         connection = self.connection
-        for delay in TRANSIENT_RETRY_DELAYS:
-            retryable = connection.at_transaction_start
+        for delay in (*TRANSIENT_RETRY_DELAYS, None):
+            retryable = delay is not None and connection.at_transaction_start
             try:
-                result = plan.execute(context)
-            except DRIVER_ERRORS as exc:
-                if not (retryable and _is_transient(exc)):
-                    raise translate(exc) from exc
+                with wrap_pymongo_errors():
+                    result = plan.execute(context)
+            except DatabaseError as exc:
+                if not (retryable and _is_transient(exc.__cause__)):
+                    raise
                 with wrap_pymongo_errors():
                     connection.rollback()
                 time.sleep(delay)
                 continue
             if not connection.autocommit:
                 connection.statements += 1
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s -- MongoDB: %s",
+                    sql,
+                    _CommandText(result.command),
+                    extra={"mongodb_command": result.command},
+                )
             return result
-        with wrap_pymongo_errors():
-            return plan.execute(context)
+        raise AssertionError("unreachable: the last attempt is never retried")
 
     def executemany(self, sql, param_list):
         rowcount = 0
@@ -177,18 +194,13 @@ class Cursor:
 
 
 class _CommandText:
-    """The MongoDB command of the last statement, formatted when read."""
+    """A command formatted as JSON text when a log record is rendered."""
 
-    def __init__(self, plan, context):
-        self.plan = plan
-        self.context = context
+    def __init__(self, command):
+        self.command = command
 
     def __str__(self):
-        try:
-            command = self.plan.command(self.context)
-        except Exception as exc:
-            return f"<command unavailable: {exc}>"
-        return json.dumps(command, default=json_util.default, sort_keys=False)
+        return json.dumps(self.command, default=json_util.default, sort_keys=False)
 
     __repr__ = __str__
 

@@ -16,6 +16,7 @@ SERVER_OPERATORS = {
     # StringAgg(order_by=...) sorts the collected values.
     "$sortArray": (5, 2),
     "$dateTrunc": (5, 0),
+    "$getField": (5, 0),
     "$lookup with localField and pipeline": (5, 0),
 }
 
@@ -107,9 +108,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     has_native_json_field = True
     supports_primitives_in_json_field = True
     supports_json_field_contains = True
-    # data__tags__-1 (Django 6.0+): a key path is a dotted path, which has no
-    # step counted from the end of an array; lookups.py raises for it.
-    supports_json_negative_indexing = False
+    # data__tags__-1 (Django 6.0+): the JSON path parameter's [-1] step is
+    # read with $arrayElemAt (transpiler/jsonpath.py).
+    supports_json_negative_indexing = True
     has_json_object_function = True
     supports_timezones = False
     has_zoneinfo_database = True

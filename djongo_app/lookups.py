@@ -1,19 +1,27 @@
 """MongoDB SQL for Django's JSONField lookups (``as_mongodb`` methods).
 
-Django compiles a lookup with ``as_<vendor>`` when the node has one; these
-write the dialect the transpiler reads:
+A JSON key never becomes SQL text. A chain of key transforms is one
+parameter, the JSON path Django's ``compile_json_path`` writes for SQLite
+(``$."owner"."name"``, ``$."tags"[0]``: a quoted key names an object key,
+a bracketed number an array element), read back by the transpiler with a
+JSON decoder (transpiler/jsonpath.py). The SQL text then depends on the
+lookup only, so one cached plan serves every key:
 
-* a key path is a dotted column, ``data__owner__name`` → ``"t"."data.owner.name"``,
-  which MongoDB reads as the nested field;
-* ``has_key`` and ``key__isnull`` → ``JSON_HAS_KEY("t"."data.key")`` ($exists);
-* ``contains`` → ``JSON_CONTAINS("t"."data", %s)`` (a containment filter).
+* a key path → ``JSON_KEY(<json>, %s)``;
+* ``has_key``, ``has_keys``, ``has_any_keys``, ``key__isnull=False`` →
+  ``JSON_HAS_KEY(<json>, %s)``;
+* ``key=None`` (the key holds JSON null) → ``JSON_TYPE(<json>, %s) = 'null'``
+  (``JSON_TYPE`` is the BSON type name, NULL for a missing key);
+* ``contains`` → ``JSON_CONTAINS(<json>, %s)`` (PostgreSQL's ``@>``).
 
 JSON values are stored natively (objects, arrays, numbers, strings), so a
 JSON ``null`` and a missing key differ, but a JSON ``null`` value and an SQL
 NULL column do not.
-"""
 
-import re
+Paths into embedded documents are model fields, not user input: they stay
+dotted column names (``"t"."blog.name"``), written by
+:func:`dotted_column_sql` with the one quoting helper.
+"""
 
 from django.db import NotSupportedError
 from django.db.models.expressions import ExpressionList
@@ -21,75 +29,26 @@ from django.db.models.fields import json as json_fields
 from django.db.models.lookups import IsNull
 
 from . import compat
+from .transpiler.quoting import COLUMN, quote_identifier
 
-NEGATIVE_INDEX = re.compile(r"-\d+")
-COLUMN = re.compile(r'^(?P<table>(?:"[^"]+"|\w+)\.)?"(?P<column>[^"]+)"$')
-
-
-def key_path_sql(compiler, connection, transform, extra_keys=()):
-    """Return ``"t"."column.key1.key2"`` for a chain of KeyTransforms."""
-    keys = [*extra_keys]
-    node = transform
-    while isinstance(node, json_fields.KeyTransform):
-        keys.insert(0, node.key_name)
-        node = node.lhs
-    sql, params = compiler.compile(node)
-    if COLUMN.match(sql) is None:
-        raise NotSupportedError(
-            f"A JSON key lookup on the expression {sql} is not supported by djongo_app."
-        )
-    for key in keys:
-        if NEGATIVE_INDEX.fullmatch(str(key)):
-            # A dotted path has no "from the end" step (features.py:
-            # supports_json_negative_indexing = False).
-            raise NotSupportedError(
-                "Using negative JSON array indices is not supported on this database backend."
-            )
-        if "." in str(key) or str(key).startswith("$") or not str(key):
-            raise NotSupportedError(
-                f"The JSON key {key!r} (with '.' or '$') is not supported by djongo_app."
-            )
-        sql = dotted_column_sql(sql, key)
-    return sql, params
-
-
-def dotted_column_sql(sql, key):
-    """Return the column ``sql`` (``"t"."col"``) extended by ``.key``: the
-    dialect's form of a path into a stored document."""
-    match = COLUMN.match(sql)
-    if match is None:
-        raise NotSupportedError(
-            f"A nested key lookup ({key!r}) on the expression {sql} is not supported by "
-            "djongo_app: it needs a column."
-        )
-    return f'{match["table"] or ""}"{match["column"]}.{key}"'
+HAS_KEY_TEMPLATE = "JSON_HAS_KEY(%s, %s)"
 
 
 def key_transform(self, compiler, connection):
-    return key_path_sql(compiler, connection, self)
+    """``JSON_KEY(<json>, %s)`` with the chain's JSON path as parameter."""
+    sql, params, keys = self.preprocess_lhs(compiler, connection)
+    return f"JSON_KEY({sql}, %s)", (*params, compat.compile_json_path(connection, keys))
 
 
 def has_key(self, compiler, connection):
-    keys = self.rhs if isinstance(self.rhs, list | tuple) else [self.rhs]
-    parts, params = [], []
-    for key in keys:
-        if isinstance(key, json_fields.KeyTransform):
-            # has_key=KeyTransform("b", "a"): the key path a.b under lhs.
-            *_, path_keys = key.preprocess_lhs(compiler, connection)
-        else:
-            path_keys = [str(key)]
-        sql, key_params = key_path_sql(compiler, connection, self.lhs, path_keys)
-        parts.append(f"JSON_HAS_KEY({sql})")
-        params.extend(key_params)
-    operator = " OR " if isinstance(self, json_fields.HasAnyKeys) else " AND "
-    return f"({operator.join(parts)})", params
+    return self.as_sql(compiler, connection, template=HAS_KEY_TEMPLATE)
 
 
 def key_transform_isnull(self, compiler, connection):
-    sql, params = key_path_sql(compiler, connection, self.lhs)
-    if self.rhs:
-        return f"NOT JSON_HAS_KEY({sql})", params
-    return f"JSON_HAS_KEY({sql})", params
+    # Django's HasKeyOrArrayIndex: a numeric last key is an array index.
+    lookup = json_fields.HasKeyOrArrayIndex(self.lhs.lhs, self.lhs.key_name)
+    sql, params = lookup.as_sql(compiler, connection, template=HAS_KEY_TEMPLATE)
+    return (f"NOT {sql}" if self.rhs else sql), params
 
 
 def data_contains(self, compiler, connection):
@@ -103,21 +62,26 @@ def contained_by(self, compiler, connection):
 
 
 def json_exact(self, compiler, connection):
-    lhs, lhs_params = self.process_lhs(compiler, connection)
+    # None, or Django 6.1's JSONNull(): the JSON scalar null. (On 6.1,
+    # key__iexact=None reaches here as key=None too.)
     json_null = self.rhs is None or (
         compat.JSONNull is not None and isinstance(self.rhs, compat.JSONNull)
     )
-    if json_null and isinstance(self.lhs, json_fields.KeyTransform):
-        # key=None, key=JSONNull(): the key is there and holds null (a
-        # missing key does not match, as on SQLite).
-        sql, params = key_path_sql(compiler, connection, self.lhs)
-        return f"(JSON_HAS_KEY({sql}) AND {sql} IS NULL)", (*params, *params)
     if json_null:
+        if isinstance(self.lhs, json_fields.KeyTransform):
+            # key=None: the key holds JSON null. As on SQLite, a missing key
+            # makes the condition NULL, so exclude() leaves it out too.
+            sql, params, keys = self.lhs.preprocess_lhs(compiler, connection)
+            path = compat.compile_json_path(connection, keys)
+            return f"JSON_TYPE({sql}, %s) = 'null'", (*params, path)
         if self.rhs is None:
+            # Deprecated on the column from Django 6.1, as on other backends.
             compat.warn_json_none_deprecated()
-        # A JSON null and an SQL NULL are one stored value.
+        # exact=None on the column: JSON null and SQL NULL are both null.
         return IsNull(self.lhs, True).as_sql(compiler, connection)
+    lhs, lhs_params = self.process_lhs(compiler, connection)
     rhs, rhs_params = self.process_rhs(compiler, connection)
+    # Django passes JSON null as the text 'null' (a tuple from 6.0 on).
     if tuple(rhs_params) == ("null",):
         rhs_params = [None]
     return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
@@ -133,8 +97,7 @@ def json_in(self, compiler, connection):
         values = values.get_source_expressions()
     if not isinstance(values, list | tuple):
         values = ()
-    nulls = [v for v in values if isinstance(v, compat.JSONNull)]
-    if not nulls:
+    if not any(isinstance(v, compat.JSONNull) for v in values):
         return self.as_sql(compiler, connection)
     exact = self.lhs.get_lookup("exact")(self.lhs, compat.JSONNull())
     parts = [compiler.compile(exact)]
@@ -150,6 +113,32 @@ def json_null(self, compiler, connection):
     return "%s", (None,)
 
 
+def dotted_column_sql(sql, key):
+    """Return the column ``sql`` (``"t"."col"``) extended by ``.key``: the
+    dialect's form of a path into a stored embedded document.
+
+    ``key`` is a field's column or an array index; one that MongoDB cannot
+    address as a path step (empty, with ``.``, starting with ``$``) raises
+    NotSupportedError.
+    """
+    match = COLUMN.match(sql)
+    if match is None:
+        raise NotSupportedError(
+            f"A nested key lookup ({key!r}) on the expression {sql} is not supported by "
+            "djongo_app: it needs a column."
+        )
+    key = str(key)
+    if not key or "." in key or key.startswith("$"):
+        raise NotSupportedError(
+            f"The nested key {key!r} is not supported by djongo_app: MongoDB paths cannot "
+            "hold an empty key, a '.' or a leading '$'."
+        )
+    name = match["column"].replace('""', '"')
+    column = quote_identifier(f"{name}.{key}")
+    table = match["table"]
+    return f"{table}.{column}" if table else column
+
+
 AS_MONGODB = {
     json_fields.KeyTransform: key_transform,
     json_fields.HasKeyLookup: has_key,
@@ -158,8 +147,6 @@ AS_MONGODB = {
     json_fields.ContainedBy: contained_by,
     json_fields.JSONExact: json_exact,
 }
-
-
 if compat.JSONNull is not None:
     AS_MONGODB[compat.JSONNull] = json_null
 if compat.JSONIn is not None:
@@ -170,3 +157,6 @@ def register():
     """Give Django's JSON lookups their ``as_mongodb`` methods (once)."""
     for cls, method in AS_MONGODB.items():
         cls.as_mongodb = method
+
+
+__all__ = ["COLUMN", "dotted_column_sql", "register"]

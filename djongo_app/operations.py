@@ -29,6 +29,8 @@ from .codecs import DECIMAL128_DIGITS, INT64_MAX, INT64_MIN, TIME_FORMAT
 from .compat import OperationsCompatMixin
 from .counters import SCHEMA_COLLECTION
 from .errors import out_of_range
+from .transpiler.parser import EXPLAIN_VERBOSITIES
+from .transpiler.quoting import is_quoted_identifier, quote_identifier, quote_string
 
 INT64_LIMIT = f"BSON integers are 64-bit ({INT64_MIN} to {INT64_MAX})"
 
@@ -45,19 +47,20 @@ def _sql_literal(value):
 
 
 def _timezone(tzname):
-    """Return ``tzname`` as MongoDB's date operators accept it ('' = UTC).
+    """Return ``tzname`` as the string constant of MongoDB's date operators
+    (``''`` is UTC).
 
     Olson names pass through; offsets (Django writes "-10", "+0530",
     "UTC+05:30") become "+HH:MM".
     """
     if not tzname:
-        return ""
+        return "''"
     name = tzname[3:] if tzname.startswith(("UTC+", "UTC-")) else tzname
     offset = OFFSET.match(name)
     if offset:
         sign, hours, minutes = offset.groups()
-        return f"{sign}{hours}:{minutes or '00'}"
-    return name.replace("'", "")
+        name = f"{sign}{hours}:{minutes or '00'}"
+    return quote_string(name)
 
 
 def _is_key(field):
@@ -88,17 +91,24 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         default), executionStats or allPlansExecution.
         """
         verbosity = options.pop("verbosity", None)
+        if verbosity is not None and verbosity not in EXPLAIN_VERBOSITIES:
+            raise ValueError(
+                f"Unknown explain verbosity {verbosity!r}: djongo_app accepts "
+                f"{', '.join(sorted(EXPLAIN_VERBOSITIES))}."
+            )
         prefix = super().explain_query_prefix(format, **options)
         if format and format.upper() == "JSON":
             prefix += " JSON"
         if verbosity is not None:
-            prefix += f" '{verbosity}'"
+            prefix += f" {quote_string(verbosity)}"
         return prefix
 
     def quote_name(self, name):
-        if name.startswith('"') and name.endswith('"'):
+        """Return ``name`` quoted (see transpiler/quoting.py); a name that
+        is already one quoted identifier is returned as it is."""
+        if is_quoted_identifier(name):
             return name
-        return '"{}"'.format(name.replace('"', '""'))
+        return quote_identifier(name)
 
     def max_name_length(self):
         # A collection namespace ("<db>.<collection>") is limited to 255
@@ -157,6 +167,30 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
                 text = f"{sql} -- params: {tuple(params)!r}"
         return text
 
+    # Lookups that compare text: on an ObjectId they read its 24 hex digits.
+    TEXT_LOOKUPS = frozenset(
+        {
+            "iexact",
+            "contains",
+            "icontains",
+            "startswith",
+            "istartswith",
+            "endswith",
+            "iendswith",
+            "regex",
+            "iregex",
+        }
+    )
+    OBJECT_ID_TYPES = frozenset({"ObjectIdField", "ObjectIdAutoField"})
+
+    def lookup_cast(self, lookup_type, internal_type=None):
+        """Read an ObjectId as its hex string in text lookups, so that
+        ``pk__startswith`` and the admin's search match the id as shown
+        (a regular expression never matches an ObjectId itself)."""
+        if internal_type in self.OBJECT_ID_TYPES and lookup_type in self.TEXT_LOOKUPS:
+            return "CAST(%s AS TEXT)"
+        return "%s"
+
     def regex_lookup(self, lookup_type):
         return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"
 
@@ -166,7 +200,7 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
             for t in tables
         ]
         if reset_sequences and tables:
-            placeholders = ", ".join(f"'{t}'" for t in tables)
+            placeholders = ", ".join(quote_string(t) for t in tables)
             statements.append(
                 f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 WHERE "name" IN ({placeholders});'
             )
@@ -181,35 +215,35 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         tables = [sequence["table"] for sequence in sequences]
         if not tables:
             return []
-        placeholders = ", ".join(f"'{t}'" for t in tables)
+        placeholders = ", ".join(quote_string(t) for t in tables)
         return [f'UPDATE "{SCHEMA_COLLECTION}" SET "auto.seq" = 0 WHERE "name" IN ({placeholders})']
 
     # Dates and times: function forms the transpiler maps to MongoDB's date
     # operators (see transpiler/functions.py). Time zones are passed by name.
 
     def date_extract_sql(self, lookup_type, sql, params):
-        return f"DJ_EXTRACT('{lookup_type}', {sql}, '')", params
+        return f"DJ_EXTRACT({quote_string(lookup_type)}, {sql}, '')", params
 
     def datetime_extract_sql(self, lookup_type, sql, params, tzname):
-        return f"DJ_EXTRACT('{lookup_type}', {sql}, '{_timezone(tzname)}')", params
+        return f"DJ_EXTRACT({quote_string(lookup_type)}, {sql}, {_timezone(tzname)})", params
 
     def time_extract_sql(self, lookup_type, sql, params):
-        return f"DJ_TIME_EXTRACT('{lookup_type}', {sql})", params
+        return f"DJ_TIME_EXTRACT({quote_string(lookup_type)}, {sql})", params
 
     def date_trunc_sql(self, lookup_type, sql, params, tzname=None):
-        return f"DJ_TRUNC('{lookup_type}', {sql}, '')", params
+        return f"DJ_TRUNC({quote_string(lookup_type)}, {sql}, '')", params
 
     def datetime_trunc_sql(self, lookup_type, sql, params, tzname):
-        return f"DJ_TRUNC('{lookup_type}', {sql}, '{_timezone(tzname)}')", params
+        return f"DJ_TRUNC({quote_string(lookup_type)}, {sql}, {_timezone(tzname)})", params
 
     def time_trunc_sql(self, lookup_type, sql, params, tzname=None):
-        return f"DJ_TIME_TRUNC('{lookup_type}', {sql})", params
+        return f"DJ_TIME_TRUNC({quote_string(lookup_type)}, {sql})", params
 
     def datetime_cast_date_sql(self, sql, params, tzname):
-        return f"DJ_CAST_DATE({sql}, '{_timezone(tzname)}')", params
+        return f"DJ_CAST_DATE({sql}, {_timezone(tzname)})", params
 
     def datetime_cast_time_sql(self, sql, params, tzname):
-        return f"DJ_CAST_TIME({sql}, '{_timezone(tzname)}')", params
+        return f"DJ_CAST_TIME({sql}, {_timezone(tzname)})", params
 
     def format_for_duration_arithmetic(self, sql):
         # Durations are stored as integer microseconds already.

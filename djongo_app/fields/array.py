@@ -16,6 +16,7 @@ from .embedded import (
     ContainerOptions,
     ConvertingAttribute,
     EmbeddedField,
+    carry_extras,
     check_container,
     clean_container,
     from_db_value,
@@ -257,6 +258,10 @@ class ArrayField(ContainerOptions, models.Field):
     def value_to_string(self, obj):
         # JSON text (see EmbeddedField.value_to_string).
         return json.dumps(self.to_primitive(self.value_from_object(obj)), cls=DjangoJSONEncoder)
+
+    def save_form_data(self, instance, data):
+        carry_extras(instance.__dict__.get(self.attname), data)
+        super().save_form_data(instance, data)
 
     def formfield(self, **kwargs):
         from . import forms

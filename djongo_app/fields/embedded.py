@@ -24,6 +24,10 @@ from .public import public_path
 # Keys of a stored sub-document that its container has no field for: kept
 # on the instance and written back, so reading and saving loses nothing.
 EXTRAS = "_document_extras"
+# Set by an array's form field on each element it builds from a row that
+# showed a stored element: that element's index, so its unknown keys follow
+# it when rows are moved or removed.
+FORM_ORIGIN = "_form_origin"
 
 _container_fields_cache = {}
 
@@ -394,15 +398,25 @@ def clean_container(instance, path):
 
 
 def carry_extras(old, new):
-    """Give ``new`` (a container instance built from a form) the unknown
-    keys of the stored document ``old`` it replaces, at every depth."""
+    """Give ``new`` (a container instance, or a list of them, built from a
+    form) the unknown keys of the stored value ``old`` it replaces, at every
+    depth. An array's elements are matched by their ``FORM_ORIGIN``."""
+    if isinstance(new, list):
+        stored = old if isinstance(old, list) else []
+        for item in new:
+            if not isinstance(item, models.Model):
+                continue
+            origin = item.__dict__.pop(FORM_ORIGIN, None)
+            if origin is not None and 0 <= origin < len(stored):
+                carry_extras(stored[origin], item)
+        return
     if not isinstance(old, models.Model) or not isinstance(new, models.Model):
         return
     extras = old.__dict__.get(EXTRAS)
     if extras and not new.__dict__.get(EXTRAS):
         new.__dict__[EXTRAS] = dict(extras)
     for field in container_fields(type(new)):
-        if isinstance(field, EmbeddedField):
+        if getattr(field, "model_container", None) is not None:
             carry_extras(old.__dict__.get(field.attname), new.__dict__.get(field.attname))
 
 

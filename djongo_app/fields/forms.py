@@ -1,34 +1,127 @@
 """Form fields for embedded documents and arrays, so ModelForm and the admin
-edit them: a nested form for EmbeddedField, a formset for an ArrayField of
-documents, a delimited text input for an ArrayField of primitives.
+edit them: a nested form for EmbeddedField, a formset for an ArrayField
+(one row per element, of documents or of values) and a multiple choice for
+ArrayReferenceField. Their widgets live in ``djongo_app.admin_integration``.
 
-The nested form's inputs are prefixed by the field's name (``blog-name``,
-``authors-0-name``), so containers nest to any depth.
+Inputs are prefixed by the field's name (``blog-name``, ``authors-0-name``,
+``tags-1-value``), so containers nest to any depth.
+
+Errors name the position of the input the way model validation does: the
+dotted path from the field, with zero-based array indexes
+(``blog.address.city: ...``, ``authors.1.email: ...``, ``tags.0: ...``).
+Those of nested inputs are :class:`NestedInputError`\\ s: the widget shows
+each next to its input, so the field's own error list (what a template or
+the admin shows above the field) leaves them out, while ``form.errors``
+keeps them all.
 """
 
 from django import forms
 from django.core import exceptions
-from django.forms.formsets import DELETION_FIELD_NAME, formset_factory
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.forms.forms import NON_FIELD_ERRORS
+from django.forms.formsets import BaseFormSet, formset_factory
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .embedded import container_fields, container_to_primitive, new_container
+from ..admin_integration.widgets import (
+    ORIGIN_KEY,
+    ArrayWidget,
+    EmbeddedWidget,
+    is_removed,
+    is_stored,
+)
+from .array import ArrayMaxLengthValidator, ArrayMinLengthValidator
+from .embedded import FORM_ORIGIN, container_fields, container_to_primitive, new_container
+
+__all__ = [
+    "ArrayFormField",
+    "ContainerForm",
+    "DocumentBoundField",
+    "DocumentFormSet",
+    "EmbeddedArrayFormField",
+    "EmbeddedFormField",
+    "NestedInputError",
+    "ReferencesFormField",
+    "SimpleArrayFormField",
+    "container_form_class",
+]
+
+
+class NestedInputError(exceptions.ValidationError):
+    """An error of one input inside a nested form or array, named by its
+    path (``blog.address.city: This field is required.``)."""
+
+    def __init__(self, path, detail, code=None):
+        super().__init__(
+            "%(nested_path)s: %(detail)s",
+            code=code,
+            params={"nested_path": path, "detail": detail},
+        )
+
+
+class DocumentBoundField(forms.BoundField):
+    """A bound field whose ``errors`` leave out the errors its widget shows
+    next to the nested inputs (so each is shown once)."""
+
+    @property
+    def errors(self):
+        errors = super().errors
+        shown = [e for e in errors.as_data() if not isinstance(e, NestedInputError)]
+        if len(shown) == len(errors):
+            return errors
+        return self.form.error_class(shown, renderer=self.form.renderer, field_id=self.auto_id)
+
+
+def field_path(prefix):
+    """The name of the field a nested form or formset belongs to: the last
+    part of its prefix (``blog`` of ``entry_set-0-blog``)."""
+    return prefix.rsplit("-", 1)[-1]
+
+
+def input_errors(form, path, value_field=None):
+    """The errors of a bound nested form as NestedInputErrors under ``path``
+    (those of ``value_field``, the input of an array's value, at ``path``
+    itself)."""
+    errors = []
+    for name, error_list in form.errors.as_data().items():
+        for error in error_list:
+            if isinstance(error, NestedInputError):
+                where = f"{path}.{error.params['nested_path']}"
+                detail = error.params["detail"]
+            else:
+                nested = name not in (NON_FIELD_ERRORS, value_field)
+                where = f"{path}.{name}" if nested else path
+                detail = next(iter(error))
+            errors.append(NestedInputError(where, detail, error.code))
+    return errors
+
+
+# Nested forms ----------------------------------------------------------------
+
+
+class ContainerForm(forms.Form):
+    """The base of the nested form of a container (one field per editable
+    field of the container) and of an array's row form."""
+
+    required_css_class = "required"
+
 
 _form_classes = {}
 
 
-def container_form_class(container):
-    """A Form with the form field of each editable field of ``container``."""
-    form_class = _form_classes.get(container)
-    if form_class is None:
-        attrs = {}
-        for field in container_fields(container):
-            if field.editable:
-                formfield = field.formfield()
-                if formfield is not None:
-                    attrs[field.name] = formfield
-        form_class = type(f"{container.__name__}Form", (forms.Form,), attrs)
+def container_form_class(container, formfield_callback=None):
+    """A ContainerForm with a form field for each editable field of
+    ``container``: ``formfield_callback(model_field)`` (the admin passes its
+    ``formfield_for_dbfield``) or the field's own ``formfield()``."""
+    if formfield_callback is None and container in _form_classes:
+        return _form_classes[container]
+    attrs = {}
+    for field in container_fields(container):
+        if field.editable:
+            formfield = formfield_callback(field) if formfield_callback else field.formfield()
+            if formfield is not None:
+                attrs[field.name] = formfield
+    form_class = type(f"{container.__name__}Form", (ContainerForm,), attrs)
+    if formfield_callback is None:
         _form_classes[container] = form_class
     return form_class
 
@@ -42,17 +135,6 @@ def container_initial(value):
     return {field.name: getattr(value, field.attname) for field in container_fields(type(value))}
 
 
-def form_errors(form, prefix=""):
-    """The errors of a bound form as ValidationErrors naming each input."""
-    errors = []
-    for name, messages in form.errors.items():
-        label = name if name != forms.forms.NON_FIELD_ERRORS else ""
-        for message in messages:
-            text = f"{prefix}{label}: {message}" if label else f"{prefix}{message}".rstrip()
-            errors.append(exceptions.ValidationError(text, code="invalid"))
-    return errors
-
-
 def as_primitive(container, value):
     """A container instance or dict as comparable plain data (or None)."""
     if value is None:
@@ -62,53 +144,17 @@ def as_primitive(container, value):
     return container_to_primitive(value)
 
 
-def has_input(data, prefix):
-    return any(str(key).startswith(prefix) for key in data)
-
-
-class EmbeddedWidget(forms.Widget):
-    """Renders a container's form; its value is the bound nested form."""
-
-    def __init__(self, form_class, form_kwargs=None, attrs=None):
-        super().__init__(attrs)
-        self.form_class = form_class
-        self.form_kwargs = form_kwargs or {}
-
-    def __deepcopy__(self, memo):
-        obj = super().__deepcopy__(memo)
-        obj.form_class = self.form_class
-        return obj
-
-    def form(self, prefix, value=None, data=None, files=None):
-        if data is not None:
-            return self.form_class(data=data, files=files, prefix=prefix, **self.form_kwargs)
-        return self.form_class(initial=container_initial(value), prefix=prefix, **self.form_kwargs)
-
-    def value_from_datadict(self, data, files, name):
-        if not has_input(data, f"{name}-"):
-            return None
-        return self.form(name, data=data, files=files)
-
-    def value_omitted_from_data(self, data, files, name):
-        return not has_input(data, f"{name}-")
-
-    def use_required_attribute(self, initial):
-        return False
-
-    def id_for_label(self, id_):
-        return None
-
-    def render(self, name, value, attrs=None, renderer=None):
-        form = value if isinstance(value, forms.BaseForm) else self.form(name, value)
-        return format_html(
-            '<fieldset class="djongo-embedded" data-name="{}">{}</fieldset>',
-            name,
-            mark_safe(form.as_div()),
-        )
+def container_from_form(container, form):
+    """The container instance a valid nested form describes."""
+    names = {field.name for field in container_fields(container)}
+    values = {name: value for name, value in form.cleaned_data.items() if name in names}
+    return new_container(container, **values)
 
 
 class EmbeddedFormField(forms.Field):
     """A container instance, edited through a nested form."""
+
+    bound_field_class = DocumentBoundField
 
     def __init__(
         self,
@@ -116,13 +162,21 @@ class EmbeddedFormField(forms.Field):
         model_form_class=None,
         model_form_kwargs=None,
         *,
+        formfield_callback=None,
         max_length=None,
         **kwargs,
     ):
         self.model_container = model_container
-        self.form_class = model_form_class or container_form_class(model_container)
+        self.form_class = model_form_class or container_form_class(
+            model_container, formfield_callback
+        )
         kwargs.setdefault("widget", EmbeddedWidget(self.form_class, model_form_kwargs))
         super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if value is None or isinstance(value, forms.BaseForm):
+            return value
+        return container_initial(value)
 
     def to_python(self, value):
         if not isinstance(value, forms.BaseForm):
@@ -130,12 +184,17 @@ class EmbeddedFormField(forms.Field):
                 return new_container(self.model_container, **value)
             return value
         form = value
-        if not form.has_changed() and not self.required:
-            return None
+        if not self.required:
+            # An optional document: removed with its box; not created when
+            # left blank; kept (validated) when stored, so saving an
+            # unchanged form keeps it, also when it holds only defaults.
+            if is_removed(form.data, form.prefix):
+                return None
+            if not is_stored(form.data, form.prefix) and not form.has_changed():
+                return None
         if not form.is_valid():
-            raise exceptions.ValidationError(form_errors(form))
-        values = {name: form.cleaned_data[name] for name in form.fields}
-        return new_container(self.model_container, **values)
+            raise exceptions.ValidationError(input_errors(form, field_path(form.prefix)))
+        return container_from_form(self.model_container, form)
 
     def has_changed(self, initial, data):
         if data is None:
@@ -148,108 +207,118 @@ class EmbeddedFormField(forms.Field):
             self.model_container, value
         )
 
-    def prepare_value(self, value):
-        return value
+
+# Arrays ----------------------------------------------------------------------
 
 
-class EmbeddedArrayWidget(forms.Widget):
-    """Renders a formset of a container's form (one form per element)."""
+class DocumentFormSet(BaseFormSet):
+    """The rows of an array. Each row has a hidden ``ORIGIN`` input: the
+    index of the stored element it shows (so the element's unknown keys
+    follow it when rows are moved), empty in rows added in the browser.
+    Added rows left blank are skipped; other rows are validated."""
 
-    def __init__(self, formset_class, attrs=None):
-        super().__init__(attrs)
-        self.formset_class = formset_class
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[ORIGIN_KEY] = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def value_from_datadict(self, data, files, name):
-        if f"{name}-TOTAL_FORMS" not in data:
-            return None
-        return self.formset_class(data=data, files=files, prefix=name)
-
-    def value_omitted_from_data(self, data, files, name):
-        return f"{name}-TOTAL_FORMS" not in data
-
-    def use_required_attribute(self, initial):
-        return False
-
-    def id_for_label(self, id_):
-        return None
-
-    def render(self, name, value, attrs=None, renderer=None):
-        if isinstance(value, forms.BaseFormSet):
-            formset = value
-        else:
-            initial = [container_initial(item) for item in value or ()]
-            formset = self.formset_class(initial=initial, prefix=name)
-        parts = [str(formset.management_form)]
-        parts += [f'<div class="djongo-array-item">{form.as_div()}</div>' for form in formset]
-        return format_html(
-            '<fieldset class="djongo-array" data-name="{}">{}</fieldset>',
-            name,
-            mark_safe("".join(parts)),
-        )
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and self.is_bound:
+            origin = self.data.get(f"{self.add_prefix(index)}-{ORIGIN_KEY}")
+            kwargs["empty_permitted"] = origin in (None, "")
+        return kwargs
 
 
-class EmbeddedArrayFormField(forms.Field):
-    """A list of container instances, edited through a formset (one blank
-    form to add an element, a delete box on each)."""
+def array_layout(form_class):
+    """``tabular`` when every input of a row fits a table cell, else ``stacked``."""
+    fields = form_class.base_fields.values()
+    wide = (forms.Textarea, EmbeddedWidget, ArrayWidget, forms.CheckboxSelectMultiple)
+    if len(fields) > 5 or any(isinstance(field.widget, wide) for field in fields):
+        return "stacked"
+    return "tabular"
 
-    default_error_messages = {
-        "max_size": _("Ensure there are no more than %(limit)s items."),
-        "min_size": _("Ensure there are at least %(limit)s items."),
-    }
 
-    def __init__(
-        self,
-        model_container,
-        model_form_class=None,
-        model_form_kwargs=None,
-        *,
-        max_size=None,
-        min_size=None,
-        max_length=None,
-        **kwargs,
-    ):
-        self.model_container = model_container
-        form_class = model_form_class or container_form_class(model_container)
-        self.formset_class = formset_factory(
-            form_class, extra=1, can_delete=True, max_num=max_size or 1000
-        )
+class ArrayFormField(forms.Field):
+    """A list edited as the rows of a formset; subclasses say what a row is."""
+
+    bound_field_class = DocumentBoundField
+    # The field of a row form that holds the whole element, if any.
+    value_field = None
+
+    def __init__(self, *, max_size=None, min_size=None, max_length=None, **kwargs):
         self.max_size = max_size
         self.min_size = min_size
-        kwargs.setdefault("widget", EmbeddedArrayWidget(self.formset_class))
         super().__init__(**kwargs)
+        if max_size is not None:
+            self.validators.append(ArrayMaxLengthValidator(max_size))
+        if min_size is not None:
+            self.validators.append(ArrayMinLengthValidator(min_size))
+
+    def formset_class_for(self, form_class):
+        return formset_factory(
+            form_class,
+            formset=DocumentFormSet,
+            extra=0,
+            min_num=self.min_size or 0,
+            max_num=self.max_size,
+        )
+
+    def array_widget(self, layout, item_label, formset_kwargs=None):
+        return ArrayWidget(
+            self.formset_class,
+            layout,
+            item_label,
+            min_size=self.min_size,
+            max_size=self.max_size,
+            formset_kwargs=formset_kwargs,
+        )
+
+    def item_initial(self, item):
+        """The initial data of the row of ``item``."""
+        raise NotImplementedError
+
+    def item_from_form(self, form):
+        """The element a valid row describes."""
+        raise NotImplementedError
+
+    def prepare_value(self, value):
+        if value is None or isinstance(value, forms.BaseFormSet):
+            return value
+        return [{**self.item_initial(item), ORIGIN_KEY: index} for index, item in enumerate(value)]
 
     def to_python(self, value):
+        if value is None:
+            return []
         if not isinstance(value, forms.BaseFormSet):
-            return list(value) if value else []
+            return self.items_from_value(value)
         formset = value
         if not formset.is_valid():
-            errors = []
-            for index, form in enumerate(formset.forms):
-                errors.extend(form_errors(form, prefix=f"{index}."))
-            errors.extend(
-                exceptions.ValidationError(message, code="invalid")
-                for message in formset.non_form_errors()
-            )
+            path = field_path(formset.prefix)
+            # Tampered management data or too many rows: the rows' own
+            # errors would only repeat it.
+            errors = [
+                NestedInputError(path, message, error.code)
+                for error in formset.non_form_errors().as_data()
+                for message in error
+            ]
+            if not errors:
+                for index, form in enumerate(formset.forms):
+                    errors.extend(input_errors(form, f"{path}.{index}", self.value_field))
             raise exceptions.ValidationError(errors)
         items = []
         for form in formset.forms:
-            if not form.has_changed() or form.cleaned_data.get(DELETION_FIELD_NAME):
+            if form.empty_permitted and not form.has_changed():
                 continue
-            values = {name: form.cleaned_data.get(name) for name in form.fields}
-            values.pop(DELETION_FIELD_NAME, None)
-            items.append(new_container(self.model_container, **values))
+            items.append(self.item_from_form(form))
         return items
 
-    def validate(self, value):
-        super().validate(value)
-        if self.max_size is not None and len(value) > self.max_size:
-            raise exceptions.ValidationError(
-                self.error_messages["max_size"], code="max_size", params={"limit": self.max_size}
-            )
-        if self.min_size is not None and len(value) < self.min_size:
-            raise exceptions.ValidationError(
-                self.error_messages["min_size"], code="min_size", params={"limit": self.min_size}
-            )
+    def items_from_value(self, value):
+        if isinstance(value, str | bytes | dict):
+            raise exceptions.ValidationError(_("Enter a list of values."), code="invalid_list")
+        return list(value)
+
+    def comparable(self, items):
+        return list(items or ())
 
     def has_changed(self, initial, data):
         if data is None:
@@ -258,74 +327,87 @@ class EmbeddedArrayFormField(forms.Field):
             items = self.to_python(data)
         except exceptions.ValidationError:
             return True
-        container = self.model_container
-        before = [as_primitive(container, item) for item in initial or ()]
-        return before != [as_primitive(container, item) for item in items]
+        return self.comparable(initial) != self.comparable(items)
 
 
-class SimpleArrayFormField(forms.CharField):
-    """A list of primitives typed as delimited text (``a, b, c``); each item
-    is cleaned by the base field's form field."""
+class EmbeddedArrayFormField(ArrayFormField):
+    """A list of container instances: a row per element, laid out as a
+    table (``tabular``) or a box per element (``stacked``, the default for
+    containers with nested documents, arrays or long text)."""
 
-    default_error_messages = {
-        "item_invalid": _("Item %(nth)s in the list did not validate: "),
-        "max_size": _("List contains %(count)s items, it should contain no more than %(limit)s."),
-        "min_size": _("List contains %(count)s items, it should contain no fewer than %(limit)s."),
-    }
-
-    def __init__(self, base_field, *, delimiter=",", max_size=None, min_size=None, **kwargs):
-        self.base_formfield = base_field.formfield()
-        self.delimiter = delimiter
-        self.max_size = max_size
-        self.min_size = min_size
-        kwargs.pop("max_length", None)
+    def __init__(
+        self,
+        model_container,
+        model_form_class=None,
+        model_form_kwargs=None,
+        *,
+        formfield_callback=None,
+        layout=None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.model_container = model_container
+        form_class = model_form_class or container_form_class(model_container, formfield_callback)
+        self.formset_class = self.formset_class_for(form_class)
+        label = capfirst(model_container._meta.verbose_name)
+        self.widget = self.array_widget(
+            layout or array_layout(form_class), label, {"form_kwargs": model_form_kwargs or {}}
+        )
 
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            prepare = self.base_formfield.prepare_value
-            return f"{self.delimiter} ".join(str(prepare(item)) for item in value)
-        return value
+    def item_initial(self, item):
+        return container_initial(item)
 
-    def to_python(self, value):
-        if isinstance(value, list | tuple):
-            items = list(value)
-        else:
-            text = super().to_python(value)
-            items = [item.strip() for item in text.split(self.delimiter)] if text else []
-        result, errors = [], []
-        for index, item in enumerate(items, start=1):
-            try:
-                result.append(self.base_formfield.clean(item))
-            except exceptions.ValidationError as error:
-                prefix = self.error_messages["item_invalid"] % {"nth": index}
-                errors.extend(
-                    exceptions.ValidationError(f"{prefix}{message}", code="item_invalid")
-                    for message in error.messages
-                )
-        if errors:
-            raise exceptions.ValidationError(errors)
-        return result
+    def item_from_form(self, form):
+        item = container_from_form(self.model_container, form)
+        origin = form.cleaned_data.get(ORIGIN_KEY) or ""
+        if origin.isascii() and origin.isdigit():
+            item.__dict__[FORM_ORIGIN] = int(origin)
+        return item
 
-    def validate(self, value):
-        if self.required and not value:
-            raise exceptions.ValidationError(self.error_messages["required"], code="required")
-        for limit, failed, code in (
-            (self.max_size, lambda n, limit: n > limit, "max_size"),
-            (self.min_size, lambda n, limit: n < limit, "min_size"),
-        ):
-            if limit is not None and failed(len(value), limit):
-                raise exceptions.ValidationError(
-                    self.error_messages[code],
-                    code=code,
-                    params={"count": len(value), "limit": limit},
-                )
+    def comparable(self, items):
+        return [as_primitive(self.model_container, item) for item in items or ()]
 
-    def run_validators(self, value):
-        return None
 
-    def has_changed(self, initial, data):
-        try:
-            return self.to_python(data) != list(initial or [])
-        except exceptions.ValidationError:
-            return True
+class SimpleArrayFormField(ArrayFormField):
+    """A list of values: one input per item, with the base field's own
+    widget (a date picker for dates, a number input for integers), each
+    cleaned by the base field's form field."""
+
+    value_field = "value"
+
+    def __init__(self, base_field, *, formfield_callback=None, **kwargs):
+        super().__init__(**kwargs)
+        self.base_field = base_field
+        item_field = formfield_callback(base_field) if formfield_callback else None
+        item_field = item_field or base_field.formfield()
+        item_field.widget.attrs.setdefault("aria-label", str(self.label or base_field.verbose_name))
+        form_class = type("ItemForm", (ContainerForm,), {self.value_field: item_field})
+        self.formset_class = self.formset_class_for(form_class)
+        self.widget = self.array_widget("items", str(base_field.verbose_name))
+
+    def item_initial(self, item):
+        return {self.value_field: item}
+
+    def item_from_form(self, form):
+        return form.cleaned_data[self.value_field]
+
+
+# References ------------------------------------------------------------------
+
+
+class ReferencesFormField(forms.ModelMultipleChoiceField):
+    """The objects an ArrayReferenceField holds, in the order they were
+    submitted (the order of the stored array), not the queryset's."""
+
+    def clean(self, value):
+        objects = super().clean(value)
+        if not value or not hasattr(objects, "model"):
+            return objects
+        key = self.to_field_name or "pk"
+        by_key = {str(getattr(obj, key)): obj for obj in objects}
+        ordered = {}
+        for item in value:
+            obj = by_key.get(str(item))
+            if obj is not None:
+                ordered.setdefault(obj.pk, obj)
+        return list(ordered.values())

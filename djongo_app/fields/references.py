@@ -285,11 +285,11 @@ class ArrayReferenceField(models.Field):
         setattr(instance, self.name, data)
 
     def formfield(self, **kwargs):
-        from django import forms
+        from .forms import ReferencesFormField
 
         return super().formfield(
             **{
-                "form_class": forms.ModelMultipleChoiceField,
+                "form_class": ReferencesFormField,
                 "queryset": self.related_model._default_manager.all(),
                 "show_hidden_initial": False,
                 **kwargs,

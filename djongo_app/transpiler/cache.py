@@ -59,8 +59,10 @@ class PlanCache:
 
 def compile_sql(sql: str, *, has_params: bool = True) -> Plan:
     """Parse ``sql`` and return its plan (no caching)."""
-    statement = parser.parse(sql, unescape_percent=has_params)
-    return planner.plan(statement, sql)
+    statement, param_count = parser.parse_statement(sql, unescape_percent=has_params)
+    compiled = planner.plan(statement, sql)
+    compiled.param_count = param_count
+    return compiled
 
 
 plan_cache = PlanCache()

@@ -12,10 +12,12 @@ exactly when ``p`` is FALSE; NULL (unknown) satisfies neither.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import not_supported
+from . import jsonpath
 from . import nodes as n
 from .functions import AGGREGATES, FUNCTIONS, is_null, modulo
 from .like import like_to_regex
@@ -64,6 +66,11 @@ CAST_TYPES = {
     "LONG": "long",
     "DATE": "date",
 }
+
+# Casts to the document types of DatabaseWrapper.data_types (JSONField,
+# EmbeddedField, ArrayField): values are stored natively, so a value is
+# already its own JSON document or array.
+KEPT_TYPES = frozenset({"OBJECT", "ARRAY"})
 
 
 def literal(value: Any) -> dict[str, Any]:
@@ -142,6 +149,9 @@ class ExpressionCompiler:
         return lambda ctx: build(left(ctx), right(ctx))
 
     def value_Func(self, expr: n.Func) -> Bound:
+        special = JSON_FUNCTIONS.get(expr.name)
+        if special is not None:
+            return special(self, expr)  # type: ignore[no-any-return]
         if expr.name in AGGREGATES:
             raise not_supported(f"The aggregate {expr.name}() in this place", self.sql)
         build = FUNCTIONS.get(expr.name)
@@ -159,8 +169,51 @@ class ExpressionCompiler:
             ) from None
         return lambda ctx: build(*(arg(ctx) for arg in args))
 
+    # JSON (lookups.py): the path or the wanted value is a parameter,
+    # read when the plan is bound.
+
+    def json_arguments(self, expr: n.Func) -> tuple[Bound, Callable[[Context], Any]]:
+        """Return the bound JSON value and the getter of the constant
+        argument of ``JSON_KEY``, ``JSON_HAS_KEY`` or ``JSON_CONTAINS``."""
+        if len(expr.args) != 2 or not isinstance(expr.args[1], n.Param | n.Literal):
+            raise not_supported(
+                f"{expr.name}() without a parameter as its second argument", self.sql
+            )
+        document = self.value(expr.args[0])
+        if isinstance(expr.args[0], n.Param):
+            # JSON text as a parameter (RawSQL("%s", ['{"x": 1}'])).
+            text = document
+            document = lambda ctx: literal(_json_document(text(ctx)["$literal"]))  # noqa: E731
+        return document, self.pattern_value(expr.args[1])
+
+    def value_json_key(self, expr: n.Func) -> Bound:
+        document, path = self.json_arguments(expr)
+        return lambda ctx: jsonpath.path_value(document(ctx), jsonpath.parse_json_path(path(ctx)))
+
+    def value_json_has_key(self, expr: n.Func) -> Bound:
+        document, path = self.json_arguments(expr)
+        return lambda ctx: jsonpath.has_path(document(ctx), jsonpath.parse_json_path(path(ctx)))
+
+    def value_json_type(self, expr: n.Func) -> Bound:
+        document, path = self.json_arguments(expr)
+        return lambda ctx: jsonpath.type_name(document(ctx), jsonpath.parse_json_path(path(ctx)))
+
+    def value_json_contains(self, expr: n.Func) -> Bound:
+        document, wanted = self.json_arguments(expr)
+
+        def bound(ctx: Context) -> Any:
+            value, target = document(ctx), wanted(ctx)
+            if target is None:
+                return None
+            # NULL contains nothing and lacks nothing: the result is NULL.
+            return {"$cond": [is_null(value), None, jsonpath.contains(value, target)]}
+
+        return bound
+
     def value_Cast(self, expr: n.Cast) -> Bound:
         base_type = expr.type_name.split("(")[0].strip()
+        if base_type in KEPT_TYPES:
+            return self.value(expr.expr)
         target = CAST_TYPES.get(base_type)
         if target is None:
             raise not_supported(f"CAST to {expr.type_name}", self.sql)
@@ -454,7 +507,12 @@ def _as_sql_booleans(node: n.Expr, value: Any, other: Any) -> Any:
     if not (_is_literal(other) and other["$literal"] in (0, 1)):
         return value
     if isinstance(other["$literal"], bool):
-        if _is_predicate(node) or isinstance(node, n.Column | n.Param | n.Literal):
+        # A stored value (a column, a JSON key) is compared as it is: a
+        # JSON true equals true, never 1 or "x".
+        stored = isinstance(node, n.Column | n.Param | n.Literal) or (
+            isinstance(node, n.Func) and node.name == "JSON_KEY"
+        )
+        if _is_predicate(node) or stored:
             return value
         return {"$toBool": value}
     if _is_predicate(node):
@@ -572,6 +630,24 @@ BINARY_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
         ]
     },
 }
+
+
+JSON_FUNCTIONS: dict[str, Callable[[ExpressionCompiler, n.Func], Bound]] = {
+    "JSON_KEY": ExpressionCompiler.value_json_key,
+    "JSON_HAS_KEY": ExpressionCompiler.value_json_has_key,
+    "JSON_CONTAINS": ExpressionCompiler.value_json_contains,
+    "JSON_TYPE": ExpressionCompiler.value_json_type,
+}
+
+
+def _json_document(value: Any) -> Any:
+    """Return JSON text decoded; any other value (or invalid JSON) as it is."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def path_reference(path: str) -> Any:

@@ -143,8 +143,10 @@ def _classify(ttype: object, value: str, sql: str) -> Token | None:
             raise not_supported(f"The placeholder {value!r}", sql)
         return Token(PARAM, value)
     if ttype in T.Literal.String.Symbol:
+        _check_unambiguous(value, sql)
         return Token(QUOTED, value[1:-1].replace('""', '"'))
-    if ttype in T.Literal.String:
+    if ttype in T.Literal.String.Single:
+        _check_unambiguous(value, sql)
         return Token(STRING, value)
     if ttype in T.Literal.Number:
         return Token(NUMBER, value)
@@ -167,7 +169,21 @@ def _classify(ttype: object, value: str, sql: str) -> Token | None:
         return Token(OP, value)
     if ttype in T.Punctuation:
         return Token(PUNCT, value)
-    return Token(KEYWORD, value.upper())
+    # Anything else (an unterminated quote, a stray character, a string
+    # form of another SQL dialect) is not guessed at.
+    raise not_supported(f"The token {value!r}", sql)
+
+
+def _check_unambiguous(value: str, sql: str) -> None:
+    """Refuse a quoted name or string the lexer may have cut elsewhere.
+
+    sqlparse reads a backslash before the closing quote as an escape, so
+    ``'\\' AND x = '`` can come out as one string: a backslash followed
+    by the quote character inside a token means the cut is a guess.
+    """
+    quote = value[0]
+    if "\\" + quote in value[1:-1] or "\x00" in value:
+        raise not_supported(f"The quoted text {value!r} (a backslash before a quote)", sql)
 
 
 def tokenize(sql: str) -> list[Token]:
@@ -793,4 +809,12 @@ def parse(sql: str, *, unescape_percent: bool = True) -> n.Statement | DropTable
     Raise NotSupportedError naming the construct for SQL outside the
     dialect that djongo_app's DatabaseOperations makes Django emit.
     """
-    return Parser(sql, unescape_percent=unescape_percent).parse()
+    return parse_statement(sql, unescape_percent=unescape_percent)[0]
+
+
+def parse_statement(sql: str, *, unescape_percent: bool = True) -> tuple[n.Statement, int]:
+    """Return the parse tree of one SQL statement and its number of ``%s``
+    placeholders (see :func:`parse`)."""
+    reader = Parser(sql, unescape_percent=unescape_percent)
+    statement = reader.parse()
+    return statement, reader.param_count

@@ -58,7 +58,9 @@ from .scope import (
 )
 from .where import FilterCompiler
 
-NEVER_NULL_COLUMNS = frozenset({"id", "_id"})
+# MongoDB gives every stored document an _id: the one column that is never
+# NULL or missing in a document that exists.
+DOCUMENT_ID = "_id"
 
 # Aggregates other than COUNT and SUM (which keep SQL's NULL rules by hand)
 # → their $group accumulators. All of these ignore NULLs, as SQL does.
@@ -98,6 +100,33 @@ class Pipeline:
     # Aggregates without GROUP BY at the top level: the accumulators' values
     # over no rows and the stages that follow the $group.
     empty_result: tuple[dict[str, Any], list[Bound]] | None = None
+
+
+@dataclass(frozen=True)
+class JoinKeys:
+    """The equality a JOIN's ``$lookup`` matches on, and what may be NULL.
+
+    ``$lookup`` matches a missing or null ``localField`` to every document
+    whose ``foreignField`` is missing or null, where SQL's ``NULL = NULL``
+    is never true. Whether the local value can be NULL follows from its
+    source row: a LEFT-joined row can be missing (then every column of it
+    is), and any column but ``_id`` can hold NULL. Only ``_id`` on the
+    joined side is never NULL, so only then can the guard go.
+    """
+
+    local: str
+    foreign: str
+    # The row the local column belongs to can be missing (a LEFT join's).
+    local_row_may_be_missing: bool
+    local_column: str
+
+    @property
+    def local_may_be_null(self) -> bool:
+        return self.local_row_may_be_missing or self.local_column != DOCUMENT_ID
+
+    @property
+    def needs_null_guard(self) -> bool:
+        return self.local_may_be_null and self.foreign != DOCUMENT_ID
 
 
 @dataclass
@@ -154,6 +183,10 @@ class Planner:
             if find is not None:
                 return find
         pipeline = self.build_pipeline(select, allow_finishers=True)
+        if pipeline.whole_documents:
+            # Its columns are whatever fields the documents hold: the rows
+            # would have no columns at all, not the documents' values.
+            raise not_supported("SELECT * from a derived table (a subquery in FROM)", self.sql)
         return AggregatePlan(
             pipeline.collection,
             pipeline.stages,
@@ -254,6 +287,8 @@ class Planner:
         row remembering which parts it came from.
         """
         parts = [self.build_query_pipeline(part) for part in compound.parts]
+        if any(part.whole_documents for part in parts):
+            raise not_supported(f"SELECT * in a compound query ({compound.operator})", self.sql)
         width = len(parts[0].output_keys)
         if any(len(part.output_keys) != width for part in parts):
             raise not_supported("A compound query whose parts differ in width", self.sql)
@@ -363,8 +398,12 @@ class Planner:
         _, filters = self.compilers(scope, lookups=lookups)
         if base_only:
             stages.append(_match_stage(filters.compile(_and_of(base_only))))
+        # Aliases whose row can be missing: the LEFT-joined tables.
+        may_be_missing: set[str] = set()
         for join in select.joins:
-            stages.extend(self.join_stages(join, scope, per_join[join.table.alias]))
+            stages.extend(self.join_stages(join, scope, per_join[join.table.alias], may_be_missing))
+            if join.kind == "LEFT":
+                may_be_missing.add(join.table.alias)
         for node in where_subqueries:
             stages.append(self.subquery_lookup(node, lookups[node], scope))
         if rest:
@@ -530,7 +569,7 @@ class Planner:
             return self.per_document_lookup(
                 select, scope, stages, order_by, join.table.name, local, foreign, aggregates
             )
-        group_keys = {f"g{i}": expressions.value(c) for i, c in enumerate(group_columns)}
+        group_keys = {f"g{i}": sql_null(expressions.value(c)) for i, c in enumerate(group_columns)}
         local_value = expressions.value(local)
 
         def group(ctx: Any) -> dict[str, Any]:
@@ -658,37 +697,48 @@ class Planner:
         output[key] = expressions.value(expr)
         return key
 
-    def join_stages(self, join: n.Join, scope: Scope, pushed: list[n.Expr]) -> list[Bound]:
+    def join_keys(
+        self, join: n.Join, scope: Scope, may_be_missing: set[str]
+    ) -> tuple[JoinKeys, list[n.Expr]]:
+        """Return the equality of ``join`` and its other ON conditions."""
+        alias = join.table.alias
+        keys: JoinKeys | None = None
+        extra: list[n.Expr] = []
+        for conjunct in _conjuncts(join.on):
+            pair = _equi_join_pair(conjunct, alias) if keys is None else None
+            if pair is None:
+                extra.append(conjunct)
+                continue
+            local_column, foreign_column = pair
+            local = _safe_path(scope, local_column)
+            if local is None:
+                raise not_supported("A JOIN condition on an unknown table", self.sql)
+            local_table = scope.default if local_column.table is None else local_column.table
+            keys = JoinKeys(
+                local=local,
+                foreign=foreign_column.name,
+                local_row_may_be_missing=local_table in may_be_missing,
+                local_column=local_column.name,
+            )
+        if keys is None:
+            raise not_supported("A JOIN without an equality between the tables", self.sql)
+        return keys, extra
+
+    def join_stages(
+        self, join: n.Join, scope: Scope, pushed: list[n.Expr], may_be_missing: set[str]
+    ) -> list[Bound]:
         alias = join.table.alias
         target = f"{JOIN_PREFIX}{alias}"
-        on_conjuncts = _conjuncts(join.on)
-        local = foreign = local_name = None
-        extra: list[n.Expr] = []
-        for conjunct in on_conjuncts:
-            pair = _equi_join_pair(conjunct, alias) if local is None else None
-            if pair is not None:
-                local_column, foreign_column = pair
-                local = _safe_path(scope, local_column)
-                local_name = local_column.name
-                foreign = foreign_column.name
-                if local is None:
-                    raise not_supported("A JOIN condition on an unknown table", self.sql)
-            else:
-                extra.append(conjunct)
-        if local is None or foreign is None:
-            raise not_supported("A JOIN without an equality between the tables", self.sql)
+        keys, extra = self.join_keys(join, scope, may_be_missing)
+        local, foreign = keys.local, keys.foreign
         # ON conditions may read earlier tables: they reach the lookup's
         # pipeline as let variables, as a correlated subquery's do.
         outer, _ = self.compilers(scope)
         correlation = Correlation(outer.value)
         inner_scope = Scope({alias: Source()}, default=alias, correlation=correlation)
         pipeline: list[Bound] = []
-        # localField/foreignField match a missing or null local value to
-        # null foreign values, where SQL's NULL = NULL is never true. Primary
-        # keys ("id", "_id") are never null: a join with one on either side
-        # needs no guard.
         conditions = [*extra, *pushed]
-        if foreign not in NEVER_NULL_COLUMNS and local_name not in NEVER_NULL_COLUMNS:
+        if keys.needs_null_guard:
             conditions.insert(0, n.IsNull(n.Column(foreign, alias), negated=True))
         if conditions:
             _, inner_filters = self.compilers(inner_scope)
@@ -744,7 +794,7 @@ class Planner:
         for index, expr in enumerate(select.group_by):
             expr = _resolve_order_reference(expr, select)
             key = f"g{index}"
-            state.group_keys[key] = expressions.value(expr)
+            state.group_keys[key] = sql_null(expressions.value(expr))
             state.replacements[expr] = f"_id.{key}"
         used: list[n.Expr] = [item.expr for item in select.items]
         used += [_resolve_order_reference(order.expr, select) for order in select.order_by]
@@ -954,6 +1004,15 @@ class Planner:
 
 
 # Helpers ------------------------------------------------------------------
+
+
+def sql_null(value: Bound) -> Bound:
+    """Return ``value`` with a missing value read as null.
+
+    In a ``$group`` key a document without the key and one holding null
+    would make two groups ({} and {"g0": null}); SQL has one NULL.
+    """
+    return lambda ctx: {"$ifNull": [value(ctx), None]}
 
 
 def _window_stages(sort_keys: list[tuple[str, int]], offset: int, limit: int | None) -> list[Bound]:
@@ -1276,4 +1335,4 @@ def _unique(items: Any) -> list[Any]:
     return list(seen)
 
 
-__all__ = ["Pipeline", "Planner", "plan"]
+__all__ = ["JoinKeys", "Pipeline", "Planner", "plan"]

@@ -2,14 +2,19 @@
 
 A plan's ``command(ctx)`` returns the MongoDB command it will issue for the
 parameters in ``ctx`` (a plain dict, as the server would log it); its
-``execute(ctx)`` issues that command and returns a :class:`Result`. Row
-builders turn documents into tuples in the SELECT's column order.
+``execute(ctx)`` binds the plan once, issues that command and returns a
+:class:`Result` holding the bound command, with the server's first batch
+already fetched: every server error of the statement itself is raised by
+``execute``, inside the cursor's one execution boundary (``Cursor._run``),
+and logging never binds (or runs subqueries) a second time. Row builders
+turn documents into tuples in the SELECT's column order.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -44,15 +49,38 @@ class Executor(Context, Protocol):
 
 @dataclass
 class Result:
+    """What one execution returned: rows (the first batch fetched, the
+    rest read as the cursor asks), counts, and the command it issued."""
+
     rows: Iterable[tuple[Any, ...]] = ()
     rowcount: int = -1
     lastrowid: Any = None
     description: Sequence[str] | None = None
+    command: dict[str, Any] | None = None
+
+
+def first_batch_fetched(rows: Iterable[Any]) -> Iterator[Any]:
+    """Return an iterator over ``rows`` whose first item has been read.
+
+    Reading it makes a server cursor fetch its first batch now, so that
+    the query runs (and fails) while the statement executes, not at the
+    first fetch.
+    """
+    iterator = iter(rows)
+    for first in iterator:
+        return itertools.chain((first,), iterator)
+    return iter(())
 
 
 class Plan:
     """Base class of plans: subclasses are dataclasses with a
-    ``collection`` and the result's ``columns``."""
+    ``collection`` and the result's ``columns``.
+
+    ``param_count`` is the number of ``%s`` placeholders of the SQL the
+    plan was compiled from (set by ``compile_sql``).
+    """
+
+    param_count: int = 0
 
     def command(self, ctx: Context) -> dict[str, Any]:
         raise NotImplementedError
@@ -129,10 +157,11 @@ class FindPlan(Plan):
         )
 
     def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
         if self.limit == 0:
-            return Result(rows=[], description=self.columns)
+            return Result(rows=[], description=self.columns, command=command)
         cursor = ctx.collection(self.collection).find(
-            self.filter(ctx),
+            command["filter"],
             self.projection,
             sort=list(self.sort) or None,
             skip=self.skip,
@@ -140,7 +169,8 @@ class FindPlan(Plan):
             session=ctx.session,
         )
         row, params = self.row, ctx.params
-        return Result(rows=(row(doc, params) for doc in cursor), description=self.columns)
+        rows = first_batch_fetched(row(doc, params) for doc in cursor)
+        return Result(rows=rows, description=self.columns, command=command)
 
 
 @dataclass
@@ -163,11 +193,12 @@ class WholeDocumentsPlan(Plan):
         )
 
     def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
         if self.limit == 0:
-            return Result(rows=[], description=())
+            return Result(rows=[], description=(), command=command)
         documents = list(
             ctx.collection(self.collection).find(
-                self.filter(ctx),
+                command["filter"],
                 sort=list(self.sort) or None,
                 skip=self.skip,
                 limit=self.limit or 0,
@@ -184,7 +215,7 @@ class WholeDocumentsPlan(Plan):
             columns.update(dict.fromkeys(document))
         names = tuple(columns)
         rows = [tuple(document.get(name) for name in names) for document in documents]
-        return Result(rows=rows, description=names)
+        return Result(rows=rows, description=names, command=command)
 
 
 @dataclass
@@ -199,10 +230,11 @@ class CountPlan(Plan):
         return {"count": self.collection, "query": self.filter(ctx)}
 
     def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
         count = ctx.collection(self.collection).count_documents(
-            self.filter(ctx), session=ctx.session
+            command["query"], session=ctx.session
         )
-        return Result(rows=[(count,)], description=self.columns)
+        return Result(rows=[(count,)], description=self.columns, command=command)
 
 
 @dataclass
@@ -224,19 +256,20 @@ class AggregatePlan(Plan):
         return {"aggregate": self.collection or 1, "pipeline": self.pipeline(ctx)}
 
     def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
         keys = self.output_keys
         # No collection: a SELECT without FROM, run at the database level.
         target = ctx.collection(self.collection) if self.collection else ctx.database
-        cursor = target.aggregate(self.pipeline(ctx), session=ctx.session)
+        cursor = target.aggregate(command["pipeline"], session=ctx.session)
         if self.empty_result is not None:
             documents = list(cursor)
             if not documents:
                 documents = self._empty_input_row(ctx)
             cursor = iter(documents)
-        rows = (tuple(doc.get(key) for key in keys) for doc in cursor)
+        rows: Iterator[tuple[Any, ...]] = (tuple(doc.get(key) for key in keys) for doc in cursor)
         if self.finishers:
             rows = map(self._finish, rows)
-        return Result(rows=rows, description=self.columns)
+        return Result(rows=first_batch_fetched(rows), description=self.columns, command=command)
 
     def _empty_input_row(self, ctx: Executor) -> list[dict[str, Any]]:
         assert self.empty_result is not None
@@ -264,8 +297,8 @@ class ConstantPlan(Plan):
         return {"values": [value(ctx)["$literal"] for value in self.values]}
 
     def execute(self, ctx: Executor) -> Result:
-        row = tuple(value(ctx)["$literal"] for value in self.values)
-        return Result(rows=[row], description=self.columns)
+        command = self.command(ctx)
+        return Result(rows=[tuple(command["values"])], description=self.columns, command=command)
 
 
 @dataclass
@@ -329,6 +362,7 @@ class InsertPlan(Plan):
             rowcount=len(documents),
             lastrowid=lastrowid,
             description=self.returning,
+            command={"insert": self.collection, "documents": documents},
         )
 
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -381,10 +415,12 @@ class UpdatePlan(Plan):
         }
 
     def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
+        (update,) = command["updates"]
         result = ctx.collection(self.collection).update_many(
-            self.filter(ctx), self.update(ctx), session=ctx.session
+            update["q"], update["u"], session=ctx.session
         )
-        return Result(rowcount=result.matched_count)
+        return Result(rowcount=result.matched_count, command=command)
 
 
 @dataclass
@@ -396,8 +432,10 @@ class DeletePlan(Plan):
         return {"delete": self.collection, "deletes": [{"q": self.filter(ctx), "limit": 0}]}
 
     def execute(self, ctx: Executor) -> Result:
-        result = ctx.collection(self.collection).delete_many(self.filter(ctx), session=ctx.session)
-        return Result(rowcount=result.deleted_count)
+        command = self.command(ctx)
+        (delete,) = command["deletes"]
+        result = ctx.collection(self.collection).delete_many(delete["q"], session=ctx.session)
+        return Result(rowcount=result.deleted_count, command=command)
 
 
 @dataclass
@@ -425,6 +463,7 @@ class ExplainPlan(Plan):
 
     def execute(self, ctx: Executor) -> Result:
         command = self.explained_command(ctx)
+        logged = {"explain": command, "verbosity": self.verbosity}
         collection = ctx.collection(self.plan.collection)
         # MongoDB refuses explain inside a transaction; the plan it reports
         # does not depend on uncommitted data.
@@ -434,4 +473,4 @@ class ExplainPlan(Plan):
             row: Any = json.loads(json_util.dumps(answer))
         else:
             row = json.dumps(json.loads(json_util.dumps(answer)), indent=2)
-        return Result(rows=[(row,)], description=("explain",))
+        return Result(rows=[(row,)], description=("explain",), command=logged)

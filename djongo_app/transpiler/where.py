@@ -209,11 +209,16 @@ class FilterCompiler:
                 wanted = value(ctx)
                 if wanted is None:
                     return MATCH_NONE
+                if not fits_query_language(wanted):
+                    # Keys with "." or a leading "$" are no query paths:
+                    # the aggregation expression reads them with $getField.
+                    return _expr_filter(expression(ctx))
                 condition = json_containment(path, wanted)
                 if polarity:
                     return condition
                 return {"$and": [{path: {"$ne": None}}, {"$nor": [condition]}]}
 
+            expression = self.expressions.truth(expr, polarity)
             return bound
         if expr.name == "DJ_TWO_VALUED" and len(expr.args) == 1:
             # A predicate on a nested path (see fields/paths.py): a missing
@@ -330,6 +335,20 @@ class FilterCompiler:
         return bound
 
 
+def fits_query_language(value: Any) -> bool:
+    """Return True when :func:`json_containment` can write ``value`` as a
+    query filter: every object key can be a step of a query path (no ".",
+    no leading "$", not empty) and no array holds an array."""
+    if isinstance(value, dict):
+        return all(
+            key and "." not in key and not key.startswith("$") and fits_query_language(item)
+            for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return all(not isinstance(item, list) and fits_query_language(item) for item in value)
+    return True
+
+
 def json_containment(path: str, value: Any) -> dict[str, Any]:
     """Return the filter of documents whose JSON at ``path`` contains
     ``value``, as PostgreSQL's @> defines it: objects by key, recursively;
@@ -351,6 +370,10 @@ def json_containment(path: str, value: Any) -> dict[str, Any]:
             else:
                 conditions.append({path: {"$eq": item}})
         return {"$and": conditions}
+    if value is None:
+        # JSON null: the key is there and holds null ($eq would also
+        # match a missing key).
+        return {path: {"$type": "null"}}
     return {path: {"$eq": value}}
 
 

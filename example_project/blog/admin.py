@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from djongo_app import admin_integration
+
 from .models import Author, Blog, Comment, Entry, Page
 
 
@@ -30,16 +32,26 @@ class AuthorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
-    list_display = ["headline", "blog", "pub_date", "rating", "published", "tag_list"]
-    list_filter = ["published", "blog", "pub_date"]
+class EntryAdmin(admin_integration.ModelAdmin):
+    """djongo_app's ModelAdmin: the document fields get their admin widgets
+    (a nested form for seo, rows for links and tags, the filter selector
+    for editors) and the list options follow paths into documents
+    (``seo__title``, ``links__title``)."""
+
+    list_display = [
+        "headline",
+        "blog",
+        "pub_date",
+        "rating",
+        "published",
+        "seo__title",
+        "tag_list",
+    ]
+    list_filter = ["published", "blog", "pub_date", "links__title"]
     list_select_related = ["blog"]
-    search_fields = ["headline", "body_text", "blog__name"]
+    search_fields = ["headline", "body_text", "blog__name", "seo__title", "links__title"]
     date_hierarchy = "pub_date"
     filter_horizontal = ["authors"]
-    # The document fields get their form fields from djongo_app: comma-
-    # separated text for tags, a nested form for seo, a formset for links
-    # and a multiple select for editors.
     fieldsets = [
         (None, {"fields": ["blog", "headline", "body_text", "pub_date", "rating", "published"]}),
         # Uploaded into GridFS (djongo_app.storage.GridFSStorage).
@@ -62,6 +74,9 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Page)
-class PageAdmin(admin.ModelAdmin):
+class PageAdmin(admin_integration.ModelAdmin):
+    """A page keyed by MongoDB's ObjectId: searching for its 24 hex digits
+    (or those of the page it translates) finds it."""
+
     list_display = ["title", "id", "translation_of"]
-    search_fields = ["title", "body"]
+    search_fields = ["title", "body", "id", "translation_of"]

@@ -1,18 +1,22 @@
 """Settings of the djongo_app example project (development only).
 
 The database is MongoDB through djongo_app. With ``MONGODB_URI`` set, that
-server is used; otherwise a SecantusDB server (from ``djongo_app[test]``) is
-started for this process, keeping its data in ``example_project/data``.
-``EXAMPLE_DB_NAME`` overrides the database name (default ``example``).
+server is used; otherwise a SecantusDB server (from ``djongo_app[example]``)
+keeps its data in ``example_project/data`` (``EXAMPLE_DATA_DIR`` overrides
+the folder). The first command of the example starts it and stops it when
+it ends; other ``manage.py`` commands run meanwhile reuse it (see
+``djongo_app.testing``). ``EXAMPLE_DB_NAME`` overrides the database name
+(default ``example``).
 """
 
 import os
+import sys
 from pathlib import Path
 
-from djongo_app.testing import server_uri
+from djongo_app.testing import ServerError, read_state, server_uri
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / "data"
+DATA_DIR = Path(os.environ.get("EXAMPLE_DATA_DIR") or BASE_DIR / "data").resolve()
 
 SECRET_KEY = "django-insecure-djongo-app-example-project-not-for-production"
 DEBUG = True
@@ -25,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
     "djongo_app",
     "blog",
 ]
@@ -62,17 +68,20 @@ WSGI_APPLICATION = "example_project.wsgi.application"
 def _mongodb_uri() -> str:
     if os.environ.get("MONGODB_URI"):
         return os.environ["MONGODB_URI"]
-    DATA_DIR.mkdir(exist_ok=True)
     try:
         uri = server_uri(storage_path=str(DATA_DIR))
-    except RuntimeError as e:
-        raise RuntimeError(
-            f"Could not start SecantusDB on {DATA_DIR}: is another process of the example "
-            "project (runserver, shell) using it? Stop it, or set MONGODB_URI to a running "
-            f"server.\n{e}"
-        ) from e
+    except ServerError as e:
+        # One line, no traceback: the message says what to do.
+        raise SystemExit(f"example_project: {e}") from None
+    state = read_state(DATA_DIR) or {}
+    how = (
+        "started by this command"
+        if state.get("owner") == os.getpid()
+        else f"reusing the server of process {state.get('owner')}"
+    )
+    print(f"SecantusDB at {uri} (data in {DATA_DIR}; {how})", file=sys.stderr)
     # Processes started from this one (runserver's autoreloader child) share
-    # the server instead of starting a second one on the same data folder.
+    # the server without asking again.
     os.environ["MONGODB_URI"] = uri
     return uri
 
@@ -95,3 +104,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 5,
+    # Filters by paths into documents (?seo__title=..., ?tags=...), ordering.
+    "DEFAULT_FILTER_BACKENDS": [
+        "djongo_app.rest_framework.filters.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+}

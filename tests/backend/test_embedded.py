@@ -153,7 +153,7 @@ class LookupTests(TestCase):
     def test_embedded_key_is_a_dotted_mongodb_path(self):
         with CaptureCommands() as commands:
             list(Entry.objects.filter(blog__name="Tech"))
-        self.assertIn('"blog.name": {"$eq": "Tech"}', commands[0])
+        self.assertEqual(commands.filter(), {"blog.name": {"$eq": "Tech"}})
 
     def test_nested_embedded_key(self):
         self.assertEqual(headlines(Entry.objects.filter(blog__address__city="Rome")), ["b"])
@@ -227,7 +227,8 @@ class LookupTests(TestCase):
         with CaptureCommands() as commands:
             count = Entry.objects.filter(blog__name="Food").update(blog__rank=10)
         self.assertEqual(count, 1)
-        self.assertIn('"blog.rank": 10', commands[0])
+        (update,) = commands[0]["updates"]
+        self.assertEqual(update["u"], {"$set": {"blog.rank": 10}})
         entry = Entry.objects.get(headline="b")
         self.assertEqual(entry.blog.rank, 10)
         self.assertEqual(entry.blog.name, "Food")
@@ -467,9 +468,9 @@ class FormTests(TestCase):
         html = str(EntryForm(instance=entry))
         self.assertIn('name="blog-name" value="Tech"', html)
         self.assertIn('name="blog-address-city" value="Oslo"', html)
-        self.assertIn('name="contributors-TOTAL_FORMS" value="2"', html)
+        self.assertIn('name="contributors-TOTAL_FORMS" value="1"', html)
         self.assertIn('name="contributors-0-name" value="Ann"', html)
-        self.assertIn('name="tags" value="a, b"', html)
+        self.assertIn('name="tags-1-value" value="b"', html)
 
     def post_data(self, **overrides):
         data = {
@@ -488,7 +489,10 @@ class FormTests(TestCase):
             "contributors-0-email": "",
             "contributors-1-name": "",
             "contributors-1-email": "",
-            "tags": "x, y",
+            "tags-TOTAL_FORMS": "2",
+            "tags-INITIAL_FORMS": "0",
+            "tags-0-value": "x",
+            "tags-1-value": "y",
         }
         data.update(overrides)
         return data
@@ -536,12 +540,12 @@ class FormTests(TestCase):
         self.assertEqual(document["blog"]["motto"], "kept")
 
     def test_model_form_reports_nested_errors(self):
-        form = EntryForm(
-            data=self.post_data(**{"blog-name": "", "contributors-0-email": "bad", "tags": ""})
-        )
+        form = EntryForm(data=self.post_data(**{"blog-name": "", "contributors-0-email": "bad"}))
         self.assertFalse(form.is_valid())
-        self.assertIn("name: This field is required.", form.errors["blog"][0])
-        self.assertIn("0.email: Enter a valid email address.", form.errors["contributors"][0])
+        self.assertEqual(form.errors["blog"], ["blog.name: This field is required."])
+        self.assertEqual(
+            form.errors["contributors"], ["contributors.0.email: Enter a valid email address."]
+        )
         # The re-rendered form shows the nested error next to its input.
         self.assertIn("This field is required.", str(form["blog"]))
 

@@ -11,6 +11,11 @@ from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Author, Book
 
 
+def stage_names(command):
+    """The operators of the top-level stages of an aggregate command."""
+    return [next(iter(stage)) for stage in command["pipeline"]]
+
+
 class GroupedLookupTests(TestCase):
     @classmethod
     def setUpTestData(cls):
@@ -73,9 +78,11 @@ class GroupedLookupTests(TestCase):
         )
         # Django groups by the primary key alone: each author is its own
         # group, so the page is sorted and cut first, then one $lookup.
-        self.assertIn('"pipeline": [{"$sort": {"id": -1}}, {"$limit": 5}, {"$lookup"', command)
-        self.assertNotIn("$unwind", command)
-        self.assertNotIn("$group", command)
+        self.assertEqual(command["pipeline"][:2], [{"$sort": {"id": -1}}, {"$limit": 5}])
+        self.assertEqual(list(command["pipeline"][2]), ["$lookup"])
+        self.assertEqual(
+            stage_names(command), ["$sort", "$limit", "$lookup", "$addFields", "$project"]
+        )
 
     def test_groups_of_several_documents(self):
         for author in self.authors[:4]:
@@ -89,8 +96,8 @@ class GroupedLookupTests(TestCase):
         )
         with CaptureCommands() as commands:
             rows = list(queryset)
-        self.assertIn('"pipeline": [{"$group"', commands[0])
-        self.assertNotIn("$unwind", commands[0])
+        self.assertEqual(list(commands.pipeline()[0]), ["$group"])
+        self.assertNotIn("$unwind", stage_names(commands[0]))
         expected = []
         for age in sorted({a.age for a in Author.objects.all()}, reverse=True)[:3]:
             books = list(Book.objects.filter(author__age=age))
@@ -108,7 +115,7 @@ class GroupedLookupTests(TestCase):
     def test_offset_and_a_filter_on_the_base_table(self):
         queryset = self.annotated().filter(age__gte=21).order_by("name")[1:4]
         command = self.check_page(queryset, ["a2", "a3", "a4"])
-        self.assertNotIn("$unwind", command)
+        self.assertNotIn("$unwind", stage_names(command))
 
     def test_authors_without_books(self):
         self.check_page(self.annotated().order_by("pk")[:2], ["a0", "a1"])
@@ -116,7 +123,7 @@ class GroupedLookupTests(TestCase):
     def test_filters_on_the_aggregate_use_the_general_plan(self):
         queryset = self.annotated().filter(n__gte=2).order_by("pk")[:10]
         command = self.check_page(queryset, ["a2", "a5", "a7"])
-        self.assertIn("$unwind", command)
+        self.assertIn("$unwind", stage_names(command))
 
     def test_filters_on_the_joined_table_use_the_general_plan(self):
         queryset = (

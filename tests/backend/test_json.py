@@ -1,7 +1,7 @@
 """Django's JSONField: native storage and key, has_key, contains lookups."""
 
 from django.db import NotSupportedError, connection
-from django.db.models.fields.json import KT
+from django.db.models.fields.json import KT, KeyTransform
 from django.test import TestCase
 
 from tests.testapp.models import Document
@@ -94,11 +94,9 @@ class JSONFieldTests(TestCase):
         Document.objects.filter(name="d").update(data={"k": [1, {"z": True}]})
         self.assertEqual(Document.objects.get(name="d").data, {"k": [1, {"z": True}]})
 
-    def test_unsupported_keys_and_contained_by_are_named(self):
+    def test_contained_by_is_named(self):
         with self.assertRaisesMessage(NotSupportedError, "contained_by"):
             list(Document.objects.filter(data__contained_by={"n": 1}))
-        with self.assertRaisesMessage(NotSupportedError, "The JSON key 'a.b'"):
-            list(Document.objects.filter(**{"data__a.b": 1}))
 
 
 class JSONFunctionTests(TestCase):
@@ -112,3 +110,109 @@ class JSONFunctionTests(TestCase):
             arr=JSONArray("name", F("data__n"), Value("x")),
         ).values_list("obj", "arr")[0]
         self.assertEqual(row, ({"name": "a", "up": "A", "n": 2}, ["a", 1, "x"]))
+
+
+# Keys MongoDB's dotted paths cannot name, and keys that would break out of
+# a quoted SQL name if they were ever spliced into SQL text.
+HOSTILE_KEYS = {
+    'quo"te': 1,
+    "back\\slash": 2,
+    "dot.ted": 3,
+    "$dollar": 4,
+    "uni\u2603code": 5,
+    "it's": 6,
+    '")) OR JSON_HAS_KEY("name") OR (JSON_HAS_KEY("': 7,
+}
+
+
+class JSONKeyTrustTests(TestCase):
+    """JSON keys travel as parameters, whatever they hold (issue 10)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.hostile = Document.objects.create(name="hostile", data=dict(HOSTILE_KEYS))
+        Document.objects.create(name="named", data={"name": "x", "y": {"name": 1}})
+        Document.objects.create(name="null", data={"j": None})
+        Document.objects.create(name="other", data={"j": 1})
+        Document.objects.create(name="sql-null", data=None)
+
+    def names(self, queryset):
+        return sorted(queryset.values_list("name", flat=True))
+
+    def test_key_injection_returns_nothing(self):
+        """The key of issue 10 is a key, not SQL: no document has it (issue 10)."""
+        key = 'x")) OR JSON_HAS_KEY("name") OR (JSON_HAS_KEY("y'
+        self.assertEqual(self.names(Document.objects.filter(data__has_key=key)), [])
+        self.assertEqual(self.names(Document.objects.filter(**{f"data__{key}": "x"})), [])
+        self.assertEqual(self.names(Document.objects.filter(**{f"data__{key}__isnull": False})), [])
+
+    def test_keys_with_quotes_dots_dollars_match_themselves(self):
+        """Each hostile key is found by exact, has_key, isnull, contains, values
+        and order_by, and matches only its own document (issue 10)."""
+        for key, value in HOSTILE_KEYS.items():
+            with self.subTest(key=key):
+                self.assertEqual(
+                    self.names(Document.objects.filter(**{f"data__{key}": value})), ["hostile"]
+                )
+                self.assertEqual(
+                    self.names(Document.objects.filter(data__has_key=key)), ["hostile"]
+                )
+                self.assertEqual(
+                    self.names(Document.objects.filter(**{f"data__{key}__isnull": False})),
+                    ["hostile"],
+                )
+                self.assertEqual(
+                    self.names(Document.objects.filter(data__contains={key: value})), ["hostile"]
+                )
+                # values_list("data__<key>") would refuse the key as an alias.
+                self.assertEqual(
+                    list(
+                        Document.objects.filter(name="hostile")
+                        .annotate(value=KeyTransform(key, "data"))
+                        .values_list("value", flat=True)
+                    ),
+                    [value],
+                )
+        ordered = Document.objects.filter(data__has_key="dot.ted").order_by("data__dot.ted")
+        self.assertEqual(list(ordered), [self.hostile])
+
+    def test_nul_in_a_key_matches_nothing(self):
+        """A NUL cannot be in a stored key; looking for one finds nothing and
+        raises nothing (issue 10)."""
+        self.assertEqual(self.names(Document.objects.filter(data__has_key="a\x00b")), [])
+        self.assertEqual(self.names(Document.objects.filter(**{"data__a\x00b": 1})), [])
+
+    def test_one_plan_per_key_shape(self):
+        """The SQL text holds no key: every key of one lookup shares a plan
+        (issue 10)."""
+        from djongo_app.transpiler import plan_cache
+
+        texts = set()
+        for key in ["alpha", "beta", 'gam"ma', "del.ta"]:
+            queryset = Document.objects.filter(**{f"data__{key}__gt": 1})
+            sql, _params = queryset.query.sql_with_params()
+            texts.add(sql)
+            self.assertNotIn(key, sql)
+            list(queryset)
+        self.assertEqual(len(texts), 1)
+        misses = plan_cache.info().misses
+        list(Document.objects.filter(data__zzz__gt=1))
+        self.assertEqual(plan_cache.info().misses, misses)
+
+    def test_none_key_is_json_null_only(self):
+        """key=None matches a stored JSON null, not a missing key; exclude()
+        leaves the missing key out too, as on SQLite (issue 10)."""
+        self.assertEqual(self.names(Document.objects.filter(data__j=None)), ["null"])
+        self.assertEqual(self.names(Document.objects.exclude(data__j=None)), ["other"])
+        self.assertEqual(
+            self.names(Document.objects.filter(data__j__isnull=True)),
+            ["hostile", "named", "sql-null"],
+        )
+
+    def test_key_path_does_not_look_inside_arrays(self):
+        """A key step reads an object's key, as in SQL; MongoDB's dotted
+        paths would also look inside arrays (issue 10)."""
+        Document.objects.create(name="array", data={"a": [{"b": 1}]})
+        Document.objects.create(name="object", data={"a": {"b": 1}})
+        self.assertEqual(self.names(Document.objects.filter(data__a__b=1)), ["object"])
+        self.assertEqual(self.names(Document.objects.filter(data__a__0__b=1)), ["array"])

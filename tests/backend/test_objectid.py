@@ -130,3 +130,64 @@ class DefaultAutoFieldTests(TestCase):
 
         self.assertIsInstance(Scratch._meta.pk, ObjectIdAutoField)
         self.assertEqual(Scratch._meta.pk.column, "_id")
+
+
+class ObjectIdTextLookupTests(TestCase):
+    """Text lookups read an ObjectId as its 24 hex digits (issue 10)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.first = Note.objects.create(text="a")
+        cls.second = Note.objects.create(text="b", source=cls.first.pk)
+        cls.hex = str(cls.first.pk)
+
+    def texts(self, **lookup):
+        return sorted(Note.objects.filter(**lookup).values_list("text", flat=True))
+
+    def test_text_lookups_on_the_primary_key(self):
+        """pk__startswith and its kin match the hex string (issue 10)."""
+        hex = self.hex
+        cases = {
+            "startswith": hex[:6],
+            "istartswith": hex.upper(),
+            "contains": hex[10:20],
+            "icontains": hex[10:20].upper(),
+            "endswith": hex[-8:],
+            "iendswith": hex[-8:].upper(),
+            "iexact": hex.upper(),
+            "regex": f"^{hex[:4]}.*{hex[-4:]}$",
+            "iregex": f"^{hex.upper()}$",
+        }
+        for lookup, value in cases.items():
+            with self.subTest(lookup=lookup):
+                self.assertIn("a", self.texts(**{f"pk__{lookup}": value}))
+                self.assertNotIn("a", self.texts(**{f"pk__{lookup}": "zz" + value}))
+
+    def test_text_lookups_on_an_object_id_field(self):
+        self.assertEqual(self.texts(source__startswith=self.hex[:12]), ["b"])
+        self.assertEqual(self.texts(source__iendswith=self.hex[-9:].upper()), ["b"])
+
+    def test_any_string_is_a_valid_pattern(self):
+        """Text that is no ObjectId finds nothing and raises nothing (issue 10)."""
+        for value in ["", "not hex", "%", "_", "'\"\\"]:
+            with self.subTest(value=value):
+                self.assertEqual(self.texts(pk__icontains=value + "!"), [])
+        self.assertEqual(len(self.texts(pk__icontains="")), 2)
+
+    def test_admin_search_over_the_primary_key(self):
+        """The admin's search (icontains, and =pk as a CAST) finds a note
+        by part of its id (issue 10)."""
+        from django.contrib.admin import ModelAdmin, site
+        from django.test import RequestFactory
+
+        class NoteAdmin(ModelAdmin):
+            search_fields = ["pk", "=id"]
+
+        admin = NoteAdmin(Note, site)
+        request = RequestFactory().get("/")
+        # The last hex digits are ObjectId's counter: the two notes differ there.
+        for term in [self.hex[-7:], self.hex, "no-such-id"]:
+            with self.subTest(term=term):
+                queryset, _ = admin.get_search_results(request, Note.objects.all(), term)
+                expected = [] if term == "no-such-id" else ["a"]
+                self.assertEqual(sorted(queryset.values_list("text", flat=True)), expected)

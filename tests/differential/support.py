@@ -22,7 +22,7 @@ from django.db.backends.signals import connection_created
 from django.db.models import Model
 from django.test import TransactionTestCase
 
-from tests.testapp.models import Author, Book, Everything, Tag
+from tests.testapp.models import Author, Book, Everything, Review, Tag
 
 ALIASES = ("default", "sqlite")
 UTC = datetime.UTC
@@ -72,6 +72,27 @@ BOOKS = [
      _dt(2020, 1, 16, 0, 0), [1, 2, 5]),
 ]  # fmt: skip
 
+
+# JSON keys a MongoDB dotted path cannot name, and keys that would break out
+# of SQL text if they were ever spliced into it. No '"': SQLite before 3.45
+# cannot find such a key (tests/backend/test_json.py checks those).
+NOTE_KEYS = ("back\\slash", "dot.ted", "$dollar", "it's")
+
+REVIEWS = [
+    # id, book (NULL: an orphan), stars, note. Authors 6 and 8 have no
+    # books, books 2, 3, 5, 8-10 no reviews: chained LEFT JOINs find none.
+    (1, 1, 5, {'back\\slash': 1, "dot.ted": "a", "$dollar": 10, "it's": 3,
+               "nested": {"k.e.y": 2, "arr": [1, 2]}}),
+    (2, 1, 3, {'back\\slash': 2, "dot.ted": "b", "nested": {"k.e.y": 3}}),
+    (3, 4, None, {"$dollar": 20, "nested": {"arr": [3]}}),
+    (4, None, 1, None),
+    # JSON null under "j" (values() and DISTINCT read it as SQL NULL, see
+    # test_regressions.py).
+    (5, None, None, {"j": None, "it's": 1}),
+    (6, 7, 4, {}),
+    (7, 11, 2, {'back\\slash': 1, "nested": {}}),
+    (8, 6, None, {"dot.ted": "a", "$dollar": 5}),
+]  # fmt: skip
 
 EVERYTHING = [
     {
@@ -178,6 +199,27 @@ def create_data(alias: str) -> None:
     through.objects.using(alias).bulk_create(
         through(id=n, book_id=b, tag_id=t) for n, (b, t) in enumerate(rows, start=1)
     )
+    Review.objects.using(alias).bulk_create(
+        Review(id=i, book_id=book, stars=stars, note=note) for i, book, stars, note in REVIEWS
+    )
+    if connections[alias].vendor == "mongodb":
+        drop_null_keys(alias)
+
+
+def drop_null_keys(alias: str) -> None:
+    """Remove the key of every other NULL value (even ids) from the stored
+    documents: a missing key must read as the same NULL as a stored null,
+    as after AddField(null=True) or in an adopted database."""
+    mongo = connections[alias].connection
+    for model in (Author, Book, Everything, Review):
+        collection = mongo.database[model._meta.db_table]
+        for field in model._meta.concrete_fields:
+            if field.null:
+                collection.update_many(
+                    {field.column: None, "id": {"$mod": [2, 0]}},
+                    {"$unset": {field.column: ""}},
+                    session=mongo.session,
+                )
 
 
 # --- the SQLite reference ---------------------------------------------------

@@ -10,7 +10,7 @@ import decimal
 from django.db.models import Count, F, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Mod, Round
 
-from tests.testapp.models import Author, Book, Tag
+from tests.testapp.models import Author, Book, Review, Tag
 
 from .support import ALIASES, TwoDatabasesTestCase
 
@@ -19,6 +19,7 @@ class RegressionTests(TwoDatabasesTestCase):
     def assertSame(self, make, expected):
         """``make(alias)`` gives ``expected`` on SQLite and on djongo_app."""
         results = {alias: make(alias) for alias in ALIASES}
+        self.maxDiff = None
         self.assertEqual(results, dict.fromkeys(ALIASES, expected))
 
     def test_round_half_away_from_zero(self):
@@ -86,4 +87,45 @@ class RegressionTests(TwoDatabasesTestCase):
                 .values_list("pk", flat=True)
             ),
             [1, 2, 3, 4, 5],
+        )
+
+    def test_arithmetic_on_a_missing_json_key_is_null(self):
+        """F() of a JSON key a document lacks is NULL in arithmetic, not a
+        server error (issue 10)."""
+        self.assertSame(
+            lambda alias: list(
+                Review.objects.using(alias)
+                .filter(stars__gte=F("note__back\\slash") * 2)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            ),
+            [1, 7],
+        )
+
+    def test_chained_left_joins_and_missing_keys(self):
+        """Authors without books, books without reviews and orphan reviews
+        whose book_id is missing or NULL (issue 10)."""
+        self.assertSame(
+            lambda alias: list(
+                Author.objects.using(alias)
+                .filter(pk__in=[6, 8, 1])
+                .order_by("pk", "books__reviews__id")
+                .values_list("pk", "books__reviews__id")
+            ),
+            [(1, None), (1, 1), (1, 2), (1, 7), (6, None), (8, None)],
+        )
+        self.assertSame(
+            lambda alias: list(
+                Review.objects.using(alias)
+                .values("book__author__age")
+                .annotate(n=Count("id"))
+                .order_by("book__author__age")
+            ),
+            [
+                # Orphan reviews 4 and 5: no book, so no author.
+                {"book__author__age": None, "n": 2},
+                {"book__author__age": 25, "n": 1},
+                {"book__author__age": 30, "n": 3},
+                {"book__author__age": 45, "n": 2},
+            ],
         )

@@ -170,7 +170,8 @@ def orm(env, code: str):
 
 class FormData(HTMLParser):
     """What a browser submits for the form with the given id: every input
-    (checked boxes only), the selected options and the textareas."""
+    (checked boxes only), the selected options and the textareas, nothing
+    inside a <template>."""
 
     def __init__(self, form_id: str):
         super().__init__(convert_charrefs=True)
@@ -179,12 +180,16 @@ class FormData(HTMLParser):
         self.data: dict[str, list[str]] = {}
         self.select: str | None = None
         self.textarea: str | None = None
+        self.template_depth = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = {k: v or "" for k, v in attrs}
         if tag == "form":
             self.inside = attrs.get("id") == self.form_id
-        if not self.inside:
+        if tag == "template":
+            # An array's empty row: not submitted.
+            self.template_depth += 1
+        if not self.inside or self.template_depth:
             return
         name = attrs.get("name")
         if tag == "input" and name:
@@ -204,13 +209,15 @@ class FormData(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self.inside = False
+        elif tag == "template":
+            self.template_depth -= 1
         elif tag == "select":
             self.select = None
         elif tag == "textarea":
             self.textarea = None
 
     def handle_data(self, data):
-        if self.textarea:
+        if self.textarea and not self.template_depth:
             self.data[self.textarea][-1] += data
 
 
@@ -526,13 +533,14 @@ def test_admin_entry_document_fields(site, admin_browser, example_env):
     url = change.group(1)
     page = fetch(site, url, browser=admin_browser)
     data = form_data(page, "entry_form")
-    # Comma-separated text, a nested form, a formset and a multiple select.
-    assert data["tags"] == ["beatles, music"]
+    # One input per tag, a nested form, rows of links and the filter selector.
+    assert data["tags-TOTAL_FORMS"] == ["2"]
+    assert data["tags-0-value"] + data["tags-1-value"] == ["beatles", "music"]
     assert data["seo-title"] == data["seo-description"] == [""]
-    assert data["links-TOTAL_FORMS"] == ["1"]  # no links yet: one blank form
-    assert data["links-INITIAL_FORMS"] == ["0"]
-    assert 'name="links-0-url"' in page
-    assert re.search(r'<select name="editors"[^>]*multiple', page)
+    assert data["links-TOTAL_FORMS"] == ["0"]  # no links yet, no blank row
+    assert 'name="links-__prefix__-url"' in page  # the template of a new row
+    assert "Add another Link" in page
+    assert re.search(r'<select name="editors"[^>]*multiple class="selectfilter"', page)
     assert data["editors"] == []
 
     authors = orm(
@@ -541,15 +549,18 @@ def test_admin_entry_document_fields(site, admin_browser, example_env):
         "print(json.dumps({a.name: a.pk for a in Author.objects.all()}))",
     )
     data.update(
-        tags=["beatles, music, sessions"],
-        **{
+        {
+            # Rows added in the browser: a third tag, a first link.
+            "tags-TOTAL_FORMS": ["3"],
+            "tags-2-value": ["sessions"],
+            "links-TOTAL_FORMS": ["1"],
             "seo-title": ["Get Back, the lost tapes"],
             "seo-description": ["Notes from January 1969."],
             "links-0-title": ["Get Back (film)"],
             "links-0-url": ["https://www.thebeatles.com/getback"],
             "editors": [str(authors["Ada Lovelace"]), str(authors["Joy Buolamwini"])],
             "_continue": ["Save and continue editing"],
-        },
+        }
     )
     status, final_url, saved = admin_browser.post(url, data)
     assert status == 200
@@ -582,14 +593,15 @@ print(json.dumps({{
         "by_link": 1,
         "by_tag": 1,
     }
-    # The change form shows the saved values: one element and a blank form.
+    # The change form shows the saved values: one row per element.
     again = form_data(saved, "entry_form")
-    assert again["links-TOTAL_FORMS"] == ["2"]
+    assert again["links-TOTAL_FORMS"] == ["1"]
     assert again["links-0-title"] == ["Get Back (film)"]
     assert again["seo-title"] == ["Get Back, the lost tapes"]
 
-    # Deleting the element through its DELETE box.
-    again.update({"links-0-DELETE": ["on"], "_continue": ["Save and continue editing"]})
+    # Removing the row, as its remove button does.
+    again = {key: value for key, value in again.items() if not key.startswith("links-0-")}
+    again.update({"links-TOTAL_FORMS": ["0"], "_continue": ["Save and continue editing"]})
     status, _, saved = admin_browser.post(url, again)
     assert "was changed successfully" in saved
     assert (
@@ -674,3 +686,151 @@ def test_admin_page_with_objectid_key(site, admin_browser):
     assert change, changelist
     form = fetch(site, change.group(1), browser=admin_browser)
     assert 'value="About this demo"' in form
+    # Searching for the ObjectId finds the page, and the page that
+    # translates it (translation_of holds the same ObjectId).
+    object_id = change.group(1).split("/")[-3]
+    found = fetch(site, f"/admin/blog/page/?q={object_id}", browser=admin_browser)
+    titles = re.findall(r"href=\"/admin/blog/page/[0-9a-f]{24}/change/[^\"]*\">([^<]+)<", found)
+    assert sorted(titles) == ["About this demo", "À propos de cette démo"], titles
+
+
+def test_admin_entry_changelist_follows_document_paths(site, admin_browser):
+    changelist = fetch(site, "/admin/blog/entry/", browser=admin_browser)
+    assert "column-seo__title" in changelist
+    assert "Abbey Road at 55" in changelist  # an entry's seo.title
+    assert "By links title" in changelist
+    found = fetch(site, "/admin/blog/entry/?q=webcam", browser=admin_browser)
+    assert "Abbey Road turns another year older" in found
+    assert "Pairing cheddar" not in found
+
+
+def test_home_admin_and_api_answer(site):
+    """The pages a newcomer opens first, the API among them (issue 13)."""
+    home = fetch(site, "/")
+    assert '<a href="/api/">REST API</a>' in home
+    assert "Django administration" in fetch(site, "/admin/login/")
+    root = json.loads(fetch(site, "/api/"))
+    base = site[0].base
+    assert root == {
+        name: f"{base}/api/{name}/" for name in ("blogs", "authors", "entries", "pages")
+    }
+
+
+def test_rest_api(site):
+    # An anonymous visitor (the site's browser may have logged in).
+    anonymous = Browser(site[0].base)
+
+    def get(path, status=200):
+        return fetch(site, path, status=status, browser=anonymous)
+
+    entries = json.loads(get("/api/entries/?seo__title__icontains=django"))
+    assert entries["count"] == 1
+    (summary,) = entries["results"]
+    # A nested detail: the embedded document and the array of documents.
+    entry = json.loads(get(f"/api/entries/{summary['id']}/"))
+    assert entry["headline"] == "Django models on MongoDB"
+    assert entry["seo"] == {
+        "title": "Django models on MongoDB with djongo_app",
+        "description": "The ORM, the admin and forms on a document database.",
+    }
+    assert entry["links"] == [
+        {"title": "Django documentation", "url": "https://docs.djangoproject.com/"},
+        {"title": "MongoDB manual", "url": "https://www.mongodb.com/docs/manual/"},
+    ]
+    assert entry["tags"] == ["django", "mongodb"]
+    assert len(entry["editors"]) == 2
+    # Drafts are not listed to anonymous users; pagination counts.
+    published = json.loads(get("/api/entries/"))
+    assert published["count"] == 6
+    assert len(published["results"]) == 5
+    assert published["next"].endswith("/api/entries/?page=2")
+    tagged = json.loads(get("/api/entries/?tags=beatles&ordering=headline"))
+    assert [e["headline"] for e in tagged["results"]] == [
+        "Abbey Road turns another year older",
+        "Ranking every Revolver track",
+    ]
+    # Any element of the array of documents.
+    links = json.loads(get("/api/entries/?links__url__icontains=aggregation&ordering=headline"))
+    assert [e["headline"] for e in links["results"]] == ["Joins without JOIN: $lookup"]
+    links = json.loads(get("/api/entries/?links__url__icontains=mongodb.com&ordering=headline"))
+    assert [e["headline"] for e in links["results"]] == [
+        "Django models on MongoDB",
+        "Joins without JOIN: $lookup",
+    ]
+    assert "not a filter" in get("/api/entries/?seo__title[$ne]=x", status=400)
+    # Anonymous users read; writing needs a staff user.
+    get("/api/entries/?format=api")
+
+    pages = json.loads(get("/api/pages/"))["results"]
+    about = next(page for page in pages if page["title"] == "About this demo")
+    assert re.fullmatch(r"[0-9a-f]{24}", about["id"])
+    assert json.loads(get(f"/api/pages/{about['id']}/"))["title"] == "About this demo"
+    translation = json.loads(get(f"/api/pages/?translation_of={about['id']}"))
+    assert [page["title"] for page in translation["results"]] == ["À propos de cette démo"]
+    get("/api/pages/not-an-objectid/", status=404)
+    get(f"/api/pages/{ObjectId()}/", status=404)
+
+    schema = json.loads(get("/api/schema/?format=openapi-json"))
+    entry_schema = schema["components"]["schemas"]["Entry"]["properties"]
+    assert entry_schema["seo"]["type"] == "object"
+    assert entry_schema["links"]["items"]["properties"]["url"]["format"] == "uri"
+
+
+def test_rest_api_writes(site, example_env):
+    """A staff user creates and patches an entry through the API."""
+    browser = Browser(site[0].base)
+    _, (status, _, _) = log_in(browser)
+    assert status == 200
+    token = next(c.value for c in browser.cookies if c.name == "csrftoken")
+    blog = json.loads(fetch(site, "/api/blogs/?name=Cheddar+Talk", browser=browser))
+    blog_id = blog["results"][0]["id"]
+    body = {
+        "blog": blog_id,
+        "headline": "Written through the API",
+        "body_text": "Posted as JSON.",
+        "pub_date": "2025-01-02",
+        "published": True,
+        "tags": ["api"],
+        "seo": {"title": "API", "description": "Posted"},
+        "links": [{"title": "DRF", "url": "https://www.django-rest-framework.org/"}],
+    }
+    created = api_send(browser, "POST", "/api/entries/", body, token)
+    assert created[0] == 201, created
+    entry_id = created[1]["id"]
+    patched = api_send(
+        browser, "PATCH", f"/api/entries/{entry_id}/", {"seo": {"title": "Patched"}}, token
+    )
+    assert patched[0] == 200, patched
+    assert patched[1]["seo"] == {"title": "Patched", "description": "Posted"}
+    stored = orm(
+        example_env,
+        "import json; from blog.models import Entry; "
+        f"e = Entry.objects.get(pk={entry_id}); "
+        "print(json.dumps([e.seo.title, e.seo.description, e.links[0].url]))",
+    )
+    assert stored == ["Patched", "Posted", "https://www.django-rest-framework.org/"]
+    assert api_send(browser, "DELETE", f"/api/entries/{entry_id}/", None, token)[0] == 204
+    # Anonymous users cannot write.
+    assert api_send(Browser(site[0].base), "POST", "/api/entries/", body, "")[0] == 403
+
+
+def api_send(browser, method, path, body, csrf_token):
+    from urllib.request import Request
+
+    request = Request(
+        browser.base + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={
+            "Content-Type": "application/json",
+            "X-CSRFToken": csrf_token,
+            "Referer": browser.base + "/",
+        },
+    )
+    try:
+        with browser.opener.open(request, timeout=60) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text else None
+    except HTTPError as e:
+        with e:
+            return e.code, e.read().decode(errors="replace")

@@ -45,6 +45,15 @@ class Book(models.Model):
         ]
 
 
+class Review(models.Model):
+    """The end of a chain of nullable foreign keys (Author → Book → Review),
+    with a JSON note whose keys hold quotes, dots and dollars."""
+
+    book = models.ForeignKey(Book, models.SET_NULL, null=True, related_name="reviews")
+    stars = models.IntegerField(null=True)
+    note = models.JSONField(null=True)
+
+
 class Counter(models.Model):
     key = models.CharField(max_length=20, primary_key=True)
     value = models.IntegerField(null=True)

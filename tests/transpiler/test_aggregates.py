@@ -13,6 +13,8 @@ from .utils import AGE, NAME, assert_command, command
 ACTIVE = '"testapp_author"."active"'
 GROUPED = f'SELECT {ACTIVE} AS "active", {{}} AS "x" FROM "testapp_author" GROUP BY {ACTIVE}'
 WHOLE = 'SELECT {} AS "x" FROM "testapp_author"'
+# A GROUP BY key reads a missing value as NULL.
+GROUP_KEY = {"$ifNull": ["$active", None]}
 
 
 def non_null(values, path="$$this"):
@@ -63,7 +65,7 @@ def sorted_values(order):
 
 def grouped(accumulators, finished):
     return [
-        {"$group": {"_id": {"g0": "$active"}, **accumulators}},
+        {"$group": {"_id": {"g0": GROUP_KEY}, **accumulators}},
         {"$set": {"a0": finished}},
         {"$project": {"_id": 0, "c0": "$_id.g0", "c1": "$a0"}},
     ]
@@ -150,7 +152,7 @@ def test_collected_aggregates(aggregate, params, pipeline):
 
 def test_any_value_is_the_first_non_null_value():
     assert command(GROUPED.format(f"ANY_VALUE({AGE})"))["pipeline"][:2] == [
-        {"$group": {"_id": {"g0": "$active"}, "a0": {"$push": "$age"}}},
+        {"$group": {"_id": {"g0": GROUP_KEY}, "a0": {"$push": "$age"}}},
         {"$set": {"a0": {"$arrayElemAt": [non_null("$a0"), 0]}}},
     ]
 

@@ -16,13 +16,13 @@ OTHER_SQL = 'SELECT "testapp_author"."id" FROM "testapp_author" WHERE "testapp_a
 def parsed(monkeypatch):
     """Record the SQL texts handed to the parser."""
     calls = []
-    real_parse = parser.parse
+    real_parse = parser.parse_statement
 
     def counting_parse(sql, **kwargs):
         calls.append(sql)
         return real_parse(sql, **kwargs)
 
-    monkeypatch.setattr(parser, "parse", counting_parse)
+    monkeypatch.setattr(parser, "parse_statement", counting_parse)
     return calls
 
 

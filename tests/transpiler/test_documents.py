@@ -101,13 +101,28 @@ def test_filters(where, params, expected):
     assert_command(command(f"{SELECT} WHERE {where}", params), find(expected))
 
 
-def test_contains_refuses_operator_keys():
-    from django.db import NotSupportedError
+def operator_uses(value, operator):
+    """Yield the argument of every ``operator`` key inside ``value``."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == operator:
+                yield item
+            yield from operator_uses(item, operator)
+    elif isinstance(value, list):
+        for item in value:
+            yield from operator_uses(item, operator)
 
-    with pytest.raises(NotSupportedError, match=r"\$ne"):
-        command(
-            f'{SELECT} WHERE JSON_CONTAINS("testapp_entry"."contributors", %s)', ([{"$ne": 1}],)
-        )
+
+def test_contains_reads_operator_keys_as_keys():
+    """A key such as "$ne" in a contains value is a key read by $getField,
+    never a query operator (issue 10)."""
+    filter = command(
+        f'{SELECT} WHERE JSON_CONTAINS("testapp_entry"."contributors", %s)', ([{"$ne": 1}],)
+    )["filter"]
+    assert list(filter) == ["$expr"]
+    assert {"$literal": "$ne"} in list(operator_uses(filter, "field"))
+    # Every $ne left is the aggregation operator on two expressions.
+    assert all(isinstance(arguments, list) for arguments in operator_uses(filter, "$ne"))
 
 
 def test_array_element_paths_project_the_array():

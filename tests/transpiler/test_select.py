@@ -137,10 +137,15 @@ LEFT_JOIN_EDITOR = f'LEFT OUTER JOIN "testapp_author" ON ({BOOK}."editor_id" = {
 JOINED = "__join__testapp_author"
 
 
-def lookup(local, pipeline=None):
+# $lookup would match a NULL (or missing) local value to joined documents
+# whose "id" is NULL or missing; only a joined _id is never NULL (issue 10).
+ID_GUARD = {"id": {"$ne": None}}
+
+
+def lookup(local, match=None):
+    """The $lookup of the author; ``match`` adds to its NULL guard."""
     spec = {"from": "testapp_author", "localField": local, "foreignField": "id", "as": JOINED}
-    if pipeline is not None:
-        spec["pipeline"] = pipeline
+    spec["pipeline"] = [{"$match": {**ID_GUARD, **(match or {})}}]
     return {"$lookup": spec}
 
 
@@ -161,7 +166,7 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
             ("x", 10),
             [
                 {"$match": {"pages": {"$gt": 10}}},
-                lookup("author_id", [{"$match": {"name": {"$eq": "x"}}}]),
+                lookup("author_id", {"name": {"$eq": "x"}}),
                 unwind(False),
                 BOOK_OUTPUT,
             ],
@@ -281,7 +286,7 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
             [
                 {
                     "$group": {
-                        "_id": {"g0": "$active"},
+                        "_id": {"g0": {"$ifNull": ["$active", None]}},
                         "a0": count_not_null("$id"),
                         "a1": SUM_AGE,
                         "a1_n": SUM_AGE_COUNT,
@@ -299,7 +304,12 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
             (18, 1),
             [
                 {"$match": {"age": {"$gt": 18}}},
-                {"$group": {"_id": {"g0": "$active"}, "a0": count_not_null("$id")}},
+                {
+                    "$group": {
+                        "_id": {"g0": {"$ifNull": ["$active", None]}},
+                        "a0": count_not_null("$id"),
+                    }
+                },
                 {
                     "$match": {
                         "$expr": {
@@ -319,7 +329,7 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
             'FROM "testapp_author" GROUP BY "testapp_author"."active" ORDER BY "n" DESC',
             (),
             [
-                {"$group": {"_id": {"g0": "$active"}, "a0": {"$sum": 1}}},
+                {"$group": {"_id": {"g0": {"$ifNull": ["$active", None]}}, "a0": {"$sum": 1}}},
                 {"$project": {"_id": 0, "c0": "$_id.g0", "c1": "$a0"}},
                 {"$sort": {"c1": -1}},
             ],
@@ -339,6 +349,7 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
                         "localField": "id",
                         "foreignField": "author_id",
                         "as": "__join__testapp_book",
+                        "pipeline": [{"$match": {"author_id": {"$ne": None}}}],
                     }
                 },
                 {
@@ -349,7 +360,10 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
                 },
                 {
                     "$group": {
-                        "_id": {"g0": "$id", "g1": "$name"},
+                        "_id": {
+                            "g0": {"$ifNull": ["$id", None]},
+                            "g1": {"$ifNull": ["$name", None]},
+                        },
                         "a0": count_not_null("$__join__testapp_book.id"),
                     }
                 },
@@ -480,3 +494,51 @@ def test_scalar_aggregate_row_over_no_input():
         "$set",
         "$project",
     ]
+
+
+def lookup_guards(sql):
+    """The NULL guard of each $lookup of ``sql``: its first $match, or None."""
+    guards = []
+    for stage in command(sql)["pipeline"]:
+        if "$lookup" in stage:
+            pipeline = stage["$lookup"].get("pipeline", [])
+            guards.append(pipeline[0]["$match"] if pipeline else None)
+    return guards
+
+
+@pytest.mark.parametrize(
+    ("joins", "guards"),
+    [
+        pytest.param(
+            # Author → Book → Review: the book row may be missing, so its
+            # "id" may be too, whatever the column is called.
+            'LEFT OUTER JOIN "b" ON ("a"."id" = "b"."author_id") '
+            'LEFT OUTER JOIN "r" ON ("b"."id" = "r"."book_id")',
+            [{"author_id": {"$ne": None}}, {"book_id": {"$ne": None}}],
+            id="chained-left-joins",
+        ),
+        pytest.param(
+            # The joined side's _id is never NULL: nothing to guard.
+            'INNER JOIN "b" ON ("a"."b_id" = "b"."_id")',
+            [None],
+            id="joined-object-id",
+        ),
+        pytest.param(
+            # A base _id is never NULL, a LEFT-joined row's _id may be missing.
+            'LEFT OUTER JOIN "b" ON ("a"."_id" = "b"."a_id") '
+            'LEFT OUTER JOIN "c" ON ("b"."_id" = "c"."b_id")',
+            [None, {"b_id": {"$ne": None}}],
+            id="object-ids-of-present-and-missing-rows",
+        ),
+        pytest.param(
+            'INNER JOIN "b" ON ("a"."editor_id" = "b"."id")',
+            [{"id": {"$ne": None}}],
+            id="nullable-local-to-id",
+        ),
+    ],
+)
+def test_join_null_guards_follow_the_source_rows(joins, guards):
+    """$lookup matches a missing or null local value to joined documents
+    whose key is missing or null; each join's guard follows from whether its
+    local row can be missing and its joined key be NULL (issue 10)."""
+    assert lookup_guards(f'SELECT "a"."x" FROM "a" {joins}') == guards

@@ -1,0 +1,27 @@
+from djongo_app import rest_framework as rest
+
+from .models import Book, Review, Reviewer
+
+
+class BookSerializer(rest.ModelSerializer):
+    class Meta:
+        model = Book
+        fields = "__all__"
+
+
+class HyperlinkedBookSerializer(rest.HyperlinkedModelSerializer):
+    class Meta:
+        model = Book
+        fields = ["url", "title", "publisher", "reviewers"]
+
+
+class ReviewerSerializer(rest.ModelSerializer):
+    class Meta:
+        model = Reviewer
+        fields = "__all__"
+
+
+class ReviewSerializer(rest.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = "__all__"
