@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import not_supported
+from ..errors import not_supported, server_refusal
 from . import nodes as n
 from .expressions import Bound, ExpressionCompiler, literal
 from .functions import is_null
@@ -130,16 +130,16 @@ class _Window:
 
     def stages(self) -> list[Bound]:
         stages: list[Bound] = []
-        sets = {key: value for key, value, _ in self.sort}
-        if self.range_key is not None:
-            sets[self.key("r")] = self.range_key
-        if sets:
-            stages.append(lambda ctx: {"$set": {k: v(ctx) for k, v in sets.items()}})
         outputs = dict(self.sorted_outputs)
         if self.uses_rows:
             outputs[self.key("rn")] = lambda ctx: {"$documentNumber": {}}
         if self.uses_size:
             outputs[self.key("n")] = lambda ctx: {"$count": {}}
+        sets = {key: value for key, value, _ in self.sort} if outputs else {}
+        if self.range_key is not None:
+            sets[self.key("r")] = self.range_key
+        if sets:
+            stages.append(lambda ctx: {"$set": {k: v(ctx) for k, v in sets.items()}})
         if outputs:
             stages.append(self.window_stage(self.partition_by, self.sort_by(), outputs))
         if self.uses_peers:
@@ -334,13 +334,30 @@ class WindowCompiler:
         # NULLs sort first ascending and last descending, and are peers of
         # each other only: as an infinity, an offset from a NULL reaches
         # the other NULLs only, and an offset from a number never a NULL.
-        if order.descending:
-            # PRECEDING rows hold larger values: negated, they sort first.
-            window.range_key = lambda ctx: {
-                "$ifNull": [{"$multiply": [-1, value(ctx)]}, POSITIVE_INFINITY]
+        # PRECEDING rows of a descending order hold larger values: negated,
+        # they sort first.
+        descending = order.descending
+        null = POSITIVE_INFINITY if descending else NEGATIVE_INFINITY
+        refusal = server_refusal(
+            "A RANGE frame with an offset over a non-numeric ORDER BY value", self.sql
+        )
+
+        def range_key(ctx: Any) -> dict[str, Any]:
+            key = value(ctx)
+            return {
+                "$switch": {
+                    "branches": [
+                        {
+                            "case": {"$isNumber": key},
+                            "then": {"$multiply": [-1, key]} if descending else key,
+                        },
+                        {"case": is_null(key), "then": null},
+                    ],
+                    "default": refusal,
+                }
             }
-        else:
-            window.range_key = lambda ctx: {"$ifNull": [value(ctx), NEGATIVE_INFINITY]}
+
+        window.range_key = range_key
         bounds = [UNBOUNDED if start is None else start, UNBOUNDED if end is None else end]
         window.range_outputs[key] = with_window(operator, {"range": bounds})
         return key

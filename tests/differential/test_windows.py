@@ -219,3 +219,4 @@ class WindowTests(TwoDatabasesTestCase):
                     True,
                     f"\nsqlite:     {results['sqlite']}\ndjongo_app: {results['default']}",
                 )
+
