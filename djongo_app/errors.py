@@ -209,7 +209,9 @@ def server_refusal(construct: str, sql: str) -> dict[str, object]:
     turns back into the NotSupportedError.
     """
     text = str(not_supported(construct, sql))
-    return {"$convert": {"input": {"$literal": f"{REFUSAL_MARK}{text}{REFUSAL_MARK}"}, "to": "double"}}
+    return {
+        "$convert": {"input": {"$literal": f"{REFUSAL_MARK}{text}{REFUSAL_MARK}"}, "to": "double"}
+    }
 
 
 def _shorten(sql: str, limit: int = 500) -> str:

@@ -346,7 +346,9 @@ class Planner:
             base_alias = source.alias
             if _is_star(select) and source.alias == QUALIFY_ALIAS and not inner.whole_documents:
                 # The columns of the query whose window values are filtered.
-                star = tuple(n.SelectItem(n.Column(name, source.alias), name) for name in inner.names)
+                star = tuple(
+                    n.SelectItem(n.Column(name, source.alias), name) for name in inner.names
+                )
                 select = replace(select, items=star)
         elif isinstance(source, n.Table):
             collection = source.name
@@ -492,16 +494,8 @@ class Planner:
         )
 
     def window_calls(self, select: n.Select) -> list[n.Window]:
-        """Return the window calls of the SELECT list and ORDER BY; refuse
-        them where SQL evaluates before windows (WHERE, GROUP BY, HAVING)."""
-        for clause, exprs in (
-            ("WHERE", select.where),
-            ("GROUP BY", select.group_by),
-            ("HAVING", select.having),
-            ("JOIN ... ON", tuple(join.on for join in select.joins)),
-        ):
-            if any(True for _ in windows_in(exprs)):
-                raise not_supported(f"A window function in {clause}", self.sql)
+        """Return the window calls of the SELECT list and ORDER BY (SQL
+        allows them nowhere else: ExpressionCompiler refuses the others)."""
         used = (tuple(item.expr for item in select.items), tuple(o.expr for o in select.order_by))
         return _unique(windows_in(used))
 

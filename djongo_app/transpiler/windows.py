@@ -34,7 +34,7 @@ from typing import Any
 
 from ..errors import not_supported, server_refusal
 from . import nodes as n
-from .expressions import Bound, ExpressionCompiler, literal
+from .expressions import Bound, ExpressionCompiler
 from .functions import is_null
 
 UNBOUNDED = "unbounded"
@@ -161,7 +161,9 @@ class _Window:
                 self.window_stage(self.partition_by, {self.key("rn"): 1}, self.numbered_outputs)
             )
         if self.range_outputs:
-            stages.append(self.window_stage(self.partition_by, {self.key("r"): 1}, self.range_outputs))
+            stages.append(
+                self.window_stage(self.partition_by, {self.key("r"): 1}, self.range_outputs)
+            )
         return stages
 
     @staticmethod
@@ -435,11 +437,23 @@ def _ntile(c: WindowCompiler, call: n.Window, w: _Window) -> str:
             raise not_supported(f"NTILE({k})", c.sql)
         small = {"$trunc": {"$divide": [size, k]}}
         large_rows = {"$multiply": [{"$mod": [size, k]}, {"$add": ["$$small", 1]}]}
-        in_large = {"$add": [{"$trunc": {"$divide": [{"$subtract": [number, 1]}, {"$add": ["$$small", 1]}]}}, 1]}
+        in_large = {
+            "$add": [
+                {"$trunc": {"$divide": [{"$subtract": [number, 1]}, {"$add": ["$$small", 1]}]}},
+                1,
+            ]
+        }
         in_small = {
             "$add": [
                 {"$mod": [size, k]},
-                {"$trunc": {"$divide": [{"$subtract": [{"$subtract": [number, 1]}, "$$large"]}, "$$small"]}},
+                {
+                    "$trunc": {
+                        "$divide": [
+                            {"$subtract": [{"$subtract": [number, 1]}, "$$large"]},
+                            "$$small",
+                        ]
+                    }
+                },
                 1,
             ]
         }
@@ -470,7 +484,11 @@ def _shift(direction: int) -> Callable[[WindowCompiler, n.Window, _Window], str]
         if isinstance(default, n.Param | n.Literal):
             constant = c.expressions.value(default)
             w.sorted_outputs[key] = lambda ctx: {
-                "$shift": {"output": value(ctx), "by": direction * offset(ctx), "default": constant(ctx)}
+                "$shift": {
+                    "output": value(ctx),
+                    "by": direction * offset(ctx),
+                    "default": constant(ctx),
+                }
             }
             return key
         # $shift's default must be a constant: mark rows that have a row at
@@ -483,9 +501,7 @@ def _shift(direction: int) -> Callable[[WindowCompiler, n.Window, _Window], str]
             "$shift": {"output": True, "by": direction * offset(ctx), "default": False}
         }
         fallback = c.expressions.value(default)
-        return c.finish(
-            w, lambda ctx: {"$cond": [f"${present}", f"${key}", fallback(ctx)]}
-        )
+        return c.finish(w, lambda ctx: {"$cond": [f"${present}", f"${key}", fallback(ctx)]})
 
     return build
 
@@ -516,7 +532,9 @@ def _nth_value(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     def pick(ctx: Any) -> dict[str, Any]:
         values = {"$ifNull": [f"${key}", []]}
         k = nth(ctx)
-        return {"$cond": [{"$gte": [{"$size": values}, k]}, {"$arrayElemAt": [values, k - 1]}, None]}
+        return {
+            "$cond": [{"$gte": [{"$size": values}, k]}, {"$arrayElemAt": [values, k - 1]}, None]
+        }
 
     return c.finish(w, pick)
 
@@ -537,7 +555,9 @@ def _sum(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     return c.finish(w, lambda ctx: {"$cond": [{"$eq": [f"${count}", 0]}, None, f"${total}"]})
 
 
-def _accumulator(operator: str, squared: bool = False) -> Callable[[WindowCompiler, n.Window, _Window], str]:
+def _accumulator(
+    operator: str, squared: bool = False
+) -> Callable[[WindowCompiler, n.Window, _Window], str]:
     def build(c: WindowCompiler, call: n.Window, w: _Window) -> str:
         value = c.argument(call)
         key = c.framed(call, w, lambda ctx: {operator: value(ctx)})

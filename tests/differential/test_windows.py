@@ -9,7 +9,6 @@ SQL's answer; djongo_app must return the same rows.
 
 from __future__ import annotations
 
-import pytest
 from django.db.models import (
     Avg,
     Count,
@@ -184,11 +183,13 @@ CASES = {
     ),
     "window_over_aggregate": (
         "Author.objects.using(alias).annotate(n=Count('books'))"
-        ".annotate(w=Window(Rank(), order_by=F('n').desc())).order_by('pk').values_list('pk', 'n', 'w')"
+        ".annotate(w=Window(Rank(), order_by=F('n').desc()))"
+        ".order_by('pk').values_list('pk', 'n', 'w')"
     ),
     "window_of_aggregate": (
         "Book.objects.using(alias).values('author').annotate(p=Sum('pages'))"
-        ".annotate(w=Window(Rank(), order_by=F('p').desc())).order_by('author').values_list('author', 'p', 'w')"
+        ".annotate(w=Window(Rank(), order_by=F('p').desc()))"
+        ".order_by('author').values_list('author', 'p', 'w')"
     ),
     "aggregate_over_filtered_window": (
         f"Book.objects.using(alias).annotate(w=Window(Rank(), {BY_AUTHOR}, order_by='-pages'))"
@@ -219,4 +220,3 @@ class WindowTests(TwoDatabasesTestCase):
                     True,
                     f"\nsqlite:     {results['sqlite']}\ndjongo_app: {results['default']}",
                 )
-
