@@ -114,8 +114,9 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # numeric ORDER BY key.
     supports_frame_range_fixed_distance = True
     only_supports_unbounded_with_preceding_and_following = False
-    # MongoDB's windows cannot leave rows out of a frame.
-    supports_frame_exclusion = False
+    # MongoDB's windows cannot leave rows out of a frame: with EXCLUDE the
+    # frame's rows are collected with their row numbers and filtered.
+    supports_frame_exclusion = True
     supports_aggregate_filter_clause = False
     supports_select_union = True
     supports_select_intersection = True

@@ -46,6 +46,31 @@ WHOLE_PARTITION = n.Frame("ROWS", None, None)
 UP_TO_PEERS = n.Frame("RANGE", None, 0)
 
 Operator = Callable[[Any], dict[str, Any]]
+# (context, the expression of an array of values) → the function's value.
+Reducer = Callable[[Any, Any], Any]
+
+# EXCLUDE clauses: (current row number, its first peer's) → the condition
+# on a frame row's record ($$this) that keeps it.
+EXCLUSIONS: dict[str, Callable[[str, str], dict[str, Any]]] = {
+    "CURRENT ROW": lambda number, first: {"$ne": ["$$this.r", number]},
+    "GROUP": lambda number, first: {"$ne": ["$$this.p", first]},
+    "TIES": lambda number, first: {
+        "$or": [{"$ne": ["$$this.p", first]}, {"$eq": ["$$this.r", number]}]
+    },
+}
+
+
+def _element(values: Any, index: int) -> dict[str, Any]:
+    """The ``index``-th value (from the end when negative), NULL past the
+    end ($arrayElemAt gives no value there)."""
+    needed = index + 1 if index >= 0 else -index
+    return {
+        "$cond": [{"$gte": [{"$size": values}, needed]}, {"$arrayElemAt": [values, index]}, None]
+    }
+
+
+def _present(values: Any) -> dict[str, Any]:
+    return {"$filter": {"input": values, "cond": {"$ne": ["$$this", None]}}}
 
 
 def windows_in(expr: Any) -> Iterator[n.Window]:
@@ -284,15 +309,8 @@ class WindowCompiler:
         """Put ``operator`` (an accumulator) over the call's frame in the
         right stage; return the field that will hold its value."""
         frame = call.frame or (UP_TO_PEERS if call.order_by else WHOLE_PARTITION)
-        if frame.exclusion not in {None, "NO OTHERS"}:
-            raise not_supported(f"A window frame with EXCLUDE {frame.exclusion}", self.sql)
-        start, end = frame.start, frame.end
+        start, end = self.bounds(call, frame)
         key = window.new_key()
-        if frame.unit == "RANGE" and not call.order_by:
-            if start or end:
-                raise not_supported("A RANGE frame with an offset and no ORDER BY", self.sql)
-            # Without ORDER BY every row is a peer of every other.
-            start = end = None
         if (start, end) == (None, None):
             window.sorted_outputs[key] = operator
             return key
@@ -316,6 +334,67 @@ class WindowCompiler:
         pick = "$last" if start is None else "$first"
         window.peer_outputs[peer_key] = lambda ctx: {pick: f"${key}"}
         return peer_key
+
+    def bounds(self, call: n.Window, frame: n.Frame) -> tuple[int | None, int | None]:
+        if frame.unit == "RANGE" and not call.order_by:
+            if frame.start or frame.end:
+                raise not_supported("A RANGE frame with an offset and no ORDER BY", self.sql)
+            # Without ORDER BY every row is a peer of every other.
+            return None, None
+        return frame.start, frame.end
+
+    @staticmethod
+    def excludes(call: n.Window) -> bool:
+        """Return True when the call's frame leaves rows out (EXCLUDE)."""
+        return call.frame is not None and call.frame.exclusion not in {None, "NO OTHERS"}
+
+    def framed_excluding(
+        self, call: n.Window, window: _Window, value: Bound | None, reduce: Reducer
+    ) -> str:
+        """A frame with EXCLUDE, which MongoDB's windows cannot express: the
+        frame's rows as records (row number ``r``, its first peer's ``p``,
+        value ``v``), the excluded ones filtered out, then ``reduce`` over
+        the values left, in row order."""
+        frame = call.frame
+        assert frame is not None and frame.exclusion is not None
+        number, first, last = window.row_number, window.first_peer, window.last_peer
+
+        def record(ctx: Any) -> dict[str, Any]:
+            v = None if value is None else {"$ifNull": [value(ctx), None]}
+            return {"$push": {"r": number, "p": first, "v": v}}
+
+        start, end = self.bounds(call, frame)
+        key = window.new_key()
+        kept: Any = None
+        if frame.unit == "ROWS" or (start, end) == (None, None):
+            if (start, end) == (None, None):
+                window.numbered_outputs[key] = record
+            else:
+                bounds = [_bound(start, UNBOUNDED), _bound(end, UNBOUNDED)]
+                window.numbered_outputs[key] = with_window(record, {"documents": bounds})
+        elif start or end:
+            self.range_offsets(call, window, record, key, start, end)
+        else:
+            # Bounded by CURRENT ROW: the partition's rows, kept by their
+            # row numbers against the current row's peers.
+            window.numbered_outputs[key] = record
+            after_first, up_to_last = {"$gte": ["$$this.r", first]}, {"$lte": ["$$this.r", last]}
+            if (start, end) == (0, 0):
+                kept = {"$and": [after_first, up_to_last]}
+            elif start is None:
+                kept = up_to_last
+            else:
+                kept = after_first
+        excluded = EXCLUSIONS[frame.exclusion](number, first)
+        condition = excluded if kept is None else {"$and": [kept, excluded]}
+        rows = {
+            "$sortArray": {
+                "input": {"$filter": {"input": f"${key}", "cond": condition}},
+                "sortBy": {"r": 1},
+            }
+        }
+        values = {"$map": {"input": rows, "in": "$$this.v"}}
+        return self.finish(window, lambda ctx: reduce(ctx, values))
 
     def range_offsets(
         self,
@@ -508,11 +587,15 @@ def _shift(direction: int) -> Callable[[WindowCompiler, n.Window, _Window], str]
 
 def _first_value(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     value = c.argument(call)
+    if c.excludes(call):
+        return c.framed_excluding(call, w, value, lambda ctx, values: _element(values, 0))
     return c.framed(call, w, lambda ctx: {"$first": value(ctx)})
 
 
 def _last_value(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     value = c.argument(call)
+    if c.excludes(call):
+        return c.framed_excluding(call, w, value, lambda ctx, values: _element(values, -1))
     return c.framed(call, w, lambda ctx: {"$last": value(ctx)})
 
 
@@ -521,12 +604,19 @@ def _nth_value(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     value = c.argument(call)
     nth = c.constant_int(call, 1)
 
-    def first_n(ctx: Any) -> dict[str, Any]:
+    def position(ctx: Any) -> int:
         k = nth(ctx)
         if k <= 0:
             raise not_supported(f"NTH_VALUE(..., {k})", c.sql)
-        return {"$firstN": {"input": {"$ifNull": [value(ctx), None]}, "n": k}}
+        return k
 
+    def first_n(ctx: Any) -> dict[str, Any]:
+        return {"$firstN": {"input": {"$ifNull": [value(ctx), None]}, "n": position(ctx)}}
+
+    if c.excludes(call):
+        return c.framed_excluding(
+            call, w, value, lambda ctx, values: _element(values, position(ctx) - 1)
+        )
     key = c.framed(call, w, first_n)
 
     def pick(ctx: Any) -> dict[str, Any]:
@@ -541,15 +631,32 @@ def _nth_value(c: WindowCompiler, call: n.Window, w: _Window) -> str:
 
 def _count(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     args = call.func.args
-    if not args or isinstance(args[0], n.Star):
+    star = not args or isinstance(args[0], n.Star)
+    value = None if star else c.argument(call)
+    if c.excludes(call):
+        counted: Reducer = (
+            (lambda ctx, values: {"$size": values})
+            if star
+            else (lambda ctx, values: {"$size": _present(values)})
+        )
+        return c.framed_excluding(call, w, value, counted)
+    if value is None:
         return c.framed(call, w, lambda ctx: {"$sum": 1})
-    value = c.argument(call)
     return c.framed(call, w, lambda ctx: {"$sum": {"$cond": [is_null(value(ctx)), 0, 1]}})
 
 
 def _sum(c: WindowCompiler, call: n.Window, w: _Window) -> str:
     # $sum of no number is 0; SQL's SUM is NULL then.
     value = c.argument(call)
+    if c.excludes(call):
+        return c.framed_excluding(
+            call,
+            w,
+            value,
+            lambda ctx, values: {
+                "$cond": [{"$eq": [{"$size": _present(values)}, 0]}, None, {"$sum": values}]
+            },
+        )
     total = c.framed(call, w, lambda ctx: {"$sum": value(ctx)})
     count = c.framed(call, w, lambda ctx: {"$sum": {"$cond": [is_null(value(ctx)), 0, 1]}})
     return c.finish(w, lambda ctx: {"$cond": [{"$eq": [f"${count}", 0]}, None, f"${total}"]})
@@ -560,6 +667,14 @@ def _accumulator(
 ) -> Callable[[WindowCompiler, n.Window, _Window], str]:
     def build(c: WindowCompiler, call: n.Window, w: _Window) -> str:
         value = c.argument(call)
+        if c.excludes(call):
+            # The same operators take an array: over its values, NULLs
+            # ignored.
+            def reduce(ctx: Any, values: Any) -> Any:
+                result = {operator: values}
+                return {"$pow": [result, 2]} if squared else result
+
+            return c.framed_excluding(call, w, value, reduce)
         key = c.framed(call, w, lambda ctx: {operator: value(ctx)})
         if not squared:
             return key

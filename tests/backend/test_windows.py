@@ -237,12 +237,41 @@ class WindowTests(TestCase):
         ):
             list(books)
 
-    def test_frame_exclusion_is_refused(self):
-        frame = RowRange(-1, 1, exclusion=WindowFrameExclusion.CURRENT_ROW)
-        with self.assertRaisesMessage(
-            NotSupportedError, "This backend does not support window frame exclusions."
-        ):
-            self.window(Sum("pages"), order_by=TOTAL, frame=frame)
+    def test_frame_exclusions(self):
+        self.assertEqual(
+            self.window(
+                Sum("pages"),
+                order_by=TOTAL,
+                frame=RowRange(-1, 1, exclusion=WindowFrameExclusion.CURRENT_ROW),
+            ),
+            {"e": 50, "f": 150, "a": 250, "b": 300, "c": 500, "d": 600, "g": 300},
+        )
+        # The default frame (up to the last peer) without the peers.
+        self.assertEqual(
+            self.window(
+                Count("*"),
+                order_by="pages",
+                frame=ValueRange(end=0, exclusion=WindowFrameExclusion.GROUP),
+            ),
+            {"e": 0, "f": 0, "a": 2, "b": 3, "c": 3, "d": 5, "g": 6},
+        )
+        # TIES keeps the row itself.
+        self.assertEqual(
+            self.window(
+                Sum("pages"),
+                order_by="pages",
+                frame=ValueRange(exclusion=WindowFrameExclusion.TIES),
+            ),
+            {"e": 1250, "f": 1250, "a": 1300, "b": 1100, "c": 1100, "d": 1300, "g": 1300},
+        )
+        self.assertEqual(
+            self.window(
+                FirstValue("title"),
+                order_by=TOTAL,
+                frame=RowRange(-1, 1, exclusion=WindowFrameExclusion.CURRENT_ROW),
+            ),
+            {"e": "f", "f": "e", "a": "f", "b": "a", "c": "b", "d": "c", "g": "d"},
+        )
 
     def test_whole_partition_aggregates(self):
         ann, bob = [4.0, 4.0, 2.0], [5.0, 1.0]

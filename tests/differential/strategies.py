@@ -67,6 +67,7 @@ NAMESPACE = {
     "Window": Window,
     "RowRange": models.RowRange,
     "ValueRange": models.ValueRange,
+    "WindowFrameExclusion": models.WindowFrameExclusion,
     "FloatField": models.FloatField,
     "IntegerField": models.IntegerField,
     "CharField": models.CharField,
@@ -949,6 +950,13 @@ WINDOW_ORDERS = [
     "['published', '-pages']",
     "'title'",
 ]
+EXCLUSIONS = st.sampled_from(
+    ["", "", ""]
+    + [
+        f", exclusion=WindowFrameExclusion.{name}"
+        for name in ("CURRENT_ROW", "GROUP", "TIES", "NO_OTHERS")
+    ]
+)
 # The single numeric keys a RANGE frame with offsets may sort on.
 NUMERIC_ORDERS = ["'pages'", "'-pages'", "'rating'", "F('rating').desc()"]
 
@@ -967,13 +975,13 @@ def window_querysets(draw) -> Query:
         if order in NUMERIC_ORDERS and not needs_total_order and draw(st.booleans()):
             start = draw(st.sampled_from([None, 0, -1, -50, -150]))
             end = draw(st.sampled_from([None, 0, 1, 50, 150]))
-            frame = f"ValueRange({start}, {end})"
+            frame = f"ValueRange({start}, {end}{draw(EXCLUSIONS)})"
         else:
             start = draw(st.sampled_from([None, -2, -1, 0, 1]))
             end = draw(st.sampled_from([None, -1, 0, 1, 2]))
             if start is not None and end is not None and start > end:
                 start, end = end, start
-            frame = f"RowRange({start}, {end})"
+            frame = f"RowRange({start}, {end}{draw(EXCLUSIONS)})"
             needs_total_order = True
     if needs_total_order:
         keys = order[1:-1] if order and order.startswith("[") else order

@@ -23,6 +23,7 @@ from django.db.models import (
     ValueRange,
     Variance,
     Window,
+    WindowFrameExclusion,
 )
 from django.db.models import functions as fn
 
@@ -46,6 +47,7 @@ NAMESPACE = {
     "StdDev": StdDev,
     "Variance": Variance,
     "Value": Value,
+    "WindowFrameExclusion": WindowFrameExclusion,
     **{name: getattr(fn, name) for name in fn.__all__},
 }
 
@@ -128,6 +130,54 @@ FUNCTIONS = {
     ),
     "partition_expression": "Window(Sum('pages'), partition_by=F('pages') / 100)",
     "partition_null_keys": "Window(Count('*'), partition_by='editor')",
+    "exclude_current_rows": (
+        f"Window(Sum('pages'), {TOTAL}, "
+        "frame=RowRange(-1, 1, exclusion=WindowFrameExclusion.CURRENT_ROW))"
+    ),
+    "exclude_group_rows": (
+        f"Window(Count('rating'), {BY_AUTHOR}, order_by='pages', "
+        "frame=RowRange(-2, 1, exclusion=WindowFrameExclusion.GROUP))"
+    ),
+    "exclude_ties_rows": (
+        "Window(Max('title'), order_by='pages', "
+        "frame=RowRange(exclusion=WindowFrameExclusion.TIES))"
+    ),
+    "exclude_no_others": (
+        f"Window(Avg('rating'), {TOTAL}, "
+        "frame=RowRange(-1, 1, exclusion=WindowFrameExclusion.NO_OTHERS))"
+    ),
+    "exclude_current_range_default": (
+        "Window(Sum('rating'), order_by='pages', "
+        "frame=ValueRange(end=0, exclusion=WindowFrameExclusion.CURRENT_ROW))"
+    ),
+    "exclude_ties_range_to_end": (
+        "Window(Count('*'), order_by='rating', "
+        "frame=ValueRange(start=0, exclusion=WindowFrameExclusion.TIES))"
+    ),
+    "exclude_group_range_current": (
+        "Window(Count('*'), order_by='pages', "
+        "frame=ValueRange(0, 0, exclusion=WindowFrameExclusion.GROUP))"
+    ),
+    "exclude_current_range_offsets": (
+        f"Window(Sum('pages'), {BY_AUTHOR}, order_by='pages', "
+        "frame=ValueRange(end=100, exclusion=WindowFrameExclusion.CURRENT_ROW))"
+    ),
+    "exclude_ties_first_value": (
+        "Window(FirstValue('pk'), order_by='pages', "
+        "frame=ValueRange(exclusion=WindowFrameExclusion.TIES))"
+    ),
+    "exclude_current_nth_value": (
+        f"Window(NthValue('title', 2), {TOTAL}, "
+        "frame=RowRange(-2, 2, exclusion=WindowFrameExclusion.CURRENT_ROW))"
+    ),
+    "exclude_group_max_before": (
+        "Window(Max('pk'), order_by='pages', "
+        "frame=RowRange(end=0, exclusion=WindowFrameExclusion.GROUP))"
+    ),
+    "exclude_ties_last_value": (
+        f"Window(LastValue('title'), {TOTAL}, "
+        "frame=RowRange(start=0, exclusion=WindowFrameExclusion.TIES))"
+    ),
     "window_arithmetic": f"Window(Sum('pages'), {BY_AUTHOR}) - F('pages')",
 }
 
