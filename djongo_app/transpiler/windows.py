@@ -16,14 +16,15 @@ prefixed ``__w<i>_``, written by these stages, in this order:
    RANGE frame bounded by CURRENT ROW needs, since SQL's frame then ends at
    (or starts from) the last (first) peer, where MongoDB's ends at the row.
 4. ``$setWindowFields`` sorted by the row number: DENSE_RANK (a running
-   count of the peer groups' first rows).
+   count of the peer groups' first rows) and the frames with EXCLUDE,
+   collected as records of row number, first peer and value.
 5. ``$setWindowFields`` sorted by ``r`` for RANGE frames with offsets.
 
 A last ``$set`` computes what MongoDB has no operator for from those fields
-(RANK, PERCENT_RANK, CUME_DIST, NTILE, NTH_VALUE, SUM's NULL over no row),
-so that every result is SQL's: MongoDB's ``$rank`` breaks ties on several
-sort keys its own way and accepts one sort key only, and its ``$sum`` of
-no value is 0.
+(RANK, PERCENT_RANK, CUME_DIST, NTILE, NTH_VALUE, SUM's NULL over no row,
+the values left by an EXCLUDE), so that every result is SQL's: MongoDB's
+``$rank`` accepts one sort key only, and its ``$sum`` of no value is 0.
+Only the stages a statement's calls need are emitted.
 """
 
 from __future__ import annotations
