@@ -178,6 +178,8 @@ FUNCTIONS = {
         f"Window(LastValue('title'), {TOTAL}, "
         "frame=RowRange(start=0, exclusion=WindowFrameExclusion.TIES))"
     ),
+    "partition_by_joined_column": "Window(Rank(), partition_by='author__age', order_by='pages')",
+    "order_by_joined_column": "Window(DenseRank(), order_by=F('editor__name').desc())",
     "window_arithmetic": f"Window(Sum('pages'), {BY_AUTHOR}) - F('pages')",
 }
 
@@ -230,6 +232,16 @@ CASES = {
     "values_window": (
         f"Book.objects.using(alias).annotate(w=Window(Max('pages'), {BY_AUTHOR}))"
         ".values('author', 'w').order_by('author', 'w').distinct()"
+    ),
+    "filter_with_select_related": (
+        "Book.objects.using(alias).select_related('author').annotate("
+        "w=Window(RowNumber(), partition_by='author__active', order_by=['-pages', 'pk']))"
+        ".filter(w__lte=2, author__age__gte=25).order_by('pk')"
+    ),
+    "filter_on_two_windows": (
+        f"Book.objects.using(alias).annotate(a=Window(Rank(), {BY_RATING}), "
+        f"b=Window(Count('*'), {BY_AUTHOR})).filter(a__gt=2, b__gte=3)"
+        ".order_by('pk').values_list('pk', 'a', 'b')"
     ),
     "window_over_aggregate": (
         "Author.objects.using(alias).annotate(n=Count('books'))"
