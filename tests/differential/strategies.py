@@ -252,19 +252,58 @@ STRING_LOOKUPS = [
     "iregex",
 ]
 ORDER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte", "in", "isnull", "range"]
+# Text lookups on values stored as other types read them as the text SQLite
+# holds (DatabaseOperations.text_casts); on floats, decimals and booleans
+# they raise NotSupportedError (no one text form).
+TEXT_LOOKUPS = [
+    "iexact",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "regex",
+    "iregex",
+]
+# Patterns for them, by kind: pieces of the text forms of INTS, DATES,
+# DATETIMES and the times below (with and without a fraction).
+TEXT_PATTERNS = {
+    "int": ["1", "0", "2", "-", "-1", "10", "00", "5", "45", "1000", "", "%", "_"],
+    "year": ["20", "2020", "0", "19"],
+    "date": ["2020", "2020-01", "-01-", "15", "-31", "2019-12-31", "5", "_"],
+    "datetime": [
+        "2018-03-03 00:00:00.250000",
+        "2021-01-01 00:00:00",
+        ":00",
+        ".25",
+        "00.000000",
+        " 10:",
+        "2019-06-01 08:30:15",
+        "T",
+    ],
+    "time": ["10:30", ":00", ".500000", "23:59:59", "12:00:00", "00:00:00.000000", "0"],
+}
+TEXT_REGEXES = {
+    "int": ["^1", "0$", "^-", "^[0-9]{3}$", "^(2|3)", "5"],
+    "year": ["^20", "0$"],
+    "date": ["^2020-", "-(01|12)-", "1$", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+    "datetime": ["^2018", ":00$", "\\.[0-9]{6}$", " 10:"],
+    "time": ["^10", ":00$", "\\.5", "^[0-9:]{8}$"],
+}
 LOOKUPS = {
     "str": STRING_LOOKUPS,
-    "int": ORDER_LOOKUPS,
-    "year": ORDER_LOOKUPS,
-    "time": ORDER_LOOKUPS,
+    "int": ORDER_LOOKUPS + TEXT_LOOKUPS,
+    "year": ORDER_LOOKUPS + TEXT_LOOKUPS,
+    "time": ORDER_LOOKUPS + TEXT_LOOKUPS,
     "duration": ORDER_LOOKUPS,
     # iexact/contains/... on a UUIDField: NotSupportedError (a LIKE pattern
     # computed by REPLACE()), a documented limit of djongo_app.
     "uuid": ["exact", "in", "isnull"],
     "float": ORDER_LOOKUPS,
     "dec": ORDER_LOOKUPS,
-    "date": ORDER_LOOKUPS,
-    "datetime": ORDER_LOOKUPS,
+    "date": ORDER_LOOKUPS + TEXT_LOOKUPS,
+    "datetime": ORDER_LOOKUPS + TEXT_LOOKUPS,
     "bool": ["exact", "in", "isnull"],
     # The attname of a foreign key (author_id) has no range lookup.
     "fk": ["exact", "gt", "gte", "lt", "lte", "in", "isnull"],
@@ -673,6 +712,10 @@ def leaves(draw, fields: dict[str, str], subqueries: list[str]):
         lookup = "exact"
     if lookup == "isnull":
         value = draw(st.sampled_from(["True", "False"]))
+    elif kind in TEXT_REGEXES and lookup in ("regex", "iregex"):
+        value = repr(draw(st.sampled_from(TEXT_REGEXES[kind])))
+    elif kind in TEXT_PATTERNS and lookup in TEXT_LOOKUPS:
+        value = repr(draw(st.sampled_from(TEXT_PATTERNS[kind])))
     elif lookup in ("regex", "iregex"):
         value = draw(REGEXES)
     elif lookup == "in":
