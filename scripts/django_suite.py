@@ -71,6 +71,7 @@ DEFAULT_APPS = [
     "annotations",
     "expressions",
     "expressions_case",
+    "expressions_window",
     "db_functions",
     "ordering",
     "update",
@@ -144,6 +145,7 @@ CI_APPS = [
     "from_db_value",
     "transactions",
     "transaction_hooks",
+    "expressions_window",
 ]
 DEFAULT_TIMEOUT = 900
 MARKDOWN = False  # --markdown
