@@ -20,7 +20,7 @@ import uuid
 from bson.decimal128 import Decimal128
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import NotSupportedError
+from django.db import DataError, NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.expressions import Col
 from django.dispatch import receiver
@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from .codecs import DECIMAL128_DIGITS, INT64_MAX, INT64_MIN, TIME_FORMAT
+from .compat import OperationsCompatMixin
 from .counters import SCHEMA_COLLECTION
 from .errors import out_of_range
 from .transpiler.parser import EXPLAIN_VERBOSITIES
@@ -64,6 +65,13 @@ def _timezone(tzname):
     return quote_string(name)
 
 
+def _is_key(field):
+    """Return True for a primary key or a relation (or the name "pk")."""
+    if isinstance(field, str):
+        return field == "pk"
+    return bool(field.primary_key or field.is_relation)
+
+
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 # quote_name()'s answers, by name.
@@ -88,7 +96,7 @@ def _forget_use_tz(*, setting, **kwargs):
         _use_tz.clear()
 
 
-class DatabaseOperations(BaseDatabaseOperations):
+class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     compiler_module = "djongo_app.compiler"
 
     # Mongo accepts up to 100,000 documents per insert command; smaller
@@ -142,6 +150,14 @@ class DatabaseOperations(BaseDatabaseOperations):
         return "DEFAULT"
 
     def bulk_batch_size(self, fields, objs):
+        """Return how many objects go in one statement.
+
+        Inserts and bulk updates carry documents: bulk_insert_batch_size at
+        a time. A list of keys alone (in_bulk(), the deletion collector's
+        ``IN (...)``) is one ``$in``, whatever its length.
+        """
+        if len(fields) == 1 and _is_key(fields[0]):
+            return max(len(objs), 1)
         return self.bulk_insert_batch_size
 
     def conditional_expression_supported_in_where_clause(self, expression):
@@ -149,7 +165,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         # comparison keeps the dialect small and the NULL semantics clear.
         return False
 
-    def return_insert_columns(self, fields):
+    def returning_columns(self, fields):
+        """Return ``RETURNING "table"."column", ...``: the columns an INSERT
+        hands back (ids from the counters, defaults). Django 5.2 calls this
+        ``return_insert_columns()`` (see compat.py)."""
         if not fields:
             return "", ()
         columns = [
@@ -158,7 +177,7 @@ class DatabaseOperations(BaseDatabaseOperations):
         ]
         return "RETURNING " + ", ".join(columns), ()
 
-    def fetch_returned_insert_rows(self, cursor):
+    def fetch_returned_rows(self, cursor, returning_params):
         return cursor.fetchall()
 
     def last_insert_id(self, cursor, table_name, pk_name):
@@ -176,7 +195,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                 text = f"{sql} -- params: {tuple(params)!r}"
         return text
 
-    # Lookups that compare text: on an ObjectId they read its 24 hex digits.
+    # Lookups that compare text.
     TEXT_LOOKUPS = frozenset(
         {
             "iexact",
@@ -190,15 +209,58 @@ class DatabaseOperations(BaseDatabaseOperations):
             "iregex",
         }
     )
-    OBJECT_ID_TYPES = frozenset({"ObjectIdField", "ObjectIdAutoField"})
+    # A text lookup on a column stored as another type reads it as the text
+    # SQLite holds for it (and str() of the value gives): integers as digits,
+    # ObjectIds as 24 hex digits, dates 2024-05-01, datetimes
+    # 2024-05-01 12:30:00[.123000] (the stored UTC value with USE_TZ), times
+    # 12:30:00[.123000]. Types missing here are stored as strings (UUIDs as
+    # 32 hex digits, as on SQLite) or are not Django's.
+    text_casts = {
+        **dict.fromkeys(
+            (
+                "AutoField",
+                "BigAutoField",
+                "SmallAutoField",
+                "IntegerField",
+                "BigIntegerField",
+                "SmallIntegerField",
+                "PositiveIntegerField",
+                "PositiveBigIntegerField",
+                "PositiveSmallIntegerField",
+                "ObjectIdField",
+                "ObjectIdAutoField",
+            ),
+            "CAST(%s AS TEXT)",
+        ),
+        "DateField": "DJ_TEXT('date', %s)",
+        "DateTimeField": "DJ_TEXT('datetime', %s)",
+        "TimeField": "DJ_TEXT('time', %s)",
+    }
+    # Types with no one text form: a text lookup on them raises.
+    untextable_types = {
+        "BooleanField": "SQLite reads a boolean as 1/0, PostgreSQL as true/false",
+        "DecimalField": (
+            "SQLite reads 1.50 as 1.5, PostgreSQL as 1.50, and a stored Decimal128 keeps "
+            "the exponent it was saved with"
+        ),
+        "FloatField": "MongoDB writes a double as text differently from Python and SQL",
+        "DurationField": "SQLite reads a duration as microseconds, PostgreSQL as an interval",
+        "BinaryField": "bytes are not text",
+    }
 
     def lookup_cast(self, lookup_type, internal_type=None):
-        """Read an ObjectId as its hex string in text lookups, so that
-        ``pk__startswith`` and the admin's search match the id as shown
-        (a regular expression never matches an ObjectId itself)."""
-        if internal_type in self.OBJECT_ID_TYPES and lookup_type in self.TEXT_LOOKUPS:
-            return "CAST(%s AS TEXT)"
-        return "%s"
+        """Read a column stored as another type as text in text lookups
+        (``text_casts``), as SQLite and PostgreSQL do; raise
+        NotSupportedError for a type with no faithful text form."""
+        if lookup_type not in self.TEXT_LOOKUPS:
+            return "%s"
+        reason = self.untextable_types.get(internal_type)
+        if reason is not None:
+            raise NotSupportedError(
+                f"The {lookup_type} lookup on a {internal_type} is not supported by "
+                f"djongo_app: {reason}."
+            )
+        return self.text_casts.get(internal_type, "%s")
 
     def regex_lookup(self, lookup_type):
         return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"
@@ -360,6 +422,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         return value.strftime(TIME_FORMAT)
 
     def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
+        """Return ``value`` as a BSON Decimal128, which also serves a
+        DecimalField without max_digits/decimal_places (Django 6.1); a value
+        it cannot hold exactly is a DataError, never rounded silently."""
         if value is None or hasattr(value, "resolve_expression"):
             return value
         try:
@@ -374,7 +439,11 @@ class DatabaseOperations(BaseDatabaseOperations):
     def adapt_json_value(self, value, encoder):
         # Stored as native BSON (objects, arrays, numbers, strings); the
         # round trip through JSON applies the field's encoder.
-        return json.loads(json.dumps(value, cls=encoder))
+        text = json.dumps(value, cls=encoder)
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise DataError(f"djongo_app: the JSON encoder wrote invalid JSON: {text!r}") from e
 
     def adapt_ipaddressfield_value(self, value):
         return value or None

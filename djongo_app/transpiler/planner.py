@@ -18,14 +18,20 @@ tables) becomes an aggregation pipeline in this order:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import not_supported
 from . import nodes as n
 from .ddl import DropTable, plan_drop_table
 from .expressions import Bound, ExpressionCompiler, literal
-from .functions import AGGREGATES, PYTHON_FUNCTIONS, is_null
+from .functions import (
+    AGGREGATE_ORDER_KEYS,
+    AGGREGATES,
+    COLLECTED_AGGREGATES,
+    PYTHON_FUNCTIONS,
+    is_null,
+)
 from .joins import equi_joins, reduce_joins
 from .plans import (
     AggregatePlan,
@@ -57,6 +63,7 @@ from .scope import (
     single_table,
 )
 from .where import FilterCompiler
+from .windows import WindowCompiler, window_operands, windows_in
 
 # MongoDB gives every stored document an _id: the one column that is never
 # NULL or missing in a document that exists.
@@ -76,6 +83,10 @@ ACCUMULATORS = {
 
 # Rows of a correlated subquery are looked up into this field.
 SUBQUERY_PREFIX = "__subquery__"
+
+# The derived table Django wraps around a query that filters on a window
+# function (SQLCompiler.get_qualify_sql): ``SELECT * FROM (...) "qualify"``.
+QUALIFY_ALIAS = "qualify"
 
 
 def plan(statement: n.Statement | DropTable, sql: str) -> Plan:
@@ -209,7 +220,7 @@ class Planner:
             pipeline.collection,
             pipeline.stages,
             pipeline.output_keys,
-            names,
+            pipeline.names,
             pipeline.finishers,
             pipeline.empty_result,
         )
@@ -312,6 +323,7 @@ class Planner:
             or select.having is not None
             or select.distinct
             or _has_aggregate(select)
+            or self.window_calls(select)
             or any(
                 isinstance(item.expr, n.Star) or _python_function(item.expr)
                 for item in select.items
@@ -482,6 +494,12 @@ class Planner:
                 columns.setdefault(name, key)
             base = Source() if inner.whole_documents else Source(columns=columns)
             base_alias = source.alias
+            if _is_star(select) and source.alias == QUALIFY_ALIAS and not inner.whole_documents:
+                # The columns of the query whose window values are filtered.
+                star = tuple(
+                    n.SelectItem(n.Column(name, source.alias), name) for name in inner.names
+                )
+                select = replace(select, items=star)
         elif isinstance(source, n.Table):
             collection = source.name
             base = Source()
@@ -581,6 +599,12 @@ class Planner:
                 _, having_filters = self.compilers(output_scope, replacements)
                 stages.append(_match_stage(having_filters.compile(select.having)))
 
+        windows = self.window_calls(select)
+        if windows:
+            operands, _ = self.compilers(output_scope, replacements, lookups)
+            window_stages, window_fields = WindowCompiler(operands, self.sql).compile(windows)
+            stages.extend(window_stages)
+            replacements = {**replacements, **window_fields}
         expressions, _ = self.compilers(output_scope, replacements, lookups)
         if _is_star(select) and not select.joins and not replacements:
             return self.whole_documents_pipeline(select, collection, stages, scope)
@@ -628,6 +652,12 @@ class Planner:
             finishers=finishers,
             empty_result=empty_result,
         )
+
+    def window_calls(self, select: n.Select) -> list[n.Window]:
+        """Return the window calls of the SELECT list and ORDER BY (SQL
+        allows them nowhere else: ExpressionCompiler refuses the others)."""
+        used = (tuple(item.expr for item in select.items), tuple(o.expr for o in select.order_by))
+        return _unique(windows_in(used))
 
     def try_grouped_lookup(self, select: n.Select) -> Pipeline | None:
         """Plan ``SELECT base columns, AGG(joined.x) ... FROM base LEFT JOIN
@@ -995,6 +1025,9 @@ class Planner:
             state.accumulators[key] = lambda ctx: {"$sum": 1}
             state.empty_values[key] = 0
             return
+        if name in COLLECTED_AGGREGATES:
+            self.add_collected_accumulator(state, key, aggregate, expressions)
+            return
         if len(aggregate.args) != 1:
             raise not_supported(f"{name}() with {len(aggregate.args)} arguments", self.sql)
         value = expressions.value(aggregate.args[0])
@@ -1022,6 +1055,54 @@ class Planner:
                 # MongoDB has standard deviations; variance is their square.
                 state.finishers[key] = lambda: {"$pow": [f"${key}", 2]}
         state.empty_values[key] = 0 if name == "COUNT" else None
+
+    def add_collected_accumulator(
+        self, state: _GroupState, key: str, aggregate: n.Func, expressions: ExpressionCompiler
+    ) -> None:
+        """Collect the values of an aggregate of functions.COLLECTED_AGGREGATES
+        with its ORDER BY keys ($push, or $addToSet for DISTINCT); after the
+        $group drop the NULLs, sort by the keys ($sortArray) and fold."""
+        name = aggregate.name
+        constants, fold = COLLECTED_AGGREGATES[name]
+        if not aggregate.args:
+            raise not_supported(f"{name}() without arguments", self.sql)
+        value_arg, *rest = aggregate.args
+        keys = [
+            (arg.args[0], AGGREGATE_ORDER_KEYS[arg.name])
+            for arg in rest
+            if isinstance(arg, n.Func) and arg.name in AGGREGATE_ORDER_KEYS and len(arg.args) == 1
+        ]
+        extra = rest[: len(rest) - len(keys)]
+        if len(extra) != constants or any(
+            isinstance(arg, n.Func) and arg.name in AGGREGATE_ORDER_KEYS for arg in extra
+        ):
+            raise not_supported(f"{name}() with these arguments", self.sql)
+        value = expressions.value(value_arg)
+        key_values = [expressions.value(expr) for expr, _ in keys]
+        operator = "$addToSet" if aggregate.distinct else "$push"
+
+        def element(ctx: Any) -> Any:
+            if not key_values:
+                return value(ctx)
+            return {"v": value(ctx), **{f"k{i}": k(ctx) for i, k in enumerate(key_values)}}
+
+        state.accumulators[key] = lambda ctx: {operator: element(ctx)}
+        constant_keys = []
+        for index, arg in enumerate(extra):
+            constant_key = f"{key}_c{index}"
+            constant_keys.append(f"${constant_key}")
+            constant = expressions.value(arg)
+            # $max of a constant is that constant ($first would do as well,
+            # but SecantusDB folds a constant $first as the array operator).
+            state.accumulators[constant_key] = lambda ctx, c=constant: {"$max": c(ctx)}
+        field_path = "$$this.v" if keys else "$$this"
+        values: Any = {"$filter": {"input": f"${key}", "cond": {"$ne": [field_path, None]}}}
+        if keys:
+            order = {f"k{i}": direction for i, (_, direction) in enumerate(keys)}
+            values = {"$sortArray": {"input": values, "sortBy": order}}
+            values = {"$map": {"input": values, "in": "$$this.v"}}
+        state.finishers[key] = lambda: fold(values, *constant_keys)
+        state.empty_values[key] = None
 
     def group_stages(self, state: _GroupState) -> list[Bound]:
         keys, accumulators, finishers = state.group_keys, state.accumulators, state.finishers
@@ -1445,6 +1526,11 @@ def _children(node: Any) -> Iterator[Any]:
 
 
 def _aggregates_in(expr: Any) -> Iterator[n.Func]:
+    if isinstance(expr, n.Window):
+        # SUM(x) OVER (...) is no GROUP BY aggregate; its operands may be.
+        for operand in window_operands(expr):
+            yield from _aggregates_in(operand)
+        return
     if isinstance(expr, n.Func) and expr.name in AGGREGATES:
         yield expr
         return
@@ -1462,6 +1548,10 @@ def _columns_outside(
 ) -> Iterator[n.Expr]:
     """Yield the columns (and correlated subqueries) outside aggregates."""
     if expr in replaced or (isinstance(expr, n.Func) and expr.name in AGGREGATES):
+        return
+    if isinstance(expr, n.Window):
+        for operand in window_operands(expr):
+            yield from _columns_outside(operand, replaced, lookups)
         return
     if isinstance(expr, n.Column) or expr in lookups:
         yield expr
