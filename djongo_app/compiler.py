@@ -84,7 +84,9 @@ def insert_shape(table, fields, ops):
     shape = _shapes.get(key, False)
     if shape is False:
         shape = None
-        if fields and not any(hasattr(field, "get_placeholder") for field in fields):
+        if fields and not any(
+            hasattr(field, "get_placeholder") or field.has_db_default() for field in fields
+        ):
             head = "{} {} ({}) VALUES ".format(
                 ops.insert_statement(on_conflict=None),
                 ops.quote_name(table),
@@ -109,7 +111,9 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
     ``get_db_prep_save``). A row holding an expression is written the way
     Django writes it. The SQL text and parameters are Django's, so the
     transpiler's plan cache serves every batch size of a model with one
-    plan (transpiler/cache.py).
+    plan (transpiler/cache.py). Fields with a ``db_default`` take Django's
+    path (which, from Django 6.0, leaves out a column that is DEFAULT in
+    every row).
     """
 
     def as_sql(self):
@@ -144,7 +148,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
             params.extend(row_params)
         sql = head + ", ".join(rows)
         if self.returning_fields:
-            returning_sql, self.returning_params = connection.ops.return_insert_columns(
+            returning_sql, self.returning_params = connection.ops.returning_columns(
                 self.returning_fields
             )
             if returning_sql:
