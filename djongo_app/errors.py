@@ -13,7 +13,8 @@ from :mod:`django.db`::
         ├── OperationalError     the server cannot be reached or timed out
         │                        (serverSelectionTimeoutMS, timeoutMS); a
         │                        transaction the server aborted, also for
-        │                        outliving transactionLifetimeLimitSeconds
+        │                        outliving transactionLifetimeLimitSeconds;
+        │                        a failed authentication (code 18)
         ├── IntegrityError       a duplicate key (codes 11000, 11001, 12582);
         │                        a NOT NULL column left NULL or a CHECK
         │                        constraint failed (code 121)
@@ -58,6 +59,7 @@ DUPLICATE_KEY_CODES = frozenset({11000, 11001, 12582})
 # A write the collection's $jsonSchema validator refused (NOT NULL, CHECK).
 DOCUMENT_VALIDATION_FAILURE = 121
 NO_SUCH_TRANSACTION = 251
+AUTHENTICATION_FAILED = 18
 
 _TRANSACTION_GONE = (
     "the server aborted the transaction: it ran longer than the server's "
@@ -86,7 +88,11 @@ SERVER_CODES: dict[int, tuple[type[Error], str]] = {
     # TransactionExceededLifetimeLimitSeconds
     290: (OperationalError, _TRANSACTION_GONE),
     257: (OperationalError, "the transaction is too large for the server"),
+    AUTHENTICATION_FAILED: (OperationalError, "authentication failed"),
 }
+# Codes whose full reply is not shown, only the server's errmsg: the reply
+# to a failed authentication carries the $clusterTime signature.
+REPLY_NOT_SHOWN = frozenset({AUTHENTICATION_FAILED})
 
 # Ordered from most to least specific: the first class that matches wins.
 PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
@@ -143,8 +149,8 @@ def _error_code(exc: BaseException) -> object:
 
 def translate(exc: BaseException) -> Error:
     """Return the django.db exception that stands for a driver ``exc``."""
-    message = _message(exc)
     code = _error_code(exc)
+    message = _message(exc, full=code not in REPLY_NOT_SHOWN)
     if REFUSAL_MARK in message:
         refused = message.split(REFUSAL_MARK, 1)[1].split(REFUSAL_MARK, 1)[0]
         return NotSupportedError(refused)
@@ -166,7 +172,9 @@ def translate(exc: BaseException) -> Error:
     return django_class(prefix + message)
 
 
-def _message(exc: BaseException) -> str:
+def _message(exc: BaseException, full: bool = True) -> str:
+    if not full and isinstance(exc, pymongo_errors.OperationFailure):
+        return str((exc.details or {}).get("errmsg") or type(exc).__name__)
     if isinstance(exc, pymongo_errors.BulkWriteError) and exc.details:
         errors = exc.details.get("writeErrors") or []
         if errors:
