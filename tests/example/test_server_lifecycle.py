@@ -82,9 +82,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# The helper restores Ctrl-C's default first: a process started with
+# SIGINT ignored (a shell's background job, some CI runners) passes that on
+# to its children, and Python then installs no KeyboardInterrupt handler,
+# so a SIGINT would leave the helper (and rightly its server) running.
 HELPER = textwrap.dedent(
     """
+    import signal
     import time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from djongo_app.testing import server_pid, server_uri
     server_uri()
     print(server_pid(), flush=True)
