@@ -96,6 +96,52 @@ class RoundTripTests(TestCase):
         self.assertEqual(document["blog"]["motto"], "kept")
         self.assertEqual(document["blog"]["rank"], 5)
 
+    def test_a_save_adds_no_keys_a_stored_document_lacked(self):
+        """Keys missing from a stored sub-document stay missing on save
+        while they hold their default, in arrays of documents too; a value
+        set writes its key (trial of main)."""
+        collection().insert_one(
+            {
+                "id": 901,
+                "headline": "legacy",
+                "blog": {"name": "Old", "address": {"city": "Oslo"}},
+                "contributors": [{"name": "Ann"}],
+                "tags": [],
+                "scores": [],
+                "readers": [],
+                "reviewers": [],
+            },
+            bypass_document_validation=True,
+            session=connection.connection.session,
+        )
+        entry = Entry.objects.get(pk=901)
+        entry.headline = "renamed"
+        entry.save()
+        document = stored(901)
+        self.assertEqual(document["headline"], "renamed")
+        self.assertEqual(document["blog"], {"name": "Old", "address": {"city": "Oslo"}})
+        self.assertEqual(document["contributors"], [{"name": "Ann"}])
+        # Lookups see the same documents before and after such a save.
+        self.assertEqual(headlines(Entry.objects.filter(blog__rank=0)), [])
+
+        entry.blog.rank = 2
+        entry.blog.address.zip_code = "0150"
+        entry.contributors[0].email = "ann@example.com"
+        entry.save()
+        document = stored(901)
+        self.assertEqual(
+            document["blog"],
+            {"name": "Old", "address": {"city": "Oslo", "zip_code": "0150"}, "rank": 2},
+        )
+        self.assertEqual(document["contributors"], [{"name": "Ann", "email": "ann@example.com"}])
+        # A new container is written whole.
+        entry.blog = Blog(name="New")
+        entry.save()
+        self.assertEqual(
+            stored(901)["blog"],
+            {"name": "New", "url": "", "address": None, "founded": None, "rank": 0},
+        )
+
     def test_djongo_style_abstract_container(self):
         when = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
         entry = Entry.objects.create(
