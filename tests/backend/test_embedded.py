@@ -9,7 +9,7 @@ import pickle
 from django import forms
 from django.core import exceptions, serializers
 from django.core.management import call_command
-from django.db import IntegrityError, NotSupportedError, connection, models, transaction
+from django.db import DataError, IntegrityError, NotSupportedError, connection, models, transaction
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
@@ -599,6 +599,39 @@ class FormTests(TestCase):
 def index_keys(table):
     information = connection.connection.database[table].index_information()
     return [tuple(info["key"]) for info in information.values()]
+
+
+class UpdateThroughNullTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_update_of_a_path_under_a_null_sub_document(self):
+        """update(blog__address__city=...) on a document whose address is
+        null is a DataError naming the path and the null sub-document
+        (trial of main)."""
+        Entry.objects.create(headline="with", blog=Blog(name="B", address=Address(city="Oslo")))
+        Entry.objects.create(headline="without", blog=Blog(name="B"))
+        with self.assertRaisesMessage(
+            DataError,
+            "djongo_app: cannot set blog.address.city: the sub-document blog.address is null "
+            "(or not a document) on a matched document, and MongoDB creates no key inside "
+            "null. Assign the whole sub-document, or leave those documents out "
+            "(filter(blog__address__isnull=False)). The server said: ",
+        ):
+            Entry.objects.filter(headline="without").update(blog__address__city="Rome")
+        self.assertIsNone(Entry.objects.get(headline="without").blog.address)
+        # The way out the message names.
+        count = Entry.objects.filter(blog__address__isnull=False).update(blog__address__city="Rome")
+        self.assertEqual(count, 1)
+        self.assertEqual(Entry.objects.get(headline="with").blog.address.city, "Rome")
+
+    def test_update_of_an_array_element_path_under_null(self):
+        """The same for a key of an array element that is null."""
+        Entry.objects.create(headline="x", blog=Blog(name="B"))
+        collection().update_one({"headline": "x"}, {"$set": {"contributors": [None]}})
+        with self.assertRaisesMessage(
+            DataError, "cannot set contributors.0.name: the sub-document contributors.0 is null"
+        ):
+            Entry.objects.update(contributors__0__name="Ann")
 
 
 class NestedIndexTests(TransactionTestCase):

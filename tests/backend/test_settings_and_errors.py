@@ -302,6 +302,11 @@ def test_every_pymongo_error_is_mapped(error_class):
             "transactionLifetimeLimitSeconds",
         ),
         (pymongo_errors.OperationFailure("bad", code=2), DatabaseError, "bad"),
+        (
+            pymongo_errors.WriteError("Cannot create field 'a' in element {b: null}", code=28),
+            DataError,
+            "a key cannot be set inside a sub-document that is null",
+        ),
     ],
     ids=[
         "duplicate",
@@ -313,6 +318,7 @@ def test_every_pymongo_error_is_mapped(error_class):
         "time-limit",
         "transaction-gone",
         "failure",
+        "path-not-viable",
     ],
 )
 def test_translation(error, expected, meaning):
