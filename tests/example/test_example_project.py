@@ -258,9 +258,10 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
     assert "Created superuser admin" in seeded["seed_1"]
     # 20 objects and the first entry's image.
     assert "21 object(s) created" in seeded["seed_1"]
+    assert "3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_1"]
     # The second run is a no-op.
     assert "Created superuser" not in seeded["seed_2"]
-    assert "0 object(s) created, 3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_2"]
+    assert "Demo data not seeded" in seeded["seed_2"]
     # Nothing left to migrate or to make migrations for.
     assert "No migrations to apply" in manage(example_env, "migrate", "--no-input")
     assert "No changes detected" in manage(example_env, "makemigrations", "--check", "--dry-run")
@@ -289,18 +290,25 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
         assert page["translation_of"] == original["_id"]
         assert isinstance(original["_id"], ObjectId)
         assert "id" not in original
+        ringo = db.blog_comment.find_one({"author_name": "Ringo"})
 
-        # An entry seeded before migration 0002 (empty document fields)
-        # gets them filled in by the next seed_demo.
+        # What a user edits stays as they left it when the example starts
+        # again: a changed headline does not bring the seeded entry back, a
+        # removed comment or emptied tags are not restored (trial of main).
         db.blog_entry.update_one(
-            {"_id": entry["_id"]},
-            {"$set": {"tags": [], "seo": None, "links": [], "editors": []}},
+            {"_id": entry["_id"]}, {"$set": {"headline": "Edited", "tags": [], "seo": None}}
         )
-        assert "0 object(s) created" in manage(example_env, "seed_demo")
-        refilled = db.blog_entry.find_one({"_id": entry["_id"]})
-        assert {k: refilled[k] for k in ("tags", "seo", "links", "editors")} == {
-            k: entry[k] for k in ("tags", "seo", "links", "editors")
-        }
+        db.blog_comment.delete_one({"author_name": "Ringo"})
+        again = manage(example_env, "seed_demo")
+        assert "Demo data not seeded: the database already holds blogs" in again
+        assert "(7 entries)" in again
+        assert db.blog_entry.count_documents({}) == 7
+        assert db.blog_entry.count_documents({"headline": "Cave-aged cheddar explained"}) == 0
+        edited = db.blog_entry.find_one({"_id": entry["_id"]})
+        assert (edited["headline"], edited["tags"], edited["seo"]) == ("Edited", [], None)
+        assert db.blog_comment.count_documents({"author_name": "Ringo"}) == 0
+        db.blog_entry.update_one({"_id": entry["_id"]}, {"$set": entry})
+        db.blog_comment.insert_one(ringo)
 
 
 def test_blog_pages(site):
