@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .paths import PathTransformFactory
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
 
 # Keys of a stored sub-document that its container has no field for: kept
 # on the instance and written back, so reading and saving loses nothing.
@@ -537,7 +538,11 @@ class EmbeddedField(ContainerOptions, models.Field):
         super().__init__(*args, **kwargs)
 
     def check(self, **kwargs):
-        return [*super().check(**kwargs), *check_container(self, self.model_container)]
+        return [
+            *super().check(**kwargs),
+            *check_container(self, self.model_container),
+            *check_migrated_on_mongodb(self, kwargs.get("databases")),
+        ]
 
     def get_internal_type(self):
         return "EmbeddedField"

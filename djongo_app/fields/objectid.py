@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
 
 
 def to_object_id(field, value):
@@ -29,6 +30,12 @@ class ObjectIdField(models.Field):
     empty_strings_allowed = False
     default_error_messages = {"invalid": _("“%(value)s” is not a valid ObjectId.")}
     description = _("MongoDB ObjectId")
+
+    def check(self, **kwargs):
+        return [
+            *super().check(**kwargs),
+            *check_migrated_on_mongodb(self, kwargs.get("databases")),
+        ]
 
     def get_internal_type(self):
         return "ObjectIdField"
@@ -65,6 +72,12 @@ class ObjectIdAutoField(models.AutoField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("db_column", "_id")
         super().__init__(*args, **kwargs)
+
+    def check(self, **kwargs):
+        return [
+            *super().check(**kwargs),
+            *check_migrated_on_mongodb(self, kwargs.get("databases")),
+        ]
 
     def get_internal_type(self):
         return "ObjectIdAutoField"
