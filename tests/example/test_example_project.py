@@ -702,6 +702,47 @@ def test_admin_page_with_objectid_key(site, admin_browser):
     assert sorted(titles) == ["About this demo", "À propos de cette démo"], titles
 
 
+def test_admin_entry_list_fits_1280_pixels(site, tmp_path):
+    """In a 1280-pixel window the entry list shows every column without a
+    scroll bar, and the SEO field is labelled "SEO" (trial of main)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.admin.conftest import CHROMIUM_ARGS, chromium_path
+
+    base = site[0].base
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=chromium_path(),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1000},
+        )
+        try:
+            page = context.new_page()
+            page.goto(base + "/admin/login/?next=/admin/blog/entry/")
+            page.fill("#id_username", "admin")
+            page.fill("#id_password", "admin")
+            page.click("input[type=submit]")
+            page.wait_for_url("**/admin/blog/entry/")
+            results = page.locator("#changelist-form .results")
+            widths = results.evaluate("node => [node.scrollWidth, node.clientWidth]")
+            headers = page.locator("#result_list thead th").all_inner_texts()
+            page.goto(base + "/admin/blog/entry/1/change/")
+            label = page.locator(".field-seo > div > label, .field-seo label").first.inner_text()
+        finally:
+            context.close()
+    assert widths[0] <= widths[1], f"the list scrolls: {widths}"
+    assert [h.strip().upper() for h in headers if h.strip()] == [
+        "HEADLINE",
+        "BLOG",
+        "PUBLISHED",
+        "SEO TITLE",
+        "TAGS",
+    ]
+    assert label.strip() == "SEO:"
+
+
 def test_admin_entry_changelist_follows_document_paths(site, admin_browser):
     changelist = fetch(site, "/admin/blog/entry/", browser=admin_browser)
     assert "column-seo__title" in changelist
