@@ -19,9 +19,7 @@ def check_migrated_on_mongodb(field, databases):
         connection = connections[alias]
         if connection.vendor == VENDOR:
             continue
-        if not (
-            model._meta.can_migrate(connection) and router.allow_migrate_model(alias, model)
-        ):
+        if not (model._meta.can_migrate(connection) and router.allow_migrate_model(alias, model)):
             continue
         errors.append(
             checks.Error(
