@@ -12,6 +12,7 @@ from .connection import (
     MongoConnection,
     client_arguments,
     configure_logging,
+    connecting,
     shared_client,
     supports_transactions,
 )
@@ -130,8 +131,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     @async_unsafe
     def get_new_connection(self, conn_params):
         configure_logging(self.settings_dict, self.alias)
-        client = shared_client(conn_params["arguments"])
-        with wrap_pymongo_errors():
+        with connecting(conn_params["arguments"], self.alias):
+            client = shared_client(conn_params["arguments"])
             transactions = supports_transactions(client)
         return MongoConnection(client, conn_params["name"], transactions)
 

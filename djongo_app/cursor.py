@@ -120,7 +120,7 @@ class Cursor:
         for delay in (*TRANSIENT_RETRY_DELAYS, None):
             retryable = delay is not None and connection.at_transaction_start
             try:
-                with wrap_pymongo_errors():
+                with wrap_pymongo_errors(lambda: plan.command(context)):
                     result = plan.execute(context)
             except DatabaseError as exc:
                 if not (retryable and _is_transient(exc.__cause__)):

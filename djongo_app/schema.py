@@ -1,5 +1,8 @@
 """DDL for migrations, run directly as MongoDB commands.
 
+``sqlmigrate`` (``collect_sql``) shows the commands as mongosh statements
+and runs none (see :mod:`djongo_app.shell`).
+
 Collections are created with their indexes: the integer primary key (kept
 under its column name, ``_id`` stays an ObjectId, as in Djongo), unique
 fields, ``db_index`` fields, ``unique_together``, ``Meta.indexes`` and
@@ -32,6 +35,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from .compat import is_database_on_delete
 from .errors import wrap_pymongo_errors
 from .lookups import COLUMN
+from .shell import RecordingCounters, RecordingDatabase
 from .transpiler.expressions import ExpressionCompiler
 from .transpiler.parser import parse
 from .transpiler.partial import partial_filter
@@ -138,13 +142,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     @property
     def database(self):
+        """The database the DDL runs on; with ``collect_sql`` (sqlmigrate) a
+        stand-in that records each command as mongosh text instead."""
         self.connection.ensure_connection()
-        return self.connection.connection.database
+        database = self.connection.connection.database
+        if self.collect_sql:
+            return RecordingDatabase(database, self.collected_sql)
+        return database
 
     @property
     def counters(self):
         self.connection.ensure_connection()
-        return self.connection.connection.counters
+        counters = self.connection.connection.counters
+        if self.collect_sql:
+            return RecordingCounters(counters, self.database)
+        return counters
 
     def quote_value(self, value):
         return repr(value)

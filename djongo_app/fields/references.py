@@ -43,6 +43,7 @@ from .array import (
 )
 from .embedded import parse_json
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
 
 SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
 
@@ -147,6 +148,7 @@ class ArrayReferenceField(models.Field):
                     id="djongo_app.E007",
                 )
             )
+        errors.extend(check_migrated_on_mongodb(self, kwargs.get("databases")))
         return errors
 
     def get_internal_type(self):

@@ -9,7 +9,7 @@ import pickle
 from django import forms
 from django.core import exceptions, serializers
 from django.core.management import call_command
-from django.db import IntegrityError, NotSupportedError, connection, models, transaction
+from django.db import DataError, IntegrityError, NotSupportedError, connection, models, transaction
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
@@ -95,6 +95,52 @@ class RoundTripTests(TestCase):
         document = stored(900)
         self.assertEqual(document["blog"]["motto"], "kept")
         self.assertEqual(document["blog"]["rank"], 5)
+
+    def test_a_save_adds_no_keys_a_stored_document_lacked(self):
+        """Keys missing from a stored sub-document stay missing on save
+        while they hold their default, in arrays of documents too; a value
+        set writes its key (trial of main)."""
+        collection().insert_one(
+            {
+                "id": 901,
+                "headline": "legacy",
+                "blog": {"name": "Old", "address": {"city": "Oslo"}},
+                "contributors": [{"name": "Ann"}],
+                "tags": [],
+                "scores": [],
+                "readers": [],
+                "reviewers": [],
+            },
+            bypass_document_validation=True,
+            session=connection.connection.session,
+        )
+        entry = Entry.objects.get(pk=901)
+        entry.headline = "renamed"
+        entry.save()
+        document = stored(901)
+        self.assertEqual(document["headline"], "renamed")
+        self.assertEqual(document["blog"], {"name": "Old", "address": {"city": "Oslo"}})
+        self.assertEqual(document["contributors"], [{"name": "Ann"}])
+        # Lookups see the same documents before and after such a save.
+        self.assertEqual(headlines(Entry.objects.filter(blog__rank=0)), [])
+
+        entry.blog.rank = 2
+        entry.blog.address.zip_code = "0150"
+        entry.contributors[0].email = "ann@example.com"
+        entry.save()
+        document = stored(901)
+        self.assertEqual(
+            document["blog"],
+            {"name": "Old", "address": {"city": "Oslo", "zip_code": "0150"}, "rank": 2},
+        )
+        self.assertEqual(document["contributors"], [{"name": "Ann", "email": "ann@example.com"}])
+        # A new container is written whole.
+        entry.blog = Blog(name="New")
+        entry.save()
+        self.assertEqual(
+            stored(901)["blog"],
+            {"name": "New", "url": "", "address": None, "founded": None, "rank": 0},
+        )
 
     def test_djongo_style_abstract_container(self):
         when = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
@@ -553,6 +599,39 @@ class FormTests(TestCase):
 def index_keys(table):
     information = connection.connection.database[table].index_information()
     return [tuple(info["key"]) for info in information.values()]
+
+
+class UpdateThroughNullTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_update_of_a_path_under_a_null_sub_document(self):
+        """update(blog__address__city=...) on a document whose address is
+        null is a DataError naming the path and the null sub-document
+        (trial of main)."""
+        Entry.objects.create(headline="with", blog=Blog(name="B", address=Address(city="Oslo")))
+        Entry.objects.create(headline="without", blog=Blog(name="B"))
+        with self.assertRaisesMessage(
+            DataError,
+            "djongo_app: cannot set blog.address.city: the sub-document blog.address is null "
+            "(or not a document) on a matched document, and MongoDB creates no key inside "
+            "null. Assign the whole sub-document, or leave those documents out "
+            "(filter(blog__address__isnull=False)). The server said: ",
+        ):
+            Entry.objects.filter(headline="without").update(blog__address__city="Rome")
+        self.assertIsNone(Entry.objects.get(headline="without").blog.address)
+        # The way out the message names.
+        count = Entry.objects.filter(blog__address__isnull=False).update(blog__address__city="Rome")
+        self.assertEqual(count, 1)
+        self.assertEqual(Entry.objects.get(headline="with").blog.address.city, "Rome")
+
+    def test_update_of_an_array_element_path_under_null(self):
+        """The same for a key of an array element that is null."""
+        Entry.objects.create(headline="x", blog=Blog(name="B"))
+        collection().update_one({"headline": "x"}, {"$set": {"contributors": [None]}})
+        with self.assertRaisesMessage(
+            DataError, "cannot set contributors.0.name: the sub-document contributors.0 is null"
+        ):
+            Entry.objects.update(contributors__0__name="Ann")
 
 
 class NestedIndexTests(TransactionTestCase):

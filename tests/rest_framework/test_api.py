@@ -523,7 +523,7 @@ class FilterTests(ApiTestCase):
             response.json(),
             {
                 "scores": ["Enter a number."],
-                "source": ["Enter a valid ObjectId."],
+                "source": ["“xyz” is not a valid ObjectId."],
                 "publisher__rank__gte": ["Enter a number."],
             },
         )
