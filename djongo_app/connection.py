@@ -37,12 +37,15 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 from pymongo import MongoClient, ReadPreference
 from pymongo.common import validate
-from pymongo.errors import ConfigurationError
+from pymongo.errors import ConfigurationError, ConnectionFailure, OperationFailure
 
 from .codecs import type_registry
+from .conflicts import Rules, read_rules
 from .counters import Counters
+from .savepoints import Journal
 
 DJANGO_KEYS = frozenset(
     {
@@ -246,10 +249,11 @@ class MongoConnection:
     """The object behind ``DatabaseWrapper.connection``.
 
     It holds the database handle, the auto-increment counters and, while
-    Django has autocommit off, the session of the running transaction.
-    Transactions start lazily with the first statement after autocommit is
-    turned off, and only on servers that support them (replica sets and
-    sharded clusters); on a standalone server every statement commits.
+    Django has autocommit off, the session of the running transaction with
+    its savepoints (:class:`~djongo_app.savepoints.Journal`). Transactions
+    start lazily with the first statement after autocommit is turned off,
+    and only on servers that support them (replica sets and sharded
+    clusters); on a standalone server every statement commits.
     """
 
     def __init__(self, client: MongoClient, name: str, transactions: bool):
@@ -262,6 +266,22 @@ class MongoConnection:
         self._session: Any = None
         # Statements run in the current transaction so far.
         self.statements = 0
+        # The savepoints of the transaction and the writes made under them.
+        self.journal = Journal()
+        # Unique indexes and validators of the collections checked in the
+        # transaction (read once per transaction and collection).
+        self.rules: dict[str, Rules] = {}
+        # Whether the transaction wrote, locked (FOR UPDATE) or ran a
+        # pymongo call: then it can no longer start over unobserved.
+        self.wrote = False
+        # Why the server ended the transaction, once a statement failed in it.
+        self.aborted: str | None = None
+
+    @property
+    def in_transaction(self) -> bool:
+        """Return True while statements run in a transaction (autocommit
+        off, on a server with transactions)."""
+        return not self.autocommit and self.transactions
 
     @property
     def session(self) -> Any:
@@ -270,7 +290,7 @@ class MongoConnection:
         Outside a transaction (autocommit on, or a standalone server) each
         statement runs on its own.
         """
-        if self.autocommit or not self.transactions:
+        if not self.in_transaction:
             return None
         if self._session is None:
             self._session = self.client.start_session()
@@ -279,18 +299,37 @@ class MongoConnection:
             # OPTIONS readPreference applies to the reads outside one.
             self._session.start_transaction(read_preference=ReadPreference.PRIMARY)
             self.statements = 0
+            self.wrote = False
+            self.aborted = None
+            self.rules.clear()
         return self._session
 
     @property
     def at_transaction_start(self) -> bool:
         """Return True when a statement now would be the transaction's first.
 
-        Only then may a statement that hit a transient transaction error be
-        retried in a new transaction: nothing before it was observed.
+        The transaction has then read no snapshot yet.
         """
-        if self.autocommit or not self.transactions:
+        if not self.in_transaction:
             return False
         return self._session is None or not self._session.in_transaction or self.statements == 0
+
+    @property
+    def restartable(self) -> bool:
+        """Return True when the transaction may start over in a new one.
+
+        Until it writes (or reads FOR UPDATE, or runs a pymongo call) a
+        transaction has only read: starting it over at the failed
+        statement with a newer snapshot gives what READ COMMITTED, Django's
+        default isolation on PostgreSQL, gives; no write is lost or
+        repeated. Its savepoints, which hold no writes yet, stay.
+        """
+        return self.in_transaction and not self.wrote and self.aborted is None
+
+    def restart(self) -> None:
+        """Abort the transaction; the next statement starts a new one."""
+        if self._session is not None and self._session.in_transaction:
+            self._session.abort_transaction()
 
     def set_autocommit(self, autocommit: bool) -> None:
         if autocommit:
@@ -300,10 +339,12 @@ class MongoConnection:
         self.autocommit = autocommit
 
     def commit(self) -> None:
+        self.journal.reset()
         if self._session is not None and self._session.in_transaction:
             self._session.commit_transaction()
 
     def rollback(self) -> None:
+        self.journal.reset()
         if self._session is not None and self._session.in_transaction:
             self._session.abort_transaction()
 
@@ -312,6 +353,62 @@ class MongoConnection:
             self.rollback()
             self._session.end_session()
             self._session = None
+
+    # Savepoints ----------------------------------------------------------
+
+    def savepoint(self, sid: str) -> None:
+        self.journal.savepoint(sid)
+
+    def rollback_to_savepoint(self, sid: str) -> None:
+        """Undo the writes made in the transaction since savepoint ``sid``."""
+        self._check_alive(sid)
+        session = (
+            self._session if self._session is not None and self._session.in_transaction else None
+        )
+        self.journal.rollback(sid, self.database, session)
+
+    def release_savepoint(self, sid: str) -> None:
+        self._check_alive(sid)
+        self.journal.release(sid)
+
+    def _check_alive(self, sid: str) -> None:
+        if self.aborted is not None:
+            raise DatabaseError(
+                f"djongo_app: savepoint {sid} is gone: the server aborted the "
+                f"transaction after an error in it ({self.aborted}). MongoDB cannot "
+                "go on with a transaction after a failed statement; roll it back."
+            )
+
+    def failed(self, exc: BaseException) -> None:
+        """Note that a statement of the transaction failed with the driver
+        error ``exc``: a server error ends a MongoDB transaction."""
+        if self.in_transaction and isinstance(exc, SERVER_ERRORS):
+            self.aborted = f"{type(exc).__name__}: {str(exc)[:200]}"
+
+    def rules_of(self, collection: str) -> Rules:
+        """Return the unique indexes and validator of ``collection``, read
+        once per transaction (and after each schema change)."""
+        rules = self.rules.get(collection)
+        if rules is None:
+            rules = self.rules[collection] = read_rules(self.database, collection)
+        return rules
+
+    def schema_changed(self, collection: str, *, dropped=False, renamed_to=None, rewritten=False):
+        """Take note of DDL on ``collection`` (it runs outside the
+        transaction; see :mod:`djongo_app.savepoints`)."""
+        self.rules.pop(collection, None)
+        if dropped:
+            self.journal.collection_dropped(collection)
+        if renamed_to is not None:
+            self.rules.pop(renamed_to, None)
+            self.journal.collection_renamed(collection, renamed_to)
+        if rewritten:
+            self.journal.documents_rewritten(collection)
+
+
+# Driver errors sent by the server (or lost with the connection): MongoDB
+# aborts a transaction in which one happens.
+SERVER_ERRORS = (OperationFailure, ConnectionFailure)
 
 
 _transaction_support: dict[int, bool] = {}

@@ -30,19 +30,20 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_default_keyword_in_insert = True
     supports_default_keyword_in_bulk_insert = True
     allows_auto_pk_0 = True
-    # Conflicts are not resolved by the transpiler (no INSERT OR IGNORE).
-    supports_ignore_conflicts = False
-    supports_update_conflicts = False
-    supports_update_conflicts_with_target = False
+    # ON CONFLICT DO NOTHING / DO UPDATE (writes.py): an unordered insert
+    # dropping duplicate-key errors, and one upsert per row on the given
+    # unique columns.
+    supports_ignore_conflicts = True
+    supports_update_conflicts = True
+    supports_update_conflicts_with_target = True
     supports_expression_defaults = False
     supports_sequence_reset = True
 
     # Transactions --------------------------------------------------------
-    # MongoDB has no savepoints, and a failed statement aborts the whole
-    # transaction: a nested atomic() that fails marks the outermost block
-    # for rollback (Django's savepoint=False behaviour).
-    uses_savepoints = False
-    can_release_savepoints = False
+    # Savepoints (uses_savepoints, can_release_savepoints) exist where
+    # transactions do: an undo journal inside the MongoDB transaction.
+    # A failed statement other than a checked IntegrityError still ends the
+    # MongoDB transaction: queries after it are refused.
     atomic_transactions = True
     # Collections and indexes are created outside transactions.
     can_rollback_ddl = False
@@ -138,6 +139,15 @@ class DatabaseFeatures(BaseDatabaseFeatures):
         """Return True on replica sets and sharded clusters (per ``hello``)."""
         self.connection.ensure_connection()
         return self.connection.connection.transactions
+
+    @cached_property
+    def uses_savepoints(self):
+        """Return True where transactions exist (savepoints live in them)."""
+        return self.supports_transactions
+
+    @cached_property
+    def can_release_savepoints(self):
+        return self.supports_transactions
 
     # Known gaps, measured with scripts/django_suite.py (docs/conformance.md).
     # Expected failures, by reason:

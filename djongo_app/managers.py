@@ -106,7 +106,7 @@ class DjongoManager(models.Manager):
         table = self.model._meta.db_table
 
         def call(*args, **kwargs):
-            with mongo_session(using) as (database, session):
+            with mongo_session(using, writes=not read) as (database, session):
                 if takes_session and session is not None:
                     kwargs.setdefault("session", session)
                 return getattr(database[table], method)(*args, **kwargs)
@@ -166,7 +166,7 @@ class RawAggregateQuerySet:
     def iterator(self):
         """Yield the instances as the server returns them."""
         opts = self.model._meta
-        with mongo_session(self.db) as (database, session):
+        with mongo_session(self.db, writes=False) as (database, session):
             cursor = database[opts.db_table].aggregate(self.pipeline, session=session)
         connection = connections[self.db]
         while True:

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
-from .errors import wrap_pymongo_errors
+from .errors import DRIVER_ERRORS, wrap_pymongo_errors
 
 
 def mongo_connection(using: str) -> Any:
@@ -34,7 +34,7 @@ def mongo_connection(using: str) -> Any:
 
 
 @contextlib.contextmanager
-def mongo_session(using: str) -> Iterator[tuple[Any, Any]]:
+def mongo_session(using: str, writes: bool = True) -> Iterator[tuple[Any, Any]]:
     """Yield ``(database, session)`` of the connection ``using``.
 
     ``session`` is the running transaction's session inside ``atomic()``
@@ -43,6 +43,10 @@ def mongo_session(using: str) -> Iterator[tuple[Any, Any]]:
     transaction, and pymongo errors raised in the block become django.db
     errors. A transaction already marked for rollback refuses the block
     with TransactionManagementError, as a query would.
+
+    Unless ``writes`` is False the block may write: the savepoints open
+    now can no longer be rolled back to on their own (the undo journal
+    does not see pymongo calls; see djongo_app/savepoints.py).
     """
     wrapper = mongo_connection(using)
     wrapper.ensure_connection()
@@ -50,10 +54,17 @@ def mongo_session(using: str) -> Iterator[tuple[Any, Any]]:
     connection = wrapper.connection
     with wrapper.wrap_database_errors, wrap_pymongo_errors():
         session = connection.session
-        yield connection.database, session
+        if session is not None and writes:
+            connection.wrote = True
+            connection.journal.record_opaque("a pymongo write (DjongoManager.mongo_*, GridFS)")
+        try:
+            yield connection.database, session
+        except DRIVER_ERRORS as exc:
+            connection.failed(exc)
+            raise
         if session is not None:
-            # The transaction has done something: a transient error later
-            # must not retry a later statement as if it were the first.
+            # The transaction has done something: a later statement is not
+            # its first.
             connection.statements += 1
 
 

@@ -147,6 +147,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def quote_value(self, value):
         return repr(value)
 
+    def _changed(self, table, **what):
+        """Tell the connection that DDL (outside any transaction) changed
+        ``table``: its cached indexes are stale, and the savepoints of a
+        running transaction follow (djongo_app/savepoints.py)."""
+        self.connection.ensure_connection()
+        self.connection.connection.schema_changed(table, **what)
+
     def prepare_default(self, value):
         return self.quote_value(value)
 
@@ -154,6 +161,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def create_model(self, model):
         table = model._meta.db_table
+        self._changed(table)
         with wrap_pymongo_errors():
             if table not in self.database.list_collection_names(filter={"name": table}):
                 self.database.create_collection(table, **self._validator_options(model))
@@ -178,6 +186,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.delete_model(field.remote_field.through)
         table = model._meta.db_table
+        self._changed(table, dropped=True)
         with wrap_pymongo_errors():
             self.database.drop_collection(table)
             self.counters.drop(table)
@@ -185,6 +194,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
+        self._changed(old_db_table, renamed_to=new_db_table)
         with wrap_pymongo_errors():
             self.database[old_db_table].rename(new_db_table)
             self.counters.rename(old_db_table, new_db_table)
@@ -205,6 +215,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.column is None:
             return
         table = model._meta.db_table
+        self._changed(table, rewritten=True)
         with wrap_pymongo_errors():
             default = self.effective_default(field)
             if default is not None or not field.null:
@@ -224,6 +235,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.column is None:
             return
         table = model._meta.db_table
+        self._changed(table, rewritten=True)
         with wrap_pymongo_errors():
             self._update_validator(model, remove=[field])
             self._drop_indexes_on(table, [field.column])
@@ -242,6 +254,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if old_field.column is None or new_field.column is None:
             return
         table = model._meta.db_table
+        self._changed(table, rewritten=True)
         collection = self.database[table]
         with wrap_pymongo_errors():
             # The field's own indexes (unique, db_index) are found by their
@@ -345,18 +358,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Indexes and constraints -----------------------------------------------
 
     def add_index(self, model, index):
+        self._changed(model._meta.db_table)
         created = self._index_model(model, index)
         if created is not None:
             with wrap_pymongo_errors():
                 self.database[model._meta.db_table].create_indexes([created])
 
     def remove_index(self, model, index):
+        self._changed(model._meta.db_table)
         if index.include:
             return
         with wrap_pymongo_errors():
             self.database[model._meta.db_table].drop_index(index.name)
 
     def add_constraint(self, model, constraint):
+        self._changed(model._meta.db_table)
         if isinstance(constraint, CheckConstraint):
             with wrap_pymongo_errors():
                 self._update_validator(model)
@@ -367,6 +383,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.database[model._meta.db_table].create_indexes([index])
 
     def remove_constraint(self, model, constraint):
+        self._changed(model._meta.db_table)
         if isinstance(constraint, CheckConstraint):
             with wrap_pymongo_errors():
                 self._update_validator(model, without=[constraint.name])
@@ -384,6 +401,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def _alter_together(self, model, old_together, new_together, unique):
         old = {tuple(fields) for fields in old_together}
         new = {tuple(fields) for fields in new_together}
+        self._changed(model._meta.db_table)
         collection = self.database[model._meta.db_table]
         with wrap_pymongo_errors():
             for fields in old - new:

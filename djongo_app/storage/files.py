@@ -129,7 +129,7 @@ class Bucket:
         """Return the files document of ``filename`` (its newest revision
         if there are several), or None."""
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             return database[self.files].find_one(
                 {"filename": filename},
                 sort=[("uploadDate", DESCENDING), ("_id", DESCENDING)],
@@ -138,7 +138,7 @@ class Bucket:
 
     def exists(self, filename: str) -> bool:
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             found = database[self.files].find_one(
                 {"filename": filename}, projection={"_id": 1}, session=session
             )
@@ -153,7 +153,7 @@ class Bucket:
             upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
             query = {"filename": {"$gte": prefix, "$lt": upper}}
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             documents = list(
                 database[self.files].find(
                     query, projection={"filename": 1, "_id": 0}, session=session
@@ -177,7 +177,7 @@ class Bucket:
         aborts it on any write error) and surfaces as IntegrityError.
         """
         self.ensure_indexes()
-        with mongo_session(self.using) as (_database, session):
+        with mongo_session(self.using, writes=False) as (_database, session):
             in_transaction = session is not None
         file_id = ObjectId()
         length = 0
@@ -258,7 +258,7 @@ class Bucket:
         the file ``document``; a missing or mis-sized chunk is a DataError."""
         total = chunk_count(document)
         last = min(first + count, total) - 1
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             found = list(
                 database[self.chunks].find(
                     {"files_id": document["_id"], "n": {"$gte": first, "$lte": last}},

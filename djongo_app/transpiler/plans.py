@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bson import json_util
 
+from . import nodes as n
 from .expressions import Bound
 from .scope import Context
 
@@ -30,7 +31,11 @@ Getter = Callable[[dict[str, Any], Sequence[Any]], Any]
 
 
 class Executor(Context, Protocol):
-    """The execution context a cursor hands to ``Plan.execute``."""
+    """The execution context a cursor hands to ``Plan.execute``.
+
+    Writes go through ``insert``/``update``/``delete``, which add what a
+    transaction's savepoints need (djongo_app/writes.py).
+    """
 
     def collection(self, name: str) -> Any: ...
 
@@ -45,6 +50,14 @@ class Executor(Context, Protocol):
     def reserve_ids(self, table: str, column: str, count: int) -> int: ...
 
     def advance_ids(self, table: str, column: str, value: int) -> None: ...
+
+    def insert(
+        self, table: str, documents: list[dict[str, Any]], conflict: n.OnConflict | None
+    ) -> list[dict[str, Any] | None]: ...
+
+    def update(self, table: str, filter: dict[str, Any], update: Any) -> int: ...
+
+    def delete(self, table: str, filter: dict[str, Any]) -> int: ...
 
 
 @dataclass
@@ -81,6 +94,8 @@ class Plan:
     """
 
     param_count: int = 0
+    # Whether the plan writes (a transaction that wrote cannot start over).
+    writes: bool = False
 
     def command(self, ctx: Context) -> dict[str, Any]:
         raise NotImplementedError
@@ -317,6 +332,8 @@ class InsertPlan(Plan):
     # (row, column) → aggregation expression of a value computed by the
     # server before the insert.
     computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
+    conflict: n.OnConflict | None = None
+    writes = True
 
     def documents(
         self, ctx: Context, computed: dict[tuple[int, int], Any] | None = None
@@ -352,14 +369,14 @@ class InsertPlan(Plan):
         lastrowid = None
         for column in self.auto_columns(ctx, documents):
             lastrowid = self._assign_ids(ctx, documents, column)
-        if documents:
-            ctx.collection(self.collection).insert_many(
-                documents, ordered=True, session=ctx.session
-            )
-        rows = [tuple(get_path(d, c) for c in self.returning) for d in documents]
+        stored = ctx.insert(self.collection, documents, self.conflict) if documents else []
+        # A row left out by ON CONFLICT DO NOTHING returns nothing; one
+        # that updated a stored row returns that row's values.
+        kept = [row for row in stored if row is not None]
+        rows = [tuple(get_path(d, c) for c in self.returning) for d in kept]
         return Result(
             rows=rows if self.returning else [],
-            rowcount=len(documents),
+            rowcount=len(kept),
             lastrowid=lastrowid,
             description=self.returning,
             command={"insert": self.collection, "documents": documents},
@@ -407,6 +424,7 @@ class UpdatePlan(Plan):
     collection: str
     filter: Bound
     update: Bound
+    writes = True
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return {
@@ -417,16 +435,15 @@ class UpdatePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         (update,) = command["updates"]
-        result = ctx.collection(self.collection).update_many(
-            update["q"], update["u"], session=ctx.session
-        )
-        return Result(rowcount=result.matched_count, command=command)
+        matched = ctx.update(self.collection, update["q"], update["u"])
+        return Result(rowcount=matched, command=command)
 
 
 @dataclass
 class DeletePlan(Plan):
     collection: str
     filter: Bound
+    writes = True
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return {"delete": self.collection, "deletes": [{"q": self.filter(ctx), "limit": 0}]}
@@ -434,8 +451,8 @@ class DeletePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         (delete,) = command["deletes"]
-        result = ctx.collection(self.collection).delete_many(delete["q"], session=ctx.session)
-        return Result(rowcount=result.deleted_count, command=command)
+        deleted = ctx.delete(self.collection, delete["q"])
+        return Result(rowcount=deleted, command=command)
 
 
 @dataclass

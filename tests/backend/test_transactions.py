@@ -91,21 +91,6 @@ class AtomicTests(TransactionTestCase):
             raise ValueError
         self.assertEqual(calls, ["committed"])
 
-    def test_nested_failure_marks_whole_transaction_for_rollback(self):
-        """Without savepoints a failed inner block dooms the outer one."""
-        with transaction.atomic():
-            Author.objects.create(name="outer")
-            try:
-                with transaction.atomic():
-                    Author.objects.create(name="inner")
-                    raise ValueError
-            except ValueError:
-                pass
-            self.assertIs(transaction.get_rollback(), True)
-            with self.assertRaises(TransactionManagementError):
-                Author.objects.count()
-        self.assertEqual(committed_count("testapp_author"), 0)
-
     def test_nested_success_commits_with_outer(self):
         with transaction.atomic():
             Author.objects.create(name="outer")
