@@ -388,6 +388,9 @@ class MongoConnection:
     def rules_of(self, collection: str) -> Rules:
         """Return the unique indexes and validator of ``collection``, read
         once per transaction (and after each schema change)."""
+        if not self.in_transaction:
+            # Nothing ends a cache outside a transaction: read them again.
+            return read_rules(self.database, collection)
         rules = self.rules.get(collection)
         if rules is None:
             rules = self.rules[collection] = read_rules(self.database, collection)

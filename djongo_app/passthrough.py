@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from .errors import DRIVER_ERRORS, wrap_pymongo_errors
+from .writes import SESSION_WRITES, Writer
 
 
 def mongo_connection(using: str) -> Any:
@@ -68,4 +69,22 @@ def mongo_session(using: str, writes: bool = True) -> Iterator[tuple[Any, Any]]:
             connection.statements += 1
 
 
-__all__ = ["mongo_connection", "mongo_session"]
+def mongo_call(using: str, collection: str, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call pymongo's ``Collection.<method>`` on ``collection`` of the
+    connection ``using``, inside ``atomic()`` in the transaction's session.
+
+    Unlike a call made in a :func:`mongo_session` block, its writes
+    (inserts, updates, replacements, deletes) are journaled for the
+    savepoints open now, so rolling back to one undoes them.
+    """
+    with mongo_session(using, writes=False) as (_database, session):
+        if session is not None:
+            kwargs.setdefault("session", session)
+            wrapper = mongo_connection(using)
+            if method in SESSION_WRITES:
+                wrapper.connection.wrote = True
+            return Writer(wrapper.connection).call(collection, method, args, kwargs)
+        return getattr(_database[collection], method)(*args, **kwargs)
+
+
+__all__ = ["mongo_call", "mongo_connection", "mongo_session"]

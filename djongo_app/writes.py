@@ -26,14 +26,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import NotSupportedError
-from pymongo import InsertOne, UpdateOne
+from django.db import NotSupportedError, ProgrammingError
+from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, WriteError
 
 from .conflicts import Checker, filter_paths
 from .errors import DUPLICATE_KEY_CODES
 from .savepoints import RAW
 from .transpiler.nodes import OnConflict
+from .transpiler.plans import upsert_request
 
 
 class Writer:
@@ -86,7 +87,7 @@ class Writer:
 
         A row with a NULL in its target columns never matches a stored
         one (NULLs are distinct in SQL's unique constraints) and is
-        inserted. Rows of one statement with the same target values update
+        inserted (see ``upsert_request``). Rows of one statement with the same target values update
         the row the first of them inserted (the last one wins), as MySQL's
         ``ON DUPLICATE KEY UPDATE`` does; PostgreSQL refuses such a batch.
         """
@@ -98,40 +99,29 @@ class Writer:
         connection = self.connection
         session = connection.session
         collection = connection.database[name]
+        _check_arbiter(name, conflict.target, connection.rules_of(name))
         update = conflict.update or ()
-        filters = [_target_filter(document, conflict.target) for document in documents]
+        requests = [upsert_request(document, conflict) for document in documents]
+        filters = [query for query, _ in requests]
         matched: dict[int, Any] = {}
         if self._recording:
             matched = self._matching(collection, filters, session, raw=True)
             checked = []
             for position, document in enumerate(documents):
                 if position in matched:
-                    before = matched[position]
-                    after = {**_decoded(before), **{c: document.get(c) for c in update}}
-                    checked.append(after)
+                    values = {c: document[c] for c in update if c in document}
+                    checked.append({**_decoded(matched[position]), **values})
                 else:
                     checked.append(document)
             self._checker(name, session).check_insert(
                 checked, exclude_ids=[before["_id"] for before in matched.values()]
             )
-        requests: list[Any] = []
-        for position, document in enumerate(documents):
-            if filters[position] is None:
-                requests.append(InsertOne(document))
-                continue
-            values = {column: document[column] for column in update if column in document}
-            rest = {
-                key: value
-                for key, value in document.items()
-                if key not in values and key not in conflict.target
-            }
-            change: dict[str, Any] = {"$set": values} if values else {}
-            if rest:
-                change["$setOnInsert"] = rest
-            requests.append(UpdateOne(filters[position], change, upsert=True))
-        result = collection.bulk_write(requests, ordered=True, session=session)
-        inserted = {p for p, query in enumerate(filters) if query is None}
-        upserted = {**result.upserted_ids, **{p: documents[p]["_id"] for p in inserted}}
+        result = collection.bulk_write(
+            [UpdateOne(query, change, upsert=True) for query, change in requests],
+            ordered=True,
+            session=session,
+        )
+        upserted = result.upserted_ids
         if self._recording:
             connection.journal.record("update", name, list(matched.values()))
             connection.journal.record("insert", name, list(upserted.values()))
@@ -201,6 +191,86 @@ class Writer:
         connection.journal.record("delete", name, before)
         return result.deleted_count
 
+    # pymongo calls (DjongoManager.mongo_*, GridFS storage) -----------------
+
+    def call(self, name: str, method: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run ``Collection.<method>(*args, **kwargs)`` of collection
+        ``name`` in the running transaction (pass ``session`` in
+        ``kwargs``), journaled while a savepoint is open.
+
+        Inserts, updates, replacements and deletes (``*_one``, ``*_many``,
+        ``find_one_and_*`` without upsert) are journaled like SQL writes;
+        any other write (``bulk_write``, an upserting ``find_one_and_*``)
+        makes the open savepoints unusable on their own (see
+        :mod:`djongo_app.savepoints`).
+        """
+        connection = self.connection
+        collection = connection.database[name]
+        function = getattr(collection, method)
+        kind = PYMONGO_WRITES.get(method)
+        if not self._recording or method not in SESSION_WRITES:
+            return function(*args, **kwargs)
+        if kind is None or (method.startswith("find_one_and") and kwargs.get("upsert")):
+            connection.journal.record_opaque(f"a pymongo {method}()")
+            return function(*args, **kwargs)
+        session = kwargs.get("session")
+        if kind == "insert":
+            result = function(*args, **kwargs)
+            ids = result.inserted_ids if method == "insert_many" else [result.inserted_id]
+            connection.journal.record("insert", name, list(ids))
+            return result
+        query = args[0] if args else kwargs["filter"]
+        raw = collection.with_options(codec_options=RAW)
+        before = list(raw.find(query, session=session))
+        result = function(*args, **kwargs)
+        if kind == "update":
+            connection.journal.record("update", name, before)
+            upserted = getattr(result, "upserted_id", None)
+            if upserted is not None:
+                connection.journal.record("insert", name, [upserted])
+            return result
+        if method != "delete_many":
+            # One document went: keep the before-images of those gone.
+            ids = [document["_id"] for document in before]
+            left = {
+                d["_id"]
+                for d in collection.find({"_id": {"$in": ids}}, {"_id": 1}, session=session)
+            }
+            before = [document for document in before if document["_id"] not in left]
+        connection.journal.record("delete", name, before)
+        return result
+
+
+# pymongo Collection methods that write in a transaction, by the journal
+# entry that undoes them; those missing from it are not journaled.
+SESSION_WRITES = frozenset(
+    {
+        "bulk_write",
+        "delete_many",
+        "delete_one",
+        "find_one_and_delete",
+        "find_one_and_replace",
+        "find_one_and_update",
+        "insert_many",
+        "insert_one",
+        "replace_one",
+        "update_many",
+        "update_one",
+    }
+)
+PYMONGO_WRITES = {
+    "insert_one": "insert",
+    "insert_many": "insert",
+    "update_one": "update",
+    "update_many": "update",
+    "replace_one": "update",
+    "find_one_and_update": "update",
+    "find_one_and_replace": "update",
+    "delete_one": "delete",
+    "delete_many": "delete",
+    "find_one_and_delete": "delete",
+}
+
 
 def _insert_ignoring_duplicates(collection: Any, documents: list[dict[str, Any]]) -> set[int]:
     """Insert ``documents`` unordered; return the positions refused for a
@@ -219,13 +289,28 @@ def _insert_ignoring_duplicates(collection: Any, documents: list[dict[str, Any]]
     return set()
 
 
-def _target_filter(document: dict[str, Any], target: tuple[str, ...]) -> dict[str, Any] | None:
-    """Return the filter of the stored row a new row conflicts with, or
-    None when a target column is NULL (NULLs never conflict)."""
-    values = {column: document.get(column) for column in target}
-    if not target or any(value is None for value in values.values()):
-        return None
-    return {column: {"$eq": value} for column, value in values.items()}
+def _check_arbiter(name: str, target: tuple[str, ...], rules: Any) -> None:
+    """Raise ProgrammingError unless a unique index of ``name`` has exactly
+    the ``target`` columns (PostgreSQL's rule for ON CONFLICT's columns).
+
+    A partial index qualifies when its filter only leaves NULLs out (what
+    djongo_app makes of a unique nullable column); one with a collation or
+    a condition does not, as an expression or partial index does not on
+    PostgreSQL without more syntax.
+    """
+    for index in rules.unique:
+        if set(index.keys) != set(target) or index.collation is not None:
+            continue
+        partial = index.partial or {}
+        if all(
+            column in target and isinstance(test, dict) and set(test) == {"$type"}
+            for column, test in partial.items()
+        ):
+            return
+    raise ProgrammingError(
+        f"djongo_app: ON CONFLICT ({', '.join(target)}) names no unique constraint of "
+        f"{name!r}: give the columns of one unique constraint (unique_fields)."
+    )
 
 
 def _decoded(document: Any) -> dict[str, Any]:

@@ -23,12 +23,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bson import Binary, ObjectId
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from ..errors import DUPLICATE_KEY_CODES, wrap_pymongo_errors
-from ..passthrough import mongo_connection, mongo_session
+from ..passthrough import mongo_call, mongo_connection, mongo_session
 
 # GridFS's default chunk size: 255 KiB, so a chunk and its document fit
 # well under MongoDB's 16 MiB limit and a 1 MiB read is four chunks.
@@ -213,19 +213,20 @@ class Bucket:
         """Insert the files document; return False if its name is taken
         and the caller may retry under another name (not in a
         transaction, which the server has aborted by then)."""
-        with mongo_session(self.using) as (database, session):
-            try:
-                database[self.files].insert_one(document, session=session)
-            except DuplicateKeyError:
-                # _id is new, so the unique name index refused it.
-                if session is not None or not retry:
-                    raise
-                return False
+        try:
+            mongo_call(self.using, self.files, "insert_one", document)
+        except IntegrityError as exc:
+            # _id is new, so the unique name index refused it (the server
+            # has aborted a transaction by then).
+            if not isinstance(exc.__cause__, DuplicateKeyError):
+                raise
+            if not retry or mongo_connection(self.using).connection.in_transaction:
+                raise
+            return False
         return True
 
     def _insert_chunks(self, batch: list[dict[str, Any]]) -> None:
-        with mongo_session(self.using) as (database, session):
-            database[self.chunks].insert_many(batch, ordered=True, session=session)
+        mongo_call(self.using, self.chunks, "insert_many", batch, ordered=True)
 
     def _delete_chunks(self, file_id: ObjectId) -> None:
         try:
@@ -240,17 +241,17 @@ class Bucket:
         how many files there were (files documents first, as GridFS does:
         a reader then finds no file rather than a file without chunks)."""
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             ids = [
                 document["_id"]
                 for document in database[self.files].find(
                     {"filename": filename}, projection={"_id": 1}, session=session
                 )
             ]
-            if not ids:
-                return 0
-            database[self.files].delete_many({"_id": {"$in": ids}}, session=session)
-            database[self.chunks].delete_many({"files_id": {"$in": ids}}, session=session)
+        if not ids:
+            return 0
+        mongo_call(self.using, self.files, "delete_many", {"_id": {"$in": ids}})
+        mongo_call(self.using, self.chunks, "delete_many", {"files_id": {"$in": ids}})
         return len(ids)
 
     def read_chunks(self, document: dict[str, Any], first: int, count: int) -> list[bytes]:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bson import json_util
+from bson import ObjectId, json_util
 
 from . import nodes as n
 from .expressions import Bound
@@ -352,7 +352,22 @@ class InsertPlan(Plan):
 
     def command(self, ctx: Context) -> dict[str, Any]:
         expressions = {cell: value(ctx) for cell, value in self.computed.items()}
-        return {"insert": self.collection, "documents": self.documents(ctx, expressions)}
+        return self.command_of(self.documents(ctx, expressions))
+
+    def command_of(self, documents: list[dict[str, Any]]) -> dict[str, Any]:
+        """Return the command that writes ``documents``: an insert
+        (unordered for ON CONFLICT DO NOTHING), or an update of upserts
+        for ON CONFLICT DO UPDATE."""
+        conflict = self.conflict
+        if conflict is None:
+            return {"insert": self.collection, "documents": documents}
+        if conflict.update is None:
+            return {"insert": self.collection, "documents": documents, "ordered": False}
+        updates = []
+        for document in documents:
+            query, change = upsert_request(document, conflict)
+            updates.append({"q": query, "u": change, "upsert": True})
+        return {"update": self.collection, "updates": updates}
 
     def computed_values(self, ctx: Executor) -> dict[tuple[int, int], Any]:
         """Evaluate the computed cells in one aggregate over one document."""
@@ -379,7 +394,7 @@ class InsertPlan(Plan):
             rowcount=len(kept),
             lastrowid=lastrowid,
             description=self.returning,
-            command={"insert": self.collection, "documents": documents},
+            command=self.command_of(documents),
         )
 
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -409,6 +424,33 @@ class InsertPlan(Plan):
         for offset, document in enumerate(missing):
             set_path(document, column, first + offset)
         return get_path(documents[-1], column)
+
+
+def upsert_request(
+    document: dict[str, Any], conflict: n.OnConflict
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the filter and update of one row of ``INSERT ... ON CONFLICT
+    (target) DO UPDATE SET ...`` as an upsert.
+
+    The filter finds the stored row with the row's target values; a row
+    with a NULL among them never conflicts (NULLs are distinct in SQL's
+    unique constraints), so its filter is its own new ``_id``.
+    """
+    values = {column: document.get(column) for column in conflict.target}
+    if any(value is None for value in values.values()):
+        document.setdefault("_id", ObjectId())
+        values = {"_id": document["_id"]}
+    query = {column: {"$eq": value} for column, value in values.items()}
+    updated = {
+        column: document[column]
+        for column in conflict.update or ()
+        if column in document and column not in values
+    }
+    change: dict[str, Any] = {"$set": updated} if updated else {}
+    others = {k: v for k, v in document.items() if k not in updated and k not in values}
+    if others:
+        change["$setOnInsert"] = others
+    return query, change or {"$setOnInsert": values}
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:

@@ -15,6 +15,7 @@ from django.db import (
 )
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase
+from pymongo import InsertOne
 
 from djongo_app.testing import CaptureCommands
 from tests.compatapp.models import Post
@@ -317,24 +318,46 @@ class BrokenTransactionTests(SavepointTestCase):
         transaction: the savepoint is gone and the block rolls back."""
         with transaction.atomic():
             Author.objects.create(name="outer")
-            with self.assertRaises(DatabaseError), transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        'SELECT "name" FROM "testapp_author" WHERE "name" REGEXP %s', ["("]
-                    )
+            with (
+                self.assertRaises(DatabaseError),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute('SELECT "name" FROM "testapp_author" WHERE "name" REGEXP %s', ["("])
             self.assertIs(transaction.get_rollback(), True)
             with self.assertRaises(TransactionManagementError):
                 Author.objects.count()
         self.assertEqual(committed(Author, "name"), [])
 
-    def test_pymongo_write_makes_older_savepoints_unusable(self):
-        """The journal does not see pymongo calls: rolling back to a
+    def test_pymongo_writes_are_journaled(self):
+        """DjongoManager.mongo_* inserts, updates and deletes are undone
+        with the savepoint, like SQL writes."""
+        kept = Post.objects.create(headline="kept", score=1)
+        gone = Post.objects.create(headline="gone", score=1)
+        with transaction.atomic():
+            Post.objects.create(headline="outer")
+            with contextlib.suppress(Boom), transaction.atomic():
+                Post.objects.mongo_insert_one(
+                    {"id": 99, "headline": "raw", "authors": [], "score": 0}
+                )
+                Post.objects.mongo_update_many({}, {"$set": {"score": 7}})
+                Post.objects.mongo_delete_one({"id": gone.pk})
+                Post.objects.mongo_find_one_and_delete({"id": kept.pk})
+                self.assertEqual(Post.objects.count(), 2)
+                raise Boom
+            self.assertIs(transaction.get_rollback(), False)
+        self.assertEqual(
+            committed(Post, "headline", "score"), [("gone", 1), ("kept", 1), ("outer", 0)]
+        )
+
+    def test_pymongo_bulk_write_makes_older_savepoints_unusable(self):
+        """The journal does not follow bulk_write(): rolling back to a
         savepoint older than one rolls back the whole block instead."""
         with transaction.atomic():
             Author.objects.create(name="outer")
             with contextlib.suppress(Boom), transaction.atomic():
-                Post.objects.mongo_insert_one(
-                    {"id": 99, "headline": "raw", "authors": [], "score": 0}
+                Post.objects.mongo_bulk_write(
+                    [InsertOne({"id": 99, "headline": "raw", "authors": [], "score": 0})]
                 )
                 raise Boom
             self.assertIs(transaction.get_rollback(), True)
