@@ -360,24 +360,39 @@ class MongoConnection:
         self.journal.savepoint(sid)
 
     def rollback_to_savepoint(self, sid: str) -> None:
-        """Undo the writes made in the transaction since savepoint ``sid``."""
-        self._check_alive(sid)
+        """Undo the writes made in the transaction since savepoint ``sid``.
+
+        When the server has ended the transaction, start a new one and
+        redo the writes made before ``sid`` where that is safe (see
+        :mod:`djongo_app.savepoints`), else raise DatabaseError.
+        """
+        if self.aborted is not None:
+            self._rebuild(sid)
+            return
         session = (
             self._session if self._session is not None and self._session.in_transaction else None
         )
         self.journal.rollback(sid, self.database, session)
 
-    def release_savepoint(self, sid: str) -> None:
-        self._check_alive(sid)
-        self.journal.release(sid)
+    def _rebuild(self, sid: str) -> None:
+        reason = self.aborted
+        self.journal.position(sid)
+        self.restart()
+        try:
+            self.journal.rebuild(sid, self.database, self.session)
+        except DatabaseError as exc:
+            self.aborted = reason
+            raise DatabaseError(f"{exc} The server ended it after: {reason}.") from exc
+        self.wrote = bool(self.journal.entries)
 
-    def _check_alive(self, sid: str) -> None:
+    def release_savepoint(self, sid: str) -> None:
         if self.aborted is not None:
             raise DatabaseError(
-                f"djongo_app: savepoint {sid} is gone: the server aborted the "
-                f"transaction after an error in it ({self.aborted}). MongoDB cannot "
-                "go on with a transaction after a failed statement; roll it back."
+                f"djongo_app: savepoint {sid} cannot be released: the server ended the "
+                f"transaction after an error in it ({self.aborted}); roll back to the "
+                "savepoint or roll back the transaction."
             )
+        self.journal.release(sid)
 
     def failed(self, exc: BaseException) -> None:
         """Note that a statement of the transaction failed with the driver

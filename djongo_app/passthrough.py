@@ -46,8 +46,9 @@ def mongo_session(using: str, writes: bool = True) -> Iterator[tuple[Any, Any]]:
     with TransactionManagementError, as a query would.
 
     Unless ``writes`` is False the block may write: the savepoints open
-    now can no longer be rolled back to on their own (the undo journal
-    does not see pymongo calls; see djongo_app/savepoints.py).
+    now can no longer be rolled back to on their own (the journal does not
+    see calls made here; see djongo_app/savepoints.py). Write through
+    :func:`mongo_call` to keep them.
     """
     wrapper = mongo_connection(using)
     wrapper.ensure_connection()
@@ -57,7 +58,7 @@ def mongo_session(using: str, writes: bool = True) -> Iterator[tuple[Any, Any]]:
         session = connection.session
         if session is not None and writes:
             connection.wrote = True
-            connection.journal.record_opaque("a pymongo write (DjongoManager.mongo_*, GridFS)")
+            connection.journal.record_opaque("a pymongo call in a mongo_session() block")
         try:
             yield connection.database, session
         except DRIVER_ERRORS as exc:

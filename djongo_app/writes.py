@@ -75,9 +75,10 @@ class Writer:
             skipped |= {positions[index] for index in failed}
         elif kept:
             collection.insert_many(kept, ordered=True, session=session)
-        if self._recording:
+        if session is not None:
             inserted = [d for p, d in enumerate(documents) if p not in skipped]
-            connection.journal.record("insert", name, [d["_id"] for d in inserted])
+            ids = [d["_id"] for d in inserted]
+            connection.journal.record("insert", name, ids, ("insert", inserted))
         return [None if p in skipped else d for p, d in enumerate(documents)]
 
     def _upsert(
@@ -122,9 +123,11 @@ class Writer:
             session=session,
         )
         upserted = result.upserted_ids
-        if self._recording:
-            connection.journal.record("update", name, list(matched.values()))
-            connection.journal.record("insert", name, list(upserted.values()))
+        if session is not None:
+            # Not redone after the server ends the transaction: which rows
+            # an upsert updates depends on rows of other transactions.
+            connection.journal.record("update", name, list(matched.values()), None)
+            connection.journal.record("insert", name, list(upserted.values()), None)
         rows: list[dict[str, Any] | None] = []
         updated = [p for p in range(len(documents)) if p not in upserted]
         stored = {p: _decoded(matched[p]) for p in updated if p in matched}
@@ -165,16 +168,20 @@ class Writer:
         session = connection.session
         collection = connection.database[name]
         if not self._recording:
-            return collection.update_many(query, update, session=session).matched_count
+            matched = collection.update_many(query, update, session=session).matched_count
+            if session is not None:
+                connection.journal.record("update", name, [], ("update", query, update, matched))
+            return matched
         before = list(collection.with_options(codec_options=RAW).find(query, session=session))
         if not before:
             return 0
         ids = [document["_id"] for document in before]
         pipeline, paths = _as_pipeline(update)
         self._checker(name, session).check_update(ids, pipeline, paths)
-        result = collection.update_many({"_id": {"$in": ids}}, update, session=session)
-        connection.journal.record("update", name, before)
-        return result.matched_count
+        query = {"_id": {"$in": ids}}
+        matched = collection.update_many(query, update, session=session).matched_count
+        connection.journal.record("update", name, before, ("update", query, update, matched))
+        return matched
 
     def delete(self, name: str, query: dict[str, Any]) -> int:
         """Delete the documents ``query`` matches; return how many."""
@@ -182,14 +189,17 @@ class Writer:
         session = connection.session
         collection = connection.database[name]
         if not self._recording:
-            return collection.delete_many(query, session=session).deleted_count
+            deleted = collection.delete_many(query, session=session).deleted_count
+            if session is not None:
+                connection.journal.record("delete", name, [], ("delete", query, None, deleted))
+            return deleted
         before = list(collection.with_options(codec_options=RAW).find(query, session=session))
         if not before:
             return 0
-        ids = [document["_id"] for document in before]
-        result = collection.delete_many({"_id": {"$in": ids}}, session=session)
-        connection.journal.record("delete", name, before)
-        return result.deleted_count
+        query = {"_id": {"$in": [document["_id"] for document in before]}}
+        deleted = collection.delete_many(query, session=session).deleted_count
+        connection.journal.record("delete", name, before, ("delete", query, None, deleted))
+        return deleted
 
     # pymongo calls (DjongoManager.mongo_*, GridFS storage) -----------------
 
@@ -208,28 +218,37 @@ class Writer:
         collection = connection.database[name]
         function = getattr(collection, method)
         kind = PYMONGO_WRITES.get(method)
-        if not self._recording or method not in SESSION_WRITES:
-            return function(*args, **kwargs)
-        if kind is None or (method.startswith("find_one_and") and kwargs.get("upsert")):
-            connection.journal.record_opaque(f"a pymongo {method}()")
-            return function(*args, **kwargs)
         session = kwargs.get("session")
+        if session is None or method not in SESSION_WRITES:
+            return function(*args, **kwargs)
+        journal = connection.journal
+        if kind is None or (method.startswith("find_one_and") and kwargs.get("upsert")):
+            journal.record_opaque(f"a pymongo {method}()")
+            return function(*args, **kwargs)
         if kind == "insert":
+            documents = args[0] if args else kwargs.get("documents", kwargs.get("document"))
+            documents = [documents] if method == "insert_one" else documents
+            if journal.recording and isinstance(documents, list):
+                self._checker(name, session).check_insert(documents)
             result = function(*args, **kwargs)
             ids = result.inserted_ids if method == "insert_many" else [result.inserted_id]
-            connection.journal.record("insert", name, list(ids))
+            redo = ("insert", documents) if isinstance(documents, list) else None
+            journal.record("insert", name, list(ids), redo)
             return result
         query = args[0] if args else kwargs["filter"]
-        raw = collection.with_options(codec_options=RAW)
-        before = list(raw.find(query, session=session))
+        before = []
+        if journal.recording:
+            raw = collection.with_options(codec_options=RAW)
+            before = list(raw.find(query, session=session))
         result = function(*args, **kwargs)
         if kind == "update":
-            connection.journal.record("update", name, before)
+            # Not redone: *_one and find_one_and_* pick one row by order.
+            journal.record("update", name, before, None)
             upserted = getattr(result, "upserted_id", None)
             if upserted is not None:
-                connection.journal.record("insert", name, [upserted])
+                journal.record("insert", name, [upserted], None)
             return result
-        if method != "delete_many":
+        if before and method != "delete_many":
             # One document went: keep the before-images of those gone.
             ids = [document["_id"] for document in before]
             left = {
@@ -237,7 +256,7 @@ class Writer:
                 for d in collection.find({"_id": {"$in": ids}}, {"_id": 1}, session=session)
             }
             before = [document for document in before if document["_id"] not in left]
-        connection.journal.record("delete", name, before)
+        journal.record("delete", name, before, None)
         return result
 
 

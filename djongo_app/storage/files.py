@@ -216,9 +216,10 @@ class Bucket:
         try:
             mongo_call(self.using, self.files, "insert_one", document)
         except IntegrityError as exc:
-            # _id is new, so the unique name index refused it (the server
-            # has aborted a transaction by then).
-            if not isinstance(exc.__cause__, DuplicateKeyError):
+            # _id is new, so the unique name index refused it (inside a
+            # transaction, which cannot go on with another name, the
+            # error stands).
+            if not _caused_by(exc, DuplicateKeyError):
                 raise
             if not retry or mongo_connection(self.using).connection.in_transaction:
                 raise
@@ -373,3 +374,12 @@ __all__ = [
     "chunk_count",
     "exact_pieces",
 ]
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    """Return whether ``kind`` is in the chain of causes of ``exc``."""
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__
+    return False

@@ -101,9 +101,9 @@ class NestedRollbackTests(SavepointTestCase):
             with transaction.atomic():
                 Author.objects.create(name="inner")
                 self.assertEqual(len(mongo().journal.marks), 1)
-            # Released: nothing is journaled any more.
+            # Released: nothing is kept for undoing any more.
             self.assertEqual(mongo().journal.marks, {})
-            self.assertEqual(mongo().journal.entries, [])
+            self.assertEqual([entry.undo for entry in mongo().journal.entries], [None, None])
             Author.objects.filter(name="outer").update(age=3)
         self.assertEqual(committed(Author, "name", "age"), [("inner", None), ("outer", 3)])
 
@@ -313,21 +313,57 @@ class IntegrityErrorInSavepointTests(SavepointTestCase):
 
 
 class BrokenTransactionTests(SavepointTestCase):
-    def test_unchecked_server_error_dooms_the_transaction(self):
-        """A server error the checks do not foresee still ends the MongoDB
-        transaction: the savepoint is gone and the block rolls back."""
+    def bad_statement(self):
+        """Run a statement the server refuses (not one djongo_app checks
+        for first): MongoDB ends the transaction."""
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT "name" FROM "testapp_author" WHERE "name" REGEXP %s', ["("])
+
+    def test_savepoint_after_a_server_error_rebuilds_the_transaction(self):
+        """The server ended the transaction; rolling back to the savepoint
+        starts a new one and redoes the earlier writes, which only touched
+        rows the transaction created."""
+        with transaction.atomic():
+            ann = Author.objects.create(name="Ann")
+            Author.objects.filter(pk=ann.pk).update(age=4)
+            Tag.objects.bulk_create([Tag(label="a"), Tag(label="b")])
+            Tag.objects.filter(label="b").delete()
+            with self.assertRaises(DatabaseError), transaction.atomic():
+                Author.objects.create(name="inner")
+                self.bad_statement()
+            self.assertIs(transaction.get_rollback(), False)
+            self.assertEqual(list(Author.objects.values_list("name", "age")), [("Ann", 4)])
+            Author.objects.create(name="after")
+        self.assertEqual(committed(Author, "name", "age"), [("Ann", 4), ("after", None)])
+        self.assertEqual(committed(Tag, "label"), [("a",)])
+
+    def test_error_caught_inside_the_block_fails_its_release(self):
+        """As on PostgreSQL, a block that swallowed a failed statement
+        cannot release its savepoint; the savepoint's writes are undone."""
         with transaction.atomic():
             Author.objects.create(name="outer")
             with (
-                self.assertRaises(DatabaseError),
+                self.assertRaisesMessage(DatabaseError, "cannot be released"),
                 transaction.atomic(),
-                connection.cursor() as cursor,
             ):
-                cursor.execute('SELECT "name" FROM "testapp_author" WHERE "name" REGEXP %s', ["("])
+                Author.objects.create(name="inner")
+                with contextlib.suppress(DatabaseError):
+                    self.bad_statement()
+            Author.objects.create(name="after")
+        self.assertEqual(committed(Author, "name"), [("after",), ("outer",)])
+
+    def test_server_error_after_changing_older_rows_dooms_the_transaction(self):
+        """Redoing an update of a row the transaction did not create could
+        differ from what it did: the savepoint is lost with the transaction."""
+        ann = Author.objects.create(name="Ann")
+        with transaction.atomic():
+            Author.objects.filter(pk=ann.pk).update(age=4)
+            with self.assertRaises(DatabaseError), transaction.atomic():
+                self.bad_statement()
             self.assertIs(transaction.get_rollback(), True)
             with self.assertRaises(TransactionManagementError):
                 Author.objects.count()
-        self.assertEqual(committed(Author, "name"), [])
+        self.assertEqual(committed(Author, "name", "age"), [("Ann", None)])
 
     def test_pymongo_writes_are_journaled(self):
         """DjongoManager.mongo_* inserts, updates and deletes are undone
