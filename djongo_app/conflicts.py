@@ -163,6 +163,7 @@ class Checker:
         documents: Sequence[dict[str, Any]],
         skip: bool = False,
         exclude_ids: list[Any] | None = None,
+        validate: bool = True,
     ) -> set[int]:
         """Raise IntegrityError if inserting ``documents`` would fail on a
         unique index or the validator.
@@ -172,16 +173,19 @@ class Checker:
         of the statement) instead; a validator failure still raises.
         Documents without an ``_id`` get one first, as the driver would.
         Stored documents ``exclude_ids`` are not compared with: the rows
-        among ``documents`` that replace them (an upsert's updates).
+        among ``documents`` that replace them (an upsert's updates). With
+        ``validate`` False the validator is not asked (a write that
+        bypasses it).
         """
         if not documents or self.rules.empty:
             return set()
+        validator = self.rules.validator if validate else None
         indexes = [
             index
             for index in self.rules.unique
             if index.keys != ("_id",) or any("_id" in d for d in documents)
         ]
-        covered, groups = self._facets(indexes, documents)
+        covered, groups = self._facets(indexes, documents, validator)
         pairs: dict[int, list[dict[str, Any]]] = {}
         for number, index in enumerate(indexes):
             for position in covered[number]:
@@ -249,7 +253,10 @@ class Checker:
     # Shared ----------------------------------------------------------------
 
     def _facets(
-        self, indexes: list[UniqueIndex], documents: Sequence[dict[str, Any]]
+        self,
+        indexes: list[UniqueIndex],
+        documents: Sequence[dict[str, Any]],
+        validator: dict[str, Any] | None,
     ) -> tuple[dict[int, list[int]], dict[tuple[int, int], list[tuple[UniqueIndex, int]]]]:
         """Return, for new ``documents``, the positions each index covers
         and the groups of documents with equal keys in one index.
@@ -258,7 +265,6 @@ class Checker:
         """
         covered: dict[int, list[int]] = {}
         groups: dict[tuple[int, int], list[tuple[UniqueIndex, int]]] = {}
-        validator = self.rules.validator
         asks: dict[str | None, dict[str, list[dict[str, Any]]]] = {}
         for number, index in enumerate(indexes):
             known = [index.covers(d) for d in documents]

@@ -324,7 +324,11 @@ class MongoConnection:
         default isolation on PostgreSQL, gives; no write is lost or
         repeated. Its savepoints, which hold no writes yet, stay.
         """
-        return self.in_transaction and not self.wrote and self.aborted is None
+        if not self.in_transaction:
+            return False
+        if self._session is None or not self._session.in_transaction:
+            return True  # the statement starts a new transaction
+        return not self.wrote and self.aborted is None
 
     def restart(self) -> None:
         """Abort the transaction; the next statement starts a new one."""
@@ -339,12 +343,12 @@ class MongoConnection:
         self.autocommit = autocommit
 
     def commit(self) -> None:
-        self.journal.reset()
+        self._ended()
         if self._session is not None and self._session.in_transaction:
             self._session.commit_transaction()
 
     def rollback(self) -> None:
-        self.journal.reset()
+        self._ended()
         if self._session is not None and self._session.in_transaction:
             self._session.abort_transaction()
 
@@ -353,6 +357,11 @@ class MongoConnection:
             self.rollback()
             self._session.end_session()
             self._session = None
+
+    def _ended(self) -> None:
+        self.journal.reset()
+        self.wrote = False
+        self.aborted = None
 
     # Savepoints ----------------------------------------------------------
 

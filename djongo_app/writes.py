@@ -229,7 +229,8 @@ class Writer:
             documents = args[0] if args else kwargs.get("documents", kwargs.get("document"))
             documents = [documents] if method == "insert_one" else documents
             if journal.recording and isinstance(documents, list):
-                self._checker(name, session).check_insert(documents)
+                validate = not kwargs.get("bypass_document_validation")
+                self._checker(name, session).check_insert(documents, validate=validate)
             result = function(*args, **kwargs)
             ids = result.inserted_ids if method == "insert_many" else [result.inserted_id]
             redo = ("insert", documents) if isinstance(documents, list) else None

@@ -479,6 +479,10 @@ class Parser:
 
     def parse_insert(self) -> n.Insert:
         ignore = self.advance().value == "INSERT OR IGNORE"
+        if self.accept_keyword("OR"):
+            # SQLite's INSERT OR IGNORE: ON CONFLICT DO NOTHING.
+            self.expect_word("IGNORE")
+            ignore = True
         self.expect_keyword("INTO")
         table = self.parse_name()
         columns: list[str] = []

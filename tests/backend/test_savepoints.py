@@ -9,12 +9,14 @@ from django.db import (
     DatabaseError,
     IntegrityError,
     OperationalError,
+    ProgrammingError,
     connection,
     connections,
     transaction,
 )
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from pymongo import InsertOne
 
 from djongo_app.testing import CaptureCommands
@@ -529,7 +531,38 @@ class ConflictTests(SavepointTestCase):
 
     def test_values_are_parameters(self):
         """The ON CONFLICT clause names columns only; values stay parameters."""
-        Tag.objects.create(label="x' OR 1=1")
-        with CaptureCommands():
-            Tag.objects.bulk_create([Tag(label="x' OR 1=1")], ignore_conflicts=True)
+        label = "x' OR 1=1; --"
+        Tag.objects.create(label=label)
+        with CaptureQueriesContext(connection) as queries:
+            Tag.objects.bulk_create([Tag(label=label)], ignore_conflicts=True)
+            Counter.objects.bulk_create(
+                [Counter(key=label, value=1)],
+                update_conflicts=True,
+                unique_fields=["key"],
+                update_fields=["value"],
+            )
+        ignore, upsert = (
+            q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")
+        )
+        self.assertTrue(ignore.endswith("ON CONFLICT DO NOTHING"), ignore)
+        self.assertIn('ON CONFLICT("key") DO UPDATE SET "value" = EXCLUDED."value"', upsert)
         self.assertEqual(Tag.objects.count(), 1)
+        self.assertEqual(Counter.objects.get().key, label)
+
+    def test_update_conflicts_need_the_columns_of_a_unique_constraint(self):
+        """As on PostgreSQL, the conflict columns must be a unique
+        constraint's; a conditional one does not qualify."""
+        with self.assertRaisesMessage(ProgrammingError, "names no unique constraint"):
+            Book.objects.bulk_create(
+                [Book(title="x", author=Author.objects.create(name="a"))],
+                update_conflicts=True,
+                unique_fields=["title"],
+                update_fields=["pages"],
+            )
+        with self.assertRaisesMessage(ProgrammingError, "names no unique constraint"):
+            Product.objects.bulk_create(
+                [Product(sku="a", price=1)],
+                update_conflicts=True,
+                unique_fields=["sku"],
+                update_fields=["price"],
+            )

@@ -227,9 +227,10 @@ class ConcurrencyTests(TransactionTestCase):
             )
             for _ in range(processes or self.processes)
         ]
+        # Wait for every worker before judging any, so none is left running.
+        outputs = [worker.communicate(timeout=300) for worker in workers]
         results = []
-        for worker in workers:
-            out, err = worker.communicate(timeout=300)
+        for worker, (out, err) in zip(workers, outputs, strict=True):
             self.assertEqual(worker.returncode, 0, err)
             results.append(json.loads(out))
         return results
