@@ -30,11 +30,12 @@ transaction is then lost as before.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bson import ObjectId
+from bson import ObjectId, Regex
 from django.db import IntegrityError
 
 from .errors import DOCUMENT_VALIDATION_FAILURE, DUPLICATE_KEY_CODES, SERVER_CODES
@@ -164,6 +165,7 @@ class Checker:
         skip: bool = False,
         exclude_ids: list[Any] | None = None,
         validate: bool = True,
+        fresh: tuple[str, ...] = (),
     ) -> set[int]:
         """Raise IntegrityError if inserting ``documents`` would fail on a
         unique index or the validator.
@@ -175,7 +177,8 @@ class Checker:
         Stored documents ``exclude_ids`` are not compared with: the rows
         among ``documents`` that replace them (an upsert's updates). With
         ``validate`` False the validator is not asked (a write that
-        bypasses it).
+        bypasses it). Indexes on a ``fresh`` column (one whose values a
+        counter just handed out) cannot conflict and are not asked.
         """
         if not documents or self.rules.empty:
             return set()
@@ -183,14 +186,15 @@ class Checker:
         indexes = [
             index
             for index in self.rules.unique
-            if index.keys != ("_id",) or any("_id" in d for d in documents)
+            if (index.keys != ("_id",) or any("_id" in d for d in documents))
+            and not set(index.keys) & set(fresh)
         ]
         covered, groups = self._facets(indexes, documents, validator)
-        pairs: dict[int, list[dict[str, Any]]] = {}
+        pairs: dict[int, list[tuple[UniqueIndex, dict[str, Any]]]] = {}
         for number, index in enumerate(indexes):
             for position in covered[number]:
                 values = {key: get_path(documents[position], key) for key in index.keys}
-                pairs.setdefault(position, []).append((index, index.condition(values)))
+                pairs.setdefault(position, []).append((index, values))
         exclude = {"_id": {"$nin": exclude_ids}} if exclude_ids else None
         existing = self._existing(pairs, skip, exclude)
         if not skip:
@@ -214,6 +218,10 @@ class Checker:
             if index.keys != ("_id",) and (paths is None or index.mentions(paths))
         ]
         validator = self.rules.validator
+        if validator is not None and paths is not None:
+            mentioned = validator_paths(validator)
+            if mentioned is not None and not any(_overlap(a, b) for a in mentioned for b in paths):
+                validator = None
         if not indexes and validator is None:
             return
         source = [{"$match": {"_id": {"$in": ids}}}, *pipeline]
@@ -239,7 +247,7 @@ class Checker:
                     raise IntegrityError(self._duplicate(index, "among the updated rows"))
                 for row in result[f"c{number}"]:
                     values = {key: row.get(f"k{i}") for i, key in enumerate(index.keys)}
-                    conditions.setdefault(0, []).append((index, index.condition(values)))
+                    conditions.setdefault(0, []).append((index, values))
         self._existing(conditions, skip=False, exclude={"_id": {"$nin": ids}})
 
     def _valid_before(self, ids: list[Any], validator: dict[str, Any] | None) -> bool:
@@ -314,17 +322,17 @@ class Checker:
         skip: bool,
         exclude: dict[str, Any] | None = None,
     ) -> set[int]:
-        """Return the positions whose conditions match a stored document
+        """Return the positions whose keys (``pairs``: position → the
+        indexes and the values it has in them) a stored document holds
         (with ``skip``); otherwise raise IntegrityError on the first."""
         found: set[int] = set()
         by_collation: dict[str | None, dict[int, list[tuple[UniqueIndex, dict[str, Any]]]]] = {}
-        for position, conditions in pairs.items():
-            for index, condition in conditions:
+        for position, keys in pairs.items():
+            for index, values in keys:
                 group = by_collation.setdefault(_collation_key(index.collation), {})
-                group.setdefault(position, []).append((index, condition))
+                group.setdefault(position, []).append((index, values))
         for key, group in by_collation.items():
-            every = [condition for conditions in group.values() for _, condition in conditions]
-            query: dict[str, Any] = {"$or": every}
+            query = _any_of([pair for keys in group.values() for pair in keys])
             if exclude is not None:
                 query = {"$and": [query, exclude]}
             options = _with(_collation_of(key))
@@ -336,11 +344,11 @@ class Checker:
                 continue
             facets = {
                 f"d{position}": [
-                    {"$match": {"$or": [condition for _, condition in conditions]}},
+                    {"$match": _any_of(keys)},
                     {"$limit": 1},
                     {"$project": {"_id": 1}},
                 ]
-                for position, conditions in group.items()
+                for position, keys in group.items()
             }
             (result,) = self.collection.aggregate(
                 [{"$match": query}, {"$facet": facets}], session=self.session, **options
@@ -356,12 +364,45 @@ class Checker:
         )
 
 
+def _any_of(pairs: list[tuple[UniqueIndex, dict[str, Any]]]) -> dict[str, Any]:
+    """Return the filter of stored documents holding the keys of one of
+    ``pairs`` (an index and the values of its keys).
+
+    The keys of one single-key index are asked with one ``$in``, and one
+    condition as it is, so that the planner uses the index.
+    """
+    by_index: dict[str, tuple[UniqueIndex, list[dict[str, Any]]]] = {}
+    for index, values in pairs:
+        by_index.setdefault(index.name, (index, []))[1].append(values)
+    conditions = []
+    for index, rows in by_index.values():
+        (key,) = index.keys if len(index.keys) == 1 else (None,)
+        if key is None or len(rows) == 1 or any(_is_pattern(row.get(key)) for row in rows):
+            conditions.extend(index.condition(row) for row in rows)
+            continue
+        members: list[Any] = []
+        for row in rows:
+            value = row.get(key)
+            members.extend(value if isinstance(value, list) and value else [value])
+        condition = {key: {"$in": members}}
+        conditions.append(
+            condition if index.partial is None else {"$and": [index.partial, condition]}
+        )
+    return conditions[0] if len(conditions) == 1 else {"$or": conditions}
+
+
+def _is_pattern(value: Any) -> bool:
+    # In $in a regular expression matches as a pattern, not as a value.
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, (re.Pattern, Regex)) for v in values)
+
+
 def _index_of(group, hit, collection, session, options) -> UniqueIndex:
-    """Return the index of the first condition ``hit`` meets (for the
+    """Return the index of the first key ``hit`` holds (for the
     message)."""
-    for conditions in group.values():
-        for index, condition in conditions:
-            query = {"$and": [{"_id": hit["_id"]}, condition]}
+    for keys in group.values():
+        for index, values in keys:
+            query = {"$and": [{"_id": hit["_id"]}, index.condition(values)]}
             if collection.find_one(query, {"_id": 1}, session=session, **options):
                 return index
     return next(iter(group.values()))[0][0]
@@ -446,18 +487,78 @@ def filter_paths(query: Any) -> set[str]:
     return paths
 
 
-def get_path(document: Any, path: str) -> Any:
-    """Return the value at a dotted ``path``: None when missing; the list of
-    the values of an array's elements, as an index reads them."""
+def validator_paths(validator: Any) -> set[str] | None:
+    """Return the field paths a validator reads, or None when it may read
+    any (``$expr``, ``$where``, a ``$jsonSchema`` with
+    ``additionalProperties``, patterns or dependencies)."""
+    paths: set[str] = set()
+    if isinstance(validator, dict):
+        for key, value in validator.items():
+            if key in {"$expr", "$where"}:
+                return None
+            if key == "$jsonSchema":
+                inner = _schema_paths(value, "")
+            elif key.startswith("$"):
+                inner = validator_paths(value)
+            else:
+                inner = {key}
+            if inner is None:
+                return None
+            paths |= inner
+    elif isinstance(validator, list):
+        for item in validator:
+            inner = validator_paths(item)
+            if inner is None:
+                return None
+            paths |= inner
+    return paths
+
+
+# $jsonSchema keywords that constrain keys not named in "properties".
+OPEN_SCHEMA_KEYWORDS = frozenset(
+    {"additionalProperties", "patternProperties", "dependencies", "minProperties", "maxProperties"}
+)
+# Keywords whose subschemas apply to the same level.
+COMBINING_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "not"})
+
+
+def _schema_paths(schema: Any, prefix: str) -> set[str] | None:
+    if not isinstance(schema, dict):
+        return set()
+    if OPEN_SCHEMA_KEYWORDS & set(schema):
+        return None
+    paths = {prefix + name for name in schema.get("required", ())}
+    for name, subschema in (schema.get("properties") or {}).items():
+        paths.add(prefix + name)
+        inner = _schema_paths(subschema, f"{prefix}{name}.")
+        if inner is None:
+            return None
+        paths |= inner
+    for keyword in COMBINING_KEYWORDS & set(schema):
+        parts = schema[keyword]
+        for part in parts if isinstance(parts, list) else [parts]:
+            inner = _schema_paths(part, prefix)
+            if inner is None:
+                return None
+            paths |= inner
+    return paths
+
+
+def get_path(document: Any, path: str, missing: Any = None) -> Any:
+    """Return the value at a dotted ``path``: ``missing`` when there is
+    none; the list of the values of an array's elements, as an index reads
+    them."""
     value = document
     for part in path.split("."):
         if isinstance(value, list):
-            values = [get_path(item, part) for item in value if isinstance(item, dict)]
+            values = [get_path(item, part) for item in value if isinstance(item, Mapping)]
             value = [v for v in values if v is not None] or None
-        elif isinstance(value, dict):
-            value = value.get(part)
+        elif isinstance(value, Mapping):
+            if part not in value:
+                return missing
+            value = value[part]
         else:
-            return None
+            return missing
     return value
 
 

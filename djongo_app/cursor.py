@@ -73,8 +73,8 @@ class ExecutionContext:
 
     # Writes: checked and journaled inside a savepoint (writes.py).
 
-    def insert(self, table, documents, conflict=None):
-        return Writer(self.connection).insert(table, documents, conflict)
+    def insert(self, table, documents, conflict=None, fresh=()):
+        return Writer(self.connection).insert(table, documents, conflict, fresh)
 
     def update(self, table, filter, update):
         return Writer(self.connection).update(table, filter, update)

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import bson
 from django.db import NotSupportedError, ProgrammingError
 from pymongo import UpdateOne
 from pymongo.errors import BulkWriteError, WriteError
 
-from .conflicts import Checker, filter_paths
+from .conflicts import Checker, filter_paths, get_path
 from .errors import DUPLICATE_KEY_CODES
 from .savepoints import RAW
 from .transpiler.nodes import OnConflict
@@ -54,11 +55,19 @@ class Writer:
     # INSERT ----------------------------------------------------------------
 
     def insert(
-        self, name: str, documents: list[dict[str, Any]], conflict: OnConflict | None = None
+        self,
+        name: str,
+        documents: list[dict[str, Any]],
+        conflict: OnConflict | None = None,
+        fresh: tuple[str, ...] = (),
     ) -> list[dict[str, Any] | None]:
         """Insert ``documents``; return, for each, the stored row it stands
         for: itself when inserted, the existing row it updated (an upsert),
-        or None when it was left out (DO NOTHING)."""
+        or None when it was left out (DO NOTHING).
+
+        ``fresh`` names columns whose values a counter has just handed out:
+        no stored row holds them, so unique indexes on them need no check.
+        """
         if conflict is not None and conflict.update is not None:
             return self._upsert(name, documents, conflict)
         connection = self.connection
@@ -67,7 +76,7 @@ class Writer:
         ignore = conflict is not None
         skipped: set[int] = set()
         if session is not None and (ignore or connection.journal.recording):
-            skipped = self._checker(name, session).check_insert(documents, skip=ignore)
+            skipped = self._checker(name, session).check_insert(documents, skip=ignore, fresh=fresh)
         positions = [position for position in range(len(documents)) if position not in skipped]
         kept = [documents[position] for position in positions]
         if ignore and session is None:
@@ -177,6 +186,10 @@ class Writer:
             return 0
         ids = [document["_id"] for document in before]
         pipeline, paths = _as_pipeline(update)
+        if paths is not None and not isinstance(update, list):
+            # Constants: only the paths some row gets a new value for can
+            # break a unique index or the validator (save() sets them all).
+            paths = _changed_paths(update.get("$set", {}), before) | set(update.get("$unset", ()))
         self._checker(name, session).check_update(ids, pipeline, paths)
         query = {"_id": {"$in": ids}}
         matched = collection.update_many(query, update, session=session).matched_count
@@ -331,6 +344,23 @@ def _check_arbiter(name: str, target: tuple[str, ...], rules: Any) -> None:
         f"djongo_app: ON CONFLICT ({', '.join(target)}) names no unique constraint of "
         f"{name!r}: give the columns of one unique constraint (unique_fields)."
     )
+
+
+def _changed_paths(values: dict[str, Any], before: list[Any]) -> set[str]:
+    """Return the paths of ``values`` (a ``$set``) whose value differs, as
+    BSON, from what one of the documents ``before`` (raw BSON) holds."""
+    changed = set()
+    for path, value in values.items():
+        new = bson.encode({"": value})
+        for document in before:
+            old = get_path(document, path, missing=_MISSING)
+            if old is _MISSING or bson.encode({"": old}) != new:
+                changed.add(path)
+                break
+    return changed
+
+
+_MISSING = object()
 
 
 def _decoded(document: Any) -> dict[str, Any]:

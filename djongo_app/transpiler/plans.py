@@ -52,7 +52,11 @@ class Executor(Context, Protocol):
     def advance_ids(self, table: str, column: str, value: int) -> None: ...
 
     def insert(
-        self, table: str, documents: list[dict[str, Any]], conflict: n.OnConflict | None
+        self,
+        table: str,
+        documents: list[dict[str, Any]],
+        conflict: n.OnConflict | None,
+        fresh: tuple[str, ...] = (),
     ) -> list[dict[str, Any] | None]: ...
 
     def update(self, table: str, filter: dict[str, Any], update: Any) -> int: ...
@@ -382,9 +386,15 @@ class InsertPlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         documents = self.documents(ctx, self.computed_values(ctx))
         lastrowid = None
+        # Columns every row takes from a counter: their values are new.
+        fresh = []
         for column in self.auto_columns(ctx, documents):
+            if all(get_path(document, column) is None for document in documents):
+                fresh.append(column)
             lastrowid = self._assign_ids(ctx, documents, column)
-        stored = ctx.insert(self.collection, documents, self.conflict) if documents else []
+        stored = (
+            ctx.insert(self.collection, documents, self.conflict, tuple(fresh)) if documents else []
+        )
         # A row left out by ON CONFLICT DO NOTHING returns nothing; one
         # that updated a stored row returns that row's values.
         kept = [row for row in stored if row is not None]
