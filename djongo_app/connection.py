@@ -38,6 +38,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
+from django.db.transaction import TransactionManagementError
 from pymongo import MongoClient, ReadPreference
 from pymongo.common import validate
 from pymongo.errors import ConfigurationError, ConnectionFailure, OperationFailure
@@ -420,17 +421,19 @@ class MongoConnection:
             rules = self.rules[collection] = read_rules(self.database, collection)
         return rules
 
-    def schema_changed(self, collection: str, *, dropped=False, renamed_to=None, rewritten=False):
-        """Take note of DDL on ``collection`` (it runs outside the
-        transaction; see :mod:`djongo_app.savepoints`)."""
+    def schema_changed(self, collection: str) -> None:
+        """Take note of DDL on ``collection``, which runs outside any
+        transaction; refuse it when the running transaction wrote to the
+        collection: MongoDB would make the DDL wait for the transaction
+        to end, and the transaction waits for the DDL (until the server's
+        transactionLifetimeLimitSeconds aborts it)."""
         self.rules.pop(collection, None)
-        if dropped:
-            self.journal.collection_dropped(collection)
-        if renamed_to is not None:
-            self.rules.pop(renamed_to, None)
-            self.journal.collection_renamed(collection, renamed_to)
-        if rewritten:
-            self.journal.documents_rewritten(collection)
+        if self.in_transaction and self.journal.wrote_to(collection):
+            raise TransactionManagementError(
+                f"djongo_app: the schema of {collection!r} cannot change inside a "
+                "transaction that wrote to it: DDL runs outside transactions, and MongoDB "
+                "would make it wait for this one. Change the schema outside atomic()."
+            )
 
 
 # Driver errors sent by the server (or lost with the connection): MongoDB

@@ -39,13 +39,12 @@ as under READ COMMITTED.
 What a rollback to a savepoint does not undo:
 
 * ``__schema__`` counters (like SQL sequences: ids stay used);
-* DDL, which runs outside the transaction (``can_rollback_ddl`` is False).
-  A collection dropped after a write forgets that write's entries; a
-  renamed one takes them along; documents rewritten by a field change
-  make the older before-images of that collection unusable, and so do
-  pymongo writes the journal does not follow (``bulk_write()``, an
+* DDL, which runs outside the transaction (``can_rollback_ddl`` is False);
+  DDL on a collection the transaction wrote to is refused (MongoDB would
+  make it wait for the transaction);
+* pymongo writes the journal does not follow (``bulk_write()``, an
   upserting ``find_one_and_*()``, anything run in a ``mongo_session``
-  block). Rolling back to a savepoint older than such a change raises
+  block): rolling back to a savepoint older than one raises
   ``DatabaseError``, and Django then rolls back the enclosing block.
 
 Outside a transaction (autocommit, or a standalone server) there are no
@@ -201,32 +200,9 @@ class Journal:
         reason = f"{what} ran after it, and such writes cannot be undone separately"
         self.entries.append(Entry("opaque", "", unusable=reason))
 
-    # DDL (outside the transaction) -----------------------------------------
-
-    def collection_dropped(self, collection: str) -> None:
-        """Forget the writes to a dropped collection: they went with it."""
-        kept = [i for i, entry in enumerate(self.entries) if entry.collection != collection]
-        # A savepoint's position counts the entries before it that stay.
-        self.marks = {
-            sid: sum(1 for i in kept if i < position) for sid, position in self.marks.items()
-        }
-        self.entries = [self.entries[i] for i in kept]
-
-    def collection_renamed(self, old: str, new: str) -> None:
-        for entry in self.entries:
-            if entry.collection == old:
-                entry.collection = new
-
-    def documents_rewritten(self, collection: str) -> None:
-        """Make the before-images of ``collection`` unusable, and its
-        writes impossible to redo: a field change rewrote its documents
-        outside the transaction."""
-        for entry in self.entries:
-            if entry.collection == collection and entry.kind in {"update", "delete"}:
-                entry.unusable = (
-                    f"a schema change rewrote the documents of {collection!r} after a write to it"
-                )
-                entry.redo = None
+    def wrote_to(self, collection: str) -> bool:
+        """Return whether the transaction wrote to ``collection``."""
+        return any(entry.collection == collection for entry in self.entries)
 
 
 def _merged(entries: Iterator[Entry]) -> Iterator[tuple[str, str, list[Any]]]:

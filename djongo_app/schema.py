@@ -147,12 +147,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def quote_value(self, value):
         return repr(value)
 
-    def _changed(self, table, **what):
-        """Tell the connection that DDL (outside any transaction) changed
-        ``table``: its cached indexes are stale, and the savepoints of a
-        running transaction follow (djongo_app/savepoints.py)."""
+    def _changed(self, table):
+        """Tell the connection that DDL (outside any transaction) is about
+        to change ``table``: its cached indexes are stale, and a running
+        transaction that wrote to it refuses the change."""
         self.connection.ensure_connection()
-        self.connection.connection.schema_changed(table, **what)
+        self.connection.connection.schema_changed(table)
 
     def prepare_default(self, value):
         return self.quote_value(value)
@@ -186,7 +186,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.delete_model(field.remote_field.through)
         table = model._meta.db_table
-        self._changed(table, dropped=True)
+        self._changed(table)
         with wrap_pymongo_errors():
             self.database.drop_collection(table)
             self.counters.drop(table)
@@ -194,7 +194,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
-        self._changed(old_db_table, renamed_to=new_db_table)
+        self._changed(old_db_table)
+        self._changed(new_db_table)
         with wrap_pymongo_errors():
             self.database[old_db_table].rename(new_db_table)
             self.counters.rename(old_db_table, new_db_table)
@@ -215,7 +216,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.column is None:
             return
         table = model._meta.db_table
-        self._changed(table, rewritten=True)
+        self._changed(table)
         with wrap_pymongo_errors():
             default = self.effective_default(field)
             if default is not None or not field.null:
@@ -235,7 +236,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.column is None:
             return
         table = model._meta.db_table
-        self._changed(table, rewritten=True)
+        self._changed(table)
         with wrap_pymongo_errors():
             self._update_validator(model, remove=[field])
             self._drop_indexes_on(table, [field.column])
@@ -254,7 +255,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if old_field.column is None or new_field.column is None:
             return
         table = model._meta.db_table
-        self._changed(table, rewritten=True)
+        self._changed(table)
         collection = self.database[table]
         with wrap_pymongo_errors():
             # The field's own indexes (unique, db_index) are found by their

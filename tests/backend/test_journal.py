@@ -58,25 +58,14 @@ def test_unknown_savepoint_is_a_database_error():
         journal.rollback("nope", database=None, session=None)
 
 
-def test_dropped_collection_forgets_its_entries_and_shifts_positions():
-    journal = journal_with(("insert", "a"), ("insert", "b"), ("insert", "a"), marks=())
-    journal.marks = {"s1": 1, "s2": 3}
-    journal.collection_dropped("a")
-    assert [entry.collection for entry in journal.entries] == ["b"]
-    assert journal.marks == {"s1": 0, "s2": 1}
-
-
-def test_renamed_collection_takes_its_entries():
+def test_knows_the_collections_the_transaction_wrote_to():
     journal = journal_with(("insert", "a"), ("update", "b"))
-    journal.collection_renamed("a", "c")
-    assert [entry.collection for entry in journal.entries] == ["c", "b"]
-
-
-def test_rewritten_documents_make_before_images_unusable():
-    journal = journal_with(("insert", "a"), ("update", "a"), ("delete", "b"))
-    journal.documents_rewritten("a")
-    assert [entry.unusable is not None for entry in journal.entries] == [False, True, False]
-    assert [entry.redo is not None for entry in journal.entries] == [True, False, True]
+    journal.record_opaque("a pymongo bulk_write()")
+    assert (journal.wrote_to("a"), journal.wrote_to("b"), journal.wrote_to("c")) == (
+        True,
+        True,
+        False,
+    )
 
 
 def test_rollback_over_an_opaque_write_refuses_before_writing():

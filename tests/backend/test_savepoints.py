@@ -12,11 +12,12 @@ from django.db import (
     ProgrammingError,
     connection,
     connections,
+    models,
     transaction,
 )
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, isolate_apps
 from pymongo import InsertOne
 
 from djongo_app.testing import CaptureCommands
@@ -177,6 +178,49 @@ class NestedRollbackTests(SavepointTestCase):
         # check reads run inside it.
         self.assertEqual([next(iter(c)) for c in journaled], ["update"])
         self.assertEqual(committed(Author, "age"), [(2,)])
+
+
+class SchemaChangeTests(SavepointTestCase):
+    @isolate_apps("tests.testapp")
+    def test_ddl_on_a_collection_the_transaction_wrote_to_is_refused(self):
+        """DDL runs outside the transaction; on a collection the transaction
+        wrote to, MongoDB would make it wait for the transaction (which
+        waits for it). Elsewhere it runs, and a rollback does not undo it."""
+
+        class Scratch(models.Model):
+            name = models.CharField(max_length=10)
+
+            class Meta:
+                app_label = "testapp"
+
+        with connection.schema_editor() as editor:
+            editor.create_model(Scratch)
+
+        def drop():
+            with connection.schema_editor() as editor:
+                editor.delete_model(Scratch)
+
+        self.addCleanup(drop)
+        index = models.Index(fields=["name"], name="scratch_name")
+        with transaction.atomic():
+            Tag.objects.create(label="kept")
+            with contextlib.suppress(Boom), transaction.atomic():
+                Scratch.objects.create(name="x")
+                with (
+                    self.assertRaisesMessage(TransactionManagementError, "wrote to it"),
+                    connection.schema_editor() as editor,
+                ):
+                    editor.add_index(Scratch, index)
+                with connection.schema_editor() as editor:
+                    editor.add_index(Book, models.Index(fields=["pages"], name="book_pages"))
+                raise Boom
+            self.assertIs(transaction.get_rollback(), False)
+        self.assertEqual(committed(Tag, "label"), [("kept",)])
+        self.assertEqual(committed(Scratch, "name"), [])
+        indexes = mongo().database["testapp_book"].index_information()
+        self.assertIn("book_pages", indexes)
+        with connection.schema_editor() as editor:
+            editor.remove_index(Book, models.Index(fields=["pages"], name="book_pages"))
 
 
 class IntegrityErrorInSavepointTests(SavepointTestCase):
