@@ -22,7 +22,12 @@ class DjongoAppConfig(AppConfig):
         # and two-valued lookups on nested paths.
         paths.install()
         if apps.is_installed("django.contrib.admin"):
+            from django.core import checks
+
             from .admin_integration import defaults
+            from .admin_integration.checks import check_plain_model_admins
 
             # Admin widgets for these fields in a plain ModelAdmin.
             defaults.install()
+            # Paths into documents in a plain ModelAdmin: say what to use.
+            checks.register(check_plain_model_admins, checks.Tags.admin)

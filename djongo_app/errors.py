@@ -145,6 +145,9 @@ def translate(exc: BaseException) -> Error:
     """Return the django.db exception that stands for a driver ``exc``."""
     message = _message(exc)
     code = _error_code(exc)
+    if REFUSAL_MARK in message:
+        refused = message.split(REFUSAL_MARK, 1)[1].split(REFUSAL_MARK, 1)[0]
+        return NotSupportedError(refused)
     if isinstance(code, int) and code in SERVER_CODES:
         django_class, meaning = SERVER_CODES[code]
         return django_class(f"djongo_app: {meaning}: {message}")
@@ -190,6 +193,25 @@ def out_of_range(value: object, limit: str) -> DataError:
 def not_supported(construct: str, sql: str) -> NotSupportedError:
     """Return the error for ``construct`` found in ``sql``, for raising."""
     return NotSupportedError(f"{construct} is not supported by djongo_app: {_shorten(sql)}")
+
+
+# Brackets the text of a NotSupportedError that the server raises for a
+# plan (see server_refusal()).
+REFUSAL_MARK = "<<djongo_app>>"
+
+
+def server_refusal(construct: str, sql: str) -> dict[str, object]:
+    """Return an aggregation expression that fails with the NotSupportedError
+    of ``construct`` when the server evaluates it: for what only the stored
+    values can make unsupported (a RANGE frame offset from a string).
+
+    The server's conversion error quotes the text, which :func:`translate`
+    turns back into the NotSupportedError.
+    """
+    text = str(not_supported(construct, sql))
+    return {
+        "$convert": {"input": {"$literal": f"{REFUSAL_MARK}{text}{REFUSAL_MARK}"}, "to": "double"}
+    }
 
 
 def _shorten(sql: str, limit: int = 500) -> str:

@@ -109,7 +109,15 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_subqueries_in_group_by = False
     supports_order_by_nulls_modifier = False
     nulls_order_largest = False
-    supports_over_clause = False
+    # Window functions run as $setWindowFields (transpiler/windows.py).
+    supports_over_clause = True
+    # RANGE frames with offsets are MongoDB's range windows over one
+    # numeric ORDER BY key.
+    supports_frame_range_fixed_distance = True
+    only_supports_unbounded_with_preceding_and_following = False
+    # MongoDB's windows cannot leave rows out of a frame: with EXCLUDE the
+    # frame's rows are collected with their row numbers and filtered.
+    supports_frame_exclusion = True
     supports_aggregate_filter_clause = False
     supports_select_union = True
     supports_select_intersection = True

@@ -163,7 +163,7 @@ class DatabaseOperations(BaseDatabaseOperations):
                 text = f"{sql} -- params: {tuple(params)!r}"
         return text
 
-    # Lookups that compare text: on an ObjectId they read its 24 hex digits.
+    # Lookups that compare text.
     TEXT_LOOKUPS = frozenset(
         {
             "iexact",
@@ -177,15 +177,58 @@ class DatabaseOperations(BaseDatabaseOperations):
             "iregex",
         }
     )
-    OBJECT_ID_TYPES = frozenset({"ObjectIdField", "ObjectIdAutoField"})
+    # A text lookup on a column stored as another type reads it as the text
+    # SQLite holds for it (and str() of the value gives): integers as digits,
+    # ObjectIds as 24 hex digits, dates 2024-05-01, datetimes
+    # 2024-05-01 12:30:00[.123000] (the stored UTC value with USE_TZ), times
+    # 12:30:00[.123000]. Types missing here are stored as strings (UUIDs as
+    # 32 hex digits, as on SQLite) or are not Django's.
+    text_casts = {
+        **dict.fromkeys(
+            (
+                "AutoField",
+                "BigAutoField",
+                "SmallAutoField",
+                "IntegerField",
+                "BigIntegerField",
+                "SmallIntegerField",
+                "PositiveIntegerField",
+                "PositiveBigIntegerField",
+                "PositiveSmallIntegerField",
+                "ObjectIdField",
+                "ObjectIdAutoField",
+            ),
+            "CAST(%s AS TEXT)",
+        ),
+        "DateField": "DJ_TEXT('date', %s)",
+        "DateTimeField": "DJ_TEXT('datetime', %s)",
+        "TimeField": "DJ_TEXT('time', %s)",
+    }
+    # Types with no one text form: a text lookup on them raises.
+    untextable_types = {
+        "BooleanField": "SQLite reads a boolean as 1/0, PostgreSQL as true/false",
+        "DecimalField": (
+            "SQLite reads 1.50 as 1.5, PostgreSQL as 1.50, and a stored Decimal128 keeps "
+            "the exponent it was saved with"
+        ),
+        "FloatField": "MongoDB writes a double as text differently from Python and SQL",
+        "DurationField": "SQLite reads a duration as microseconds, PostgreSQL as an interval",
+        "BinaryField": "bytes are not text",
+    }
 
     def lookup_cast(self, lookup_type, internal_type=None):
-        """Read an ObjectId as its hex string in text lookups, so that
-        ``pk__startswith`` and the admin's search match the id as shown
-        (a regular expression never matches an ObjectId itself)."""
-        if internal_type in self.OBJECT_ID_TYPES and lookup_type in self.TEXT_LOOKUPS:
-            return "CAST(%s AS TEXT)"
-        return "%s"
+        """Read a column stored as another type as text in text lookups
+        (``text_casts``), as SQLite and PostgreSQL do; raise
+        NotSupportedError for a type with no faithful text form."""
+        if lookup_type not in self.TEXT_LOOKUPS:
+            return "%s"
+        reason = self.untextable_types.get(internal_type)
+        if reason is not None:
+            raise NotSupportedError(
+                f"The {lookup_type} lookup on a {internal_type} is not supported by "
+                f"djongo_app: {reason}."
+            )
+        return self.text_casts.get(internal_type, "%s")
 
     def regex_lookup(self, lookup_type):
         return "%s IREGEXP %s" if lookup_type == "iregex" else "%s REGEXP %s"

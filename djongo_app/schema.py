@@ -33,6 +33,7 @@ from .errors import wrap_pymongo_errors
 from .lookups import COLUMN
 from .transpiler.expressions import ExpressionCompiler
 from .transpiler.parser import parse
+from .transpiler.partial import partial_filter
 from .transpiler.scope import single_table
 from .transpiler.where import FilterCompiler
 
@@ -570,8 +571,15 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if index.condition is not None:
             if collation is not None:
                 self._check_collated_condition(model, index, index.condition)
-            options["partialFilterExpression"] = self._condition_filter(model, index.condition)
+            options["partialFilterExpression"] = self._partial_filter(model, index)
         return IndexModel(keys, name=index.name, **options)
+
+    def _partial_filter(self, model, owner):
+        """Return the partialFilterExpression of an index's or a unique
+        constraint's condition; NotSupportedError for one MongoDB refuses."""
+        condition = self._condition_filter(model, owner.condition)
+        what = f"the index {owner.name!r} ({owner.condition!r})"
+        return partial_filter(condition, what, NON_NULL_TYPES)
 
     def _constraint_index_model(self, model, constraint):
         if not isinstance(constraint, UniqueConstraint):
@@ -594,7 +602,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if constraint.condition is not None:
             if collation is not None:
                 self._check_collated_condition(model, constraint, constraint.condition)
-            condition = self._condition_filter(model, constraint.condition)
+            condition = self._partial_filter(model, constraint)
         return self._unique_index(keys, constraint.name, nullable, condition, collation)
 
     def _unique_index(self, keys, name, nullable_columns, condition=None, collation=None):

@@ -62,6 +62,7 @@ DEFAULT_APPS = [
     "annotations",
     "expressions",
     "expressions_case",
+    "expressions_window",
     "db_functions",
     "ordering",
     "update",
@@ -135,6 +136,7 @@ CI_APPS = [
     "from_db_value",
     "transactions",
     "transaction_hooks",
+    "expressions_window",
 ]
 DEFAULT_TIMEOUT = 900
 MARKDOWN = False  # --markdown

@@ -135,3 +135,69 @@ class DocumentModelAdminChecks(DocumentChecksMixin, ModelAdminChecks):
 
 class DocumentInlineChecks(DocumentChecksMixin, InlineModelAdminChecks):
     pass
+
+
+# The options a plain ModelAdmin cannot follow into documents (Django's own
+# ids for them), and the hint of the check below. search_fields and
+# ordering work there too: Django hands them to the ORM as they are.
+PLAIN_ADMIN_OPTIONS = {
+    "list_display": "admin.E108",
+    "list_display_links": "admin.E111",
+    "list_filter": "admin.E116",
+    "readonly_fields": "admin.E035",
+    "date_hierarchy": "admin.E127",
+}
+PLAIN_ADMIN_HINT = (
+    "Use djongo_app.admin_integration.ModelAdmin (StackedInline, TabularInline for "
+    "inlines, or DocumentAdminMixin with another base class), which follows paths into "
+    "documents."
+)
+
+
+def check_plain_model_admins(app_configs=None, **kwargs):
+    """djongo_app.E102: a ModelAdmin or inline with Django's own checks
+    (a plain ``admin.ModelAdmin``) whose options name a path into an
+    EmbeddedField or ArrayField, which Django's admin cannot follow (it
+    reports such a name as a missing field, and its changelist fails)."""
+    from django.contrib.admin.sites import all_sites
+
+    errors = []
+    for site in all_sites:
+        for model, model_admin in site._registry.items():
+            if app_configs is not None and model._meta.app_config not in app_configs:
+                continue
+            errors.extend(_plain_admin_paths(model_admin, model))
+            for inline in model_admin.inlines:
+                errors.extend(_plain_admin_paths(inline, inline.model))
+    return errors
+
+
+def _plain_admin_paths(admin_class, model):
+    if issubclass(admin_class.checks_class, DocumentChecksMixin):
+        return []
+    cls = admin_class if isinstance(admin_class, type) else type(admin_class)
+    errors = []
+    for option in PLAIN_ADMIN_OPTIONS:
+        value = getattr(admin_class, option, None)
+        items = [value] if isinstance(value, str) else list(value or ())
+        for index, item in enumerate(items):
+            name = item[0] if isinstance(item, list | tuple) and item else item
+            try:
+                path = document_path(model, name)
+            except FieldDoesNotExist:
+                path = True
+            if path is None:
+                continue
+            label = option if isinstance(value, str) else f"{option}[{index}]"
+            errors.append(
+                checks.Error(
+                    f"The value of '{label}' refers to '{name}', a path into the document "
+                    f"field '{name.split(LOOKUP_SEP)[0]}' of '{model._meta.label}', which "
+                    f"{cls.__name__}, a ModelAdmin with Django's own checks, cannot follow "
+                    f"(Django reports it as {PLAIN_ADMIN_OPTIONS[option]}).",
+                    hint=PLAIN_ADMIN_HINT,
+                    obj=cls,
+                    id="djongo_app.E102",
+                )
+            )
+    return errors

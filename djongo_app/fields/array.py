@@ -8,7 +8,8 @@ from django.core import checks, exceptions, validators
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Func, IntegerField, Lookup, Transform
-from django.db.models.lookups import FieldGetDbPrepValueMixin
+from django.db.models import lookups as django_lookups
+from django.db.models.lookups import BuiltinLookup, FieldGetDbPrepValueMixin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -130,6 +131,11 @@ class ArrayField(ContainerOptions, models.Field):
 
     def get_internal_type(self):
         return "ArrayField"
+
+    @property
+    def element_field(self):
+        """The field of one element (text lookups read elements as it)."""
+        return self.base_field
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -339,9 +345,39 @@ class ArrayOverlap(ArrayLookup):
     function = "ARRAY_OVERLAP"
 
 
+class ElementTextLookup:
+    """A text lookup on an array of values (``ratings__startswith="4"``):
+    true when an element matches, each element read as text the way a
+    column of its field is (DatabaseOperations.lookup_cast); elements that
+    are strings are matched as they are."""
+
+    def process_lhs(self, compiler, connection, lhs=None):
+        sql, params = super(BuiltinLookup, self).process_lhs(compiler, connection, lhs)
+        element = self.lhs.output_field.element_field
+        cast = connection.ops.lookup_cast(self.lookup_name, element.get_internal_type())
+        return cast % sql, list(params)
+
+
+# Django's text lookups (contains is ArrayContains: every value given).
+ELEMENT_TEXT_LOOKUPS = [
+    type(f"Element{lookup.__name__}", (ElementTextLookup, lookup), {})
+    for lookup in (
+        django_lookups.IExact,
+        django_lookups.IContains,
+        django_lookups.StartsWith,
+        django_lookups.IStartsWith,
+        django_lookups.EndsWith,
+        django_lookups.IEndsWith,
+        django_lookups.Regex,
+        django_lookups.IRegex,
+    )
+]
+
 ArrayField.register_lookup(ArrayLength)
 ArrayField.register_lookup(ArrayContains)
 ArrayField.register_lookup(ArrayOverlap)
+for _lookup in ELEMENT_TEXT_LOOKUPS:
+    ArrayField.register_lookup(_lookup)
 
 
 class ArrayAppend(Func):

@@ -32,7 +32,14 @@ from django.db.models.fields.related import lazy_related_operation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .array import ArrayAppend, ArrayContains, ArrayLength, ArrayOverlap, ArrayRemove
+from .array import (
+    ELEMENT_TEXT_LOOKUPS,
+    ArrayAppend,
+    ArrayContains,
+    ArrayLength,
+    ArrayOverlap,
+    ArrayRemove,
+)
 from .embedded import parse_json
 from .public import public_path
 
@@ -98,6 +105,11 @@ class ArrayReferenceField(models.Field):
     @property
     def related_model(self):
         return self.to if isinstance(self.to, type) else None
+
+    @property
+    def element_field(self):
+        """The field of one element (text lookups read elements as it)."""
+        return self.referenced_pk
 
     @property
     def referenced_pk(self):
@@ -339,6 +351,8 @@ class ArrayReferenceField(models.Field):
 ArrayReferenceField.register_lookup(ArrayContains)
 ArrayReferenceField.register_lookup(ArrayOverlap)
 ArrayReferenceField.register_lookup(ArrayLength)
+for _lookup in ELEMENT_TEXT_LOOKUPS:
+    ArrayReferenceField.register_lookup(_lookup)
 
 
 # Managers --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .serializers import (
     EmbeddedSerializer,
     HyperlinkedModelSerializer,
     ModelSerializer,
+    NestedUniqueValidator,
 )
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "HyperlinkedModelSerializer",
     "JSONField",
     "ModelSerializer",
+    "NestedUniqueValidator",
     "ObjectIdField",
 ]

@@ -27,6 +27,8 @@ import copy
 from collections.abc import Mapping
 
 from django.db import models
+from django.db.models.constants import LOOKUP_SEP
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -109,11 +111,15 @@ class EmbeddedSerializer(serializers.Serializer):
         """Validate ``data`` as under a create, also within a PATCH."""
         saved = self.parent, self.partial, self._context
         self._context = self.context
+        # Detached so that nothing above asks for a partial update; the
+        # serializer it belongs to stays known (NestedUniqueValidator).
+        self.detached_from = self.parent
         self.parent, self.partial = None, False
         try:
             return self.run_validation(data)
         finally:
             self.parent, self.partial, self._context = saved
+            del self.detached_from
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -137,6 +143,83 @@ class EmbeddedSerializer(serializers.Serializer):
         document = new_container(self.Meta.model, **attrs)
         carry_extras(stored, document)
         return document
+
+
+class NestedUniqueValidator:
+    """Refuse a value of a ``unique=True`` field of a container (in an
+    ``EmbeddedField`` or an array of documents) that another document of
+    the serializer's model holds at the same path, as the unique index on
+    that path would (on update, the instance itself is left out).
+
+    The path and the model come from the serializer the field is bound in:
+    its ancestors' sources up to the root ``ModelSerializer``
+    (``blog__name``, ``contributors__email``: any element). A NULL never
+    clashes, and without a model serializer above it (an EmbeddedSerializer
+    used alone) there is no collection to ask.
+    """
+
+    requires_context = True
+    message = _("%(model_name)s with this %(field_label)s already exists.")
+
+    def __init__(self, model_field, message=None):
+        self.model_field = model_field
+        if message is not None:
+            self.message = message
+
+    def __call__(self, value, serializer_field):
+        if value is None:
+            return
+        root = serializer_field
+        while parent_of(root) is not None:
+            root = parent_of(root)
+        top = root.child if isinstance(root, serializers.ListSerializer) else root
+        model = getattr(getattr(top, "Meta", None), "model", None)
+        if not isinstance(top, serializers.ModelSerializer) or model is None:
+            return
+        queryset = model._default_manager.filter(**{document_path(serializer_field): value})
+        instance = getattr(root, "instance", None)
+        if isinstance(instance, models.Model):
+            queryset = queryset.exclude(pk=instance.pk)
+        if queryset.exists():
+            label = self.model_field.verbose_name
+            message = self.message % {
+                "model_name": capfirst(model._meta.verbose_name),
+                "field_label": label,
+            }
+            raise ValidationError(message, code="unique")
+
+    def __eq__(self, other):
+        if not isinstance(other, NestedUniqueValidator):
+            return NotImplemented
+        return (self.model_field.model, self.model_field.name, self.message) == (
+            other.model_field.model,
+            other.model_field.name,
+            other.message,
+        )
+
+    def __repr__(self):
+        return f"<{type(self).__name__}({self.model_field.name})>"
+
+
+def document_path(serializer_field):
+    """Return the lookup path (``blog__address__city``) of a field bound in
+    nested serializers, from the root serializer's model; an element of a
+    list adds no step (a lookup through an array matches any element)."""
+    steps = []
+    node = serializer_field
+    while (parent := parent_of(node)) is not None:
+        if not isinstance(parent, serializers.ListSerializer):
+            steps.extend(reversed(node.source_attrs))
+        node = parent
+    return LOOKUP_SEP.join(reversed(steps))
+
+
+def parent_of(serializer_field):
+    """Return the serializer ``serializer_field`` is bound in, also while
+    an EmbeddedSerializer validates itself whole (detached from it)."""
+    if serializer_field.parent is not None:
+        return serializer_field.parent
+    return getattr(serializer_field, "detached_from", None)
 
 
 class EmbeddedListSerializer(serializers.ListSerializer):
@@ -263,13 +346,20 @@ class ModelSerializer(serializers.ModelSerializer):
         return field_class, kwargs
 
     def build_container_field(self, field_name, model_field):
-        """A field of a container (inside an embedded document). Uniqueness
-        of a nested key is the database's: DRF's UniqueValidator would
-        query the container, which has no collection."""
-        if getattr(model_field, "_unique", False):
-            model_field = copy.copy(model_field)
-            model_field._unique = False
-        return self.build_standard_field(field_name, model_field)
+        """A field of a container (inside an embedded document). A unique
+        one gets a :class:`NestedUniqueValidator`, which asks the collection
+        of the serializer's model at the field's path (DRF's UniqueValidator
+        would query the container, which has no collection)."""
+        if not getattr(model_field, "_unique", False):
+            return self.build_standard_field(field_name, model_field)
+        model_field = copy.copy(model_field)
+        model_field._unique = False
+        # Field.unique is a cached_property: once read (by migrate), the
+        # copy carries the cached True.
+        model_field.__dict__.pop("unique", None)
+        field_class, kwargs = self.build_standard_field(field_name, model_field)
+        validators = [*kwargs.get("validators", []), NestedUniqueValidator(model_field)]
+        return field_class, {**kwargs, "validators": validators}
 
     _embedded_classes = {}
 

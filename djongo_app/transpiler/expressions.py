@@ -130,6 +130,14 @@ class ExpressionCompiler:
             ref = self.scope.correlation.variable(expr)
         return lambda ctx: ref
 
+    def value_Window(self, expr: n.Window) -> Bound:
+        # The planner replaces the window calls of the SELECT list and
+        # ORDER BY with the fields its $setWindowFields stages write.
+        raise not_supported(
+            f"The window function {expr.func.name}() in WHERE, GROUP BY, HAVING or an aggregate",
+            self.sql,
+        )
+
     def value_Param(self, expr: n.Param) -> Bound:
         index = expr.index
         return lambda ctx: {"$literal": ctx.params[index]}

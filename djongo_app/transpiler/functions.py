@@ -239,6 +239,44 @@ def _cast_time(value: Any, timezone: Any) -> Any:
     return {"$dateToString": {**_date_spec(value, _text(timezone)), "format": "%H:%M:%S.%L000"}}
 
 
+def _fraction_text(value: Any) -> Any:
+    """Return ``.123000`` for a date with milliseconds, ``""`` without, as
+    Python's str() of a datetime or time writes the fraction."""
+    fraction = {"$dateToString": {"date": value, "format": ".%L000"}}
+    return {"$cond": [{"$eq": [{"$millisecond": value}, 0]}, "", fraction]}
+
+
+def _datetime_text(value: Any) -> Any:
+    whole = {"$dateToString": {"date": value, "format": "%Y-%m-%d %H:%M:%S"}}
+    return {"$concat": [whole, _fraction_text(value)]}
+
+
+def _time_text(value: Any) -> Any:
+    # Times are stored as "HH:MM:SS.ffffff"; str() drops a zero fraction.
+    whole = {"$substrCP": [value, 0, 8]}
+    stored = {"$cond": [{"$eq": [{"$substrCP": [value, 8, 7]}, ".000000"]}, whole, value]}
+    # A time another tool stored as a date: its wall time in UTC.
+    clock = {"$dateToString": {"date": value, "format": "%H:%M:%S"}}
+    from_date = {"$concat": [clock, _fraction_text(value)]}
+    return {"$cond": [{"$eq": [{"$type": value}, "string"]}, stored, from_date]}
+
+
+# DJ_TEXT(kind, value): the text SQLite holds for a stored value (see
+# DatabaseOperations.text_casts).
+TEXT_FORMS: dict[str, Builder] = {
+    "date": lambda value: {"$dateToString": {"date": value, "format": "%Y-%m-%d"}},
+    "datetime": _datetime_text,
+    "time": _time_text,
+}
+
+
+def _text_form(kind: Any, value: Any) -> Any:
+    form = TEXT_FORMS.get(_text(kind))
+    if form is None:
+        raise TypeError(f"no text form {kind!r}")
+    return form(value)
+
+
 def _micros(value: Any) -> Any:
     """Return a date, or a stored time string, as microseconds."""
     string_micros = {
@@ -358,6 +396,7 @@ FUNCTIONS: dict[str, Builder] = {
     ),
     "DJ_EXTRACT": null_propagating(_extract),
     "DJ_TEMPORAL_SUBTRACT": null_propagating(_temporal_subtract),
+    "DJ_TEXT": null_propagating(_text_form),
     "DJ_TIME_EXTRACT": null_propagating(_time_extract),
     "DJ_TIME_TRUNC": null_propagating(_time_trunc),
     "DJ_TRUNC": null_propagating(_trunc),

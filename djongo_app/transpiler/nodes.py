@@ -103,6 +103,32 @@ class Case(Expr):
     default: Expr | None = None
 
 
+@dataclass(frozen=True)
+class Frame(Node):
+    """A window frame: ``ROWS|RANGE BETWEEN start AND end [EXCLUDE ...]``.
+
+    A bound is None when unbounded (UNBOUNDED PRECEDING for ``start``,
+    UNBOUNDED FOLLOWING for ``end``), 0 for CURRENT ROW, negative for
+    ``n PRECEDING`` and positive for ``n FOLLOWING``.
+    """
+
+    unit: str  # "ROWS" or "RANGE"
+    start: int | None
+    end: int | None
+    exclusion: str | None = None  # "CURRENT ROW", "GROUP", "TIES", "NO OTHERS"
+
+
+@dataclass(frozen=True)
+class Window(Expr):
+    """A window function call: ``func OVER (PARTITION BY ... ORDER BY ...
+    frame)``."""
+
+    func: Func
+    partition_by: tuple[Expr, ...] = ()
+    order_by: tuple[OrderItem, ...] = ()
+    frame: Frame | None = None
+
+
 # Predicates ---------------------------------------------------------------
 
 
@@ -323,6 +349,7 @@ __all__ = [
     "Exists",
     "Explain",
     "Expr",
+    "Frame",
     "Func",
     "InList",
     "InSubquery",
@@ -349,4 +376,5 @@ __all__ = [
     "Table",
     "Update",
     "When",
+    "Window",
 ]

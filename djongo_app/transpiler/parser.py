@@ -116,6 +116,10 @@ COMPOUND_OPERATORS = ("UNION", "UNION ALL", "INTERSECT", "EXCEPT")
 # otherwise (Django's prep_for_like_query() escapes this way).
 LIKE_ESCAPE = "\\"
 
+# Frame bounds (Parser.parse_frame_bound) besides the signed offsets.
+UNBOUNDED_PRECEDING, UNBOUNDED_FOLLOWING = "UNBOUNDED PRECEDING", "UNBOUNDED FOLLOWING"
+FRAME_EXCLUSIONS = frozenset({"CURRENT ROW", "GROUP", "TIES", "NO OTHERS"})
+
 # Words of the grammar that the lexer reports as plain names when a
 # parenthesis follows them.
 NAME_KEYWORDS = frozenset({"EXISTS", "CAST", "CASE", "CURRENT_TIMESTAMP"})
@@ -829,7 +833,74 @@ class Parser:
             while self.accept_punct(","):
                 args.append(self.parse_expr())
         self.expect_punct(")")
-        return n.Func(name.upper(), tuple(args), distinct)
+        func = n.Func(name.upper(), tuple(args), distinct)
+        if self.current.is_keyword("OVER"):
+            return self.parse_over(func)
+        return func
+
+    def parse_over(self, func: n.Func) -> n.Window:
+        """``OVER ([PARTITION BY e, ...] [ORDER BY o, ...] [frame])``."""
+        self.expect_keyword("OVER")
+        self.expect_punct("(")
+        partition_by: list[n.Expr] = []
+        if self.accept_keyword("PARTITION"):
+            self.expect_keyword("BY")
+            partition_by.append(self.parse_expr())
+            while self.accept_punct(","):
+                partition_by.append(self.parse_expr())
+        order_by: list[n.OrderItem] = []
+        if self.accept_keyword("ORDER BY"):
+            order_by.append(self.parse_order_item())
+            while self.accept_punct(","):
+                order_by.append(self.parse_order_item())
+        frame = None
+        unit = self.accept_keyword("ROWS", "RANGE")
+        if unit is not None:
+            frame = self.parse_frame(unit)
+        elif not self.current.is_punct(")"):
+            raise self.error("A window clause")
+        self.expect_punct(")")
+        return n.Window(func, tuple(partition_by), tuple(order_by), frame)
+
+    def parse_frame(self, unit: str) -> n.Frame:
+        if self.accept_keyword("BETWEEN"):
+            start = self.parse_frame_bound()
+            self.expect_keyword("AND")
+            end = self.parse_frame_bound()
+        else:
+            # "ROWS n PRECEDING" is short for "BETWEEN n PRECEDING AND
+            # CURRENT ROW".
+            start, end = self.parse_frame_bound(), 0
+        if start == UNBOUNDED_FOLLOWING or end == UNBOUNDED_PRECEDING:
+            raise self.error("A frame bound on the wrong side")
+        exclusion = None
+        if self.current.kind == NAME and self.current.value.upper() == "EXCLUDE":
+            self.advance()
+            words = []
+            while not self.current.is_punct(")") and self.current.kind != END:
+                words.append(self.advance().value.upper())
+            exclusion = " ".join(words)
+            if exclusion not in FRAME_EXCLUSIONS:
+                raise self.error(f"EXCLUDE {exclusion}")
+        return n.Frame(
+            unit,
+            None if start == UNBOUNDED_PRECEDING else start,
+            None if end == UNBOUNDED_FOLLOWING else end,
+            exclusion,
+        )
+
+    def parse_frame_bound(self) -> int | str:
+        """Return a bound as a signed offset (0 for CURRENT ROW) or one of
+        the UNBOUNDED markers."""
+        if self.accept_keyword("UNBOUNDED"):
+            side = self.expect_keyword("PRECEDING", "FOLLOWING")
+            return UNBOUNDED_PRECEDING if side == "PRECEDING" else UNBOUNDED_FOLLOWING
+        if self.accept_keyword("CURRENT"):
+            self.expect_keyword("ROW")
+            return 0
+        offset = self.parse_int()
+        side = self.expect_keyword("PRECEDING", "FOLLOWING")
+        return -offset if side == "PRECEDING" else offset
 
     def parse_column(self) -> n.Column:
         first = self.advance().value

@@ -18,7 +18,7 @@ tables) becomes an aggregation pipeline in this order:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import not_supported
@@ -51,6 +51,7 @@ from .scope import (
     single_table,
 )
 from .where import FilterCompiler
+from .windows import WindowCompiler, window_operands, windows_in
 
 # MongoDB gives every stored document an _id: the one column that is never
 # NULL or missing in a document that exists.
@@ -70,6 +71,10 @@ ACCUMULATORS = {
 
 # Rows of a correlated subquery are looked up into this field.
 SUBQUERY_PREFIX = "__subquery__"
+
+# The derived table Django wraps around a query that filters on a window
+# function (SQLCompiler.get_qualify_sql): ``SELECT * FROM (...) "qualify"``.
+QUALIFY_ALIAS = "qualify"
 
 
 def plan(statement: n.Statement | DropTable, sql: str) -> Plan:
@@ -185,7 +190,7 @@ class Planner:
             pipeline.collection,
             pipeline.stages,
             pipeline.output_keys,
-            names,
+            pipeline.names,
             pipeline.finishers,
             pipeline.empty_result,
         )
@@ -339,6 +344,12 @@ class Planner:
                 columns.setdefault(name, key)
             base = Source() if inner.whole_documents else Source(columns=columns)
             base_alias = source.alias
+            if _is_star(select) and source.alias == QUALIFY_ALIAS and not inner.whole_documents:
+                # The columns of the query whose window values are filtered.
+                star = tuple(
+                    n.SelectItem(n.Column(name, source.alias), name) for name in inner.names
+                )
+                select = replace(select, items=star)
         elif isinstance(source, n.Table):
             collection = source.name
             base = Source()
@@ -428,6 +439,12 @@ class Planner:
                 _, having_filters = self.compilers(output_scope, replacements)
                 stages.append(_match_stage(having_filters.compile(select.having)))
 
+        windows = self.window_calls(select)
+        if windows:
+            operands, _ = self.compilers(output_scope, replacements, lookups)
+            window_stages, window_fields = WindowCompiler(operands, self.sql).compile(windows)
+            stages.extend(window_stages)
+            replacements = {**replacements, **window_fields}
         expressions, _ = self.compilers(output_scope, replacements, lookups)
         if _is_star(select) and not select.joins and not replacements:
             return self.whole_documents_pipeline(select, collection, stages, scope)
@@ -475,6 +492,12 @@ class Planner:
             finishers=finishers,
             empty_result=empty_result,
         )
+
+    def window_calls(self, select: n.Select) -> list[n.Window]:
+        """Return the window calls of the SELECT list and ORDER BY (SQL
+        allows them nowhere else: ExpressionCompiler refuses the others)."""
+        used = (tuple(item.expr for item in select.items), tuple(o.expr for o in select.order_by))
+        return _unique(windows_in(used))
 
     def try_grouped_lookup(self, select: n.Select) -> Pipeline | None:
         """Plan ``SELECT base columns, AGG(joined.x) ... FROM base LEFT JOIN
@@ -1244,6 +1267,11 @@ def _children(node: Any) -> Iterator[Any]:
 
 
 def _aggregates_in(expr: Any) -> Iterator[n.Func]:
+    if isinstance(expr, n.Window):
+        # SUM(x) OVER (...) is no GROUP BY aggregate; its operands may be.
+        for operand in window_operands(expr):
+            yield from _aggregates_in(operand)
+        return
     if isinstance(expr, n.Func) and expr.name in AGGREGATES:
         yield expr
         return
@@ -1261,6 +1289,10 @@ def _columns_outside(
 ) -> Iterator[n.Expr]:
     """Yield the columns (and correlated subqueries) outside aggregates."""
     if expr in replaced or (isinstance(expr, n.Func) and expr.name in AGGREGATES):
+        return
+    if isinstance(expr, n.Window):
+        for operand in window_operands(expr):
+            yield from _columns_outside(operand, replaced, lookups)
         return
     if isinstance(expr, n.Column) or expr in lookups:
         yield expr

@@ -26,7 +26,10 @@ from .expressions import (
     Bound,
     ExpressionCompiler,
     between_as_and,
+    is_not_null,
+    literal,
 )
+from .functions import is_null
 from .like import like_to_regex
 from .scope import Context
 
@@ -295,26 +298,88 @@ class FilterCompiler:
         return lambda ctx: MATCH_ALL if bool(run(ctx)) is wanted else MATCH_NONE
 
     def filter_Like(self, expr: n.Like, polarity: bool) -> Bound | None:
-        path = self.path_of(expr.expr)
         pattern = self.constant_of(expr.pattern)
-        if path is None or pattern is None:
-            return None
         options = "si" if expr.case_insensitive else "s"
         escape = expr.escape
-        return self._regex_filter(
-            path,
-            lambda ctx: _maybe(pattern(ctx), lambda p: like_to_regex(str(p), escape)),
-            options,
-            polarity != expr.negated,
-        )
-
-    def filter_Regex(self, expr: n.Regex, polarity: bool) -> Bound | None:
+        regex = lambda ctx: _maybe(pattern(ctx), lambda p: like_to_regex(str(p), escape))  # noqa: E731
+        matches = polarity != expr.negated
+        if pattern is not None and self.text_of_path(expr.expr) is not None:
+            return self._text_filter(expr.expr, regex, options, matches)
         path = self.path_of(expr.expr)
-        pattern = self.constant_of(expr.pattern)
         if path is None or pattern is None:
             return None
+        return self._regex_filter(path, regex, options, matches)
+
+    def filter_Regex(self, expr: n.Regex, polarity: bool) -> Bound | None:
+        pattern = self.constant_of(expr.pattern)
         options = "i" if expr.case_insensitive else ""
-        return self._regex_filter(path, pattern, options, polarity != expr.negated)
+        matches = polarity != expr.negated
+        if pattern is not None and self.text_of_path(expr.expr) is not None:
+            return self._text_filter(expr.expr, pattern, options, matches)
+        path = self.path_of(expr.expr)
+        if path is None or pattern is None:
+            return None
+        return self._regex_filter(path, pattern, options, matches)
+
+    def text_of_path(self, expr: n.Expr) -> n.Column | None:
+        """Return the column whose text form ``expr`` is (``CAST(c AS
+        TEXT)``, ``DJ_TEXT(kind, c)``: DatabaseOperations.lookup_cast), when
+        the query language can name its path."""
+        if isinstance(expr, n.Cast) and expr.type_name.upper() == "TEXT":
+            column = expr.expr
+        elif isinstance(expr, n.Func) and expr.name == "DJ_TEXT" and len(expr.args) == 2:
+            column = expr.args[1]
+        else:
+            return None
+        if not isinstance(column, n.Column) or self.path_of(column) is None:
+            return None
+        return column
+
+    def _text_filter(
+        self,
+        expr: n.Expr,
+        pattern: Callable[[Context], Any],
+        options: str,
+        matches: bool,
+    ) -> Bound:
+        """Match ``pattern`` against the text form of a path, in any element
+        of the arrays along it (as the query language matches a path; its
+        ``$regex`` never matches a number or a date, hence an ``$expr``)."""
+        column = self.text_of_path(expr)
+        assert column is not None
+        path = self.path_of(column)
+        assert path is not None
+        # The text form of one value, bound to $$value by the test below.
+        text = ExpressionCompiler(self.scope, self.expressions.sql, {column: "$value"}).value(expr)
+        root, *keys = path.split(".")
+
+        def bound(ctx: Context) -> dict[str, Any]:
+            regex = pattern(ctx)
+            if regex is None:
+                return MATCH_NONE
+            test = {
+                "$regexMatch": {
+                    "input": text(ctx),
+                    "regex": literal(str(regex)),
+                    "options": options,
+                }
+            }
+
+            def one(item: Any) -> Any:
+                return {
+                    "$let": {
+                        "vars": {"value": item},
+                        "in": {"$cond": [is_null("$$value"), False, test]},
+                    }
+                }
+
+            found = _any_along("$" + root, keys, one)
+            if matches:
+                return {"$expr": found}
+            present = _any_along("$" + root, keys, is_not_null)
+            return {"$expr": {"$and": [present, {"$not": [found]}]}}
+
+        return bound
 
     @staticmethod
     def _regex_filter(
@@ -383,6 +448,25 @@ def _element_containment(value: dict[str, Any]) -> dict[str, Any]:
             raise not_supported(f"A JSON contains with the key {key!r}", str(value))
     conditions = [json_containment(key, item) for key, item in value.items()]
     return and_filters(conditions) if conditions else {}
+
+
+def _any_along(value: Any, keys: list[str], test: Callable[[Any], Any], level: int = 0) -> Any:
+    """Return an expression true when ``test`` holds for a value reached
+    from ``value`` by ``keys``, stepping into every element of the arrays
+    on the way and at the end, as the query language matches a path
+    (``"$a.b"`` would step into arrays too, but not on every server); a
+    number selects one element of an array."""
+    ref = f"$$v{level}"
+    if keys and keys[0].isdigit():
+        element = {"$arrayElemAt": [ref, int(keys[0])]}
+        step = {"$cond": [{"$isArray": ref}, element, f"{ref}.{keys[0]}"]}
+        body = _any_along(step, keys[1:], test, level + 1)
+    else:
+        items = {"$cond": [{"$isArray": ref}, ref, [ref]]}
+        item = f"$$e{level}"
+        each = _any_along(f"{item}.{keys[0]}", keys[1:], test, level + 1) if keys else test(item)
+        body = {"$anyElementTrue": [{"$map": {"input": items, "as": f"e{level}", "in": each}}]}
+    return {"$let": {"vars": {f"v{level}": value}, "in": body}}
 
 
 def _maybe(value: Any, function: Callable[[Any], Any]) -> Any:

@@ -384,3 +384,81 @@ class CheckTests(TestCase):
         plain = type("Plain", (admin.ModelAdmin,), {"list_display": ["publisher__name"]})
         errors = plain(Book, admin.AdminSite()).check()
         self.assertEqual([error.id for error in errors], ["admin.E108"])
+
+    def test_a_plain_model_admin_naming_document_paths_is_told_what_to_use(self):
+        """djongo_app.E102 names each option of a plain ModelAdmin (or
+        inline) that Django's admin cannot follow into a document, and
+        hints at djongo_app's ModelAdmin (issue 12)."""
+        site = admin.AdminSite(name="plain_paths")
+        self.addCleanup(site._registry.clear)
+        plain_inline = type(
+            "PlainArticleInline",
+            (admin.TabularInline,),
+            {"model": Article, "readonly_fields": ["sections__title"]},
+        )
+        site.register(
+            Book,
+            type(
+                "PlainBookAdmin",
+                (admin.ModelAdmin,),
+                {
+                    "list_display": ["title", "publisher__name", "chapters__0__title"],
+                    "list_display_links": ["publisher__name"],
+                    "list_filter": [("chapters__draft", admin.BooleanFieldListFilter)],
+                    "readonly_fields": ["publisher__adress"],
+                    "date_hierarchy": "publisher__founded",
+                    # Django hands these to the ORM, which follows the paths.
+                    "search_fields": ["publisher__name"],
+                    "ordering": ["publisher__name"],
+                },
+            ),
+        )
+        site.register(
+            Magazine, type("PlainMagazineAdmin", (admin.ModelAdmin,), {"inlines": [plain_inline]})
+        )
+        site.register(Pamphlet, admin_integration.ModelAdmin)
+        errors = [e for e in checks.run_checks(tags=["admin"]) if e.id == "djongo_app.E102"]
+        labels = [(error.obj.__name__, error.msg.split("'")[1]) for error in errors]
+        self.assertEqual(
+            labels,
+            [
+                ("PlainBookAdmin", "list_display[1]"),
+                ("PlainBookAdmin", "list_display[2]"),
+                ("PlainBookAdmin", "list_display_links[0]"),
+                ("PlainBookAdmin", "list_filter[0]"),
+                ("PlainBookAdmin", "readonly_fields[0]"),
+                ("PlainBookAdmin", "date_hierarchy"),
+                ("PlainArticleInline", "readonly_fields[0]"),
+            ],
+        )
+        self.assertIn("refers to 'publisher__name', a path into the document field", errors[0].msg)
+        self.assertIn("(Django reports it as admin.E108)", errors[0].msg)
+        self.assertIn("Use djongo_app.admin_integration.ModelAdmin", errors[0].hint)
+        # Django's own error is there too; djongo_app's ModelAdmin has neither.
+        django_errors = {e.id for e in site._registry[Book].check()}
+        self.assertIn("admin.E108", django_errors)
+        site.unregister(Book)
+        site.register(
+            Book,
+            type(
+                "DocumentBookAdmin",
+                (admin_integration.ModelAdmin,),
+                {"list_display": ["publisher__name"]},
+            ),
+        )
+        errors = [e for e in checks.run_checks(tags=["admin"]) if e.id == "djongo_app.E102"]
+        self.assertEqual([error.obj.__name__ for error in errors], ["PlainArticleInline"])
+
+    def test_search_and_ordering_by_document_paths_work_in_a_plain_model_admin(self):
+        Book.objects.create(title="B", publisher=Publisher(name="Zed"))
+        Book.objects.create(title="A", publisher=Publisher(name="Ace"))
+        plain = type(
+            "Plain",
+            (admin.ModelAdmin,),
+            {"search_fields": ["publisher__name"], "ordering": ["publisher__name"]},
+        )(Book, admin.AdminSite())
+        request = mock.Mock()
+        queryset, _ = plain.get_search_results(request, plain.get_queryset(request), "ze")
+        self.assertEqual([book.title for book in queryset], ["B"])
+        ordered = plain.get_queryset(request).order_by(*plain.get_ordering(request))
+        self.assertEqual([book.title for book in ordered], ["A", "B"])

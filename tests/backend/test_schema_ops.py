@@ -490,6 +490,56 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
                 self.migrate(state, operation)
         self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
 
+    def test_conditions_partial_indexes_cannot_hold(self):
+        """A condition MongoDB refuses in a partialFilterExpression (JSON key
+        lookups run as $expr; LIKE as $regex; negations as $ne/$not)
+        raises NotSupportedError naming it before the index is created
+        (SecantusDB would accept the $expr that MongoDB refuses)."""
+        state = self.create_pony(
+            ("rank", models.IntegerField(default=0)), ("data", models.JSONField(null=True))
+        )
+        refused = [
+            models.Index(fields=["rank"], condition=Q(data__kind="x"), name="pony_kind"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(data__kind="x"), name="pony_kind_name"
+            ),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(data__a__b__gt=1), name="pony_deep_name"
+            ),
+            models.Index(fields=["rank"], condition=Q(name__startswith="a"), name="pony_a"),
+            models.Index(fields=["rank"], condition=~Q(rank=1), name="pony_not_one"),
+            models.Index(fields=["rank"], condition=Q(rank__gt=F("id")), name="pony_gt_id"),
+        ]
+        for owner in refused:
+            operation = (
+                migrations.AddIndex("Pony", owner)
+                if isinstance(owner, models.Index)
+                else migrations.AddConstraint("Pony", owner)
+            )
+            message = f"The condition of the index {owner.name!r} ({owner.condition!r}) is not "
+            with self.subTest(owner.name), self.assertRaisesMessage(NotSupportedError, message):
+                self.migrate(state, operation)
+        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+
+    def test_isnull_false_condition_is_a_type_filter(self):
+        """isnull=False ($ne: null, which partial indexes refuse) is a $type
+        of every non-null type: documents whose code is null or missing are
+        not in the unique index."""
+        state = self.create()
+        constraint = models.UniqueConstraint(
+            fields=["rank"], condition=Q(code__isnull=False), name="pony_coded_rank"
+        )
+        state = self.migrate(state, migrations.AddConstraint("Pony", constraint))
+        partial = indexes("schemaops_pony")["pony_coded_rank"]["partialFilterExpression"]
+        self.assertEqual(list(partial), ["code"])
+        self.assertNotIn("null", partial["code"]["$type"])
+        Pony = state.apps.get_model(APP, "Pony")
+        Pony.objects.create(name="a", rank=1)
+        Pony.objects.create(name="b", rank=1)
+        Pony.objects.create(name="c", rank=1, code="x")
+        with self.assertRaises(IntegrityError):
+            Pony.objects.create(name="d", rank=1, code="y")
+
     def test_add_and_remove_unique_constraints(self):
         state = self.create()
         constraints = [

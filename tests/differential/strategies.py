@@ -32,6 +32,7 @@ from django.db.models import (
     Value,
     Variance,
     When,
+    Window,
 )
 from django.db.models import functions as fn
 from django.db.models.fields.json import KT
@@ -63,6 +64,10 @@ NAMESPACE = {
     "Variance": Variance,
     "Case": Case,
     "When": When,
+    "Window": Window,
+    "RowRange": models.RowRange,
+    "ValueRange": models.ValueRange,
+    "WindowFrameExclusion": models.WindowFrameExclusion,
     "FloatField": models.FloatField,
     "IntegerField": models.IntegerField,
     "CharField": models.CharField,
@@ -247,19 +252,58 @@ STRING_LOOKUPS = [
     "iregex",
 ]
 ORDER_LOOKUPS = ["exact", "gt", "gte", "lt", "lte", "in", "isnull", "range"]
+# Text lookups on values stored as other types read them as the text SQLite
+# holds (DatabaseOperations.text_casts); on floats, decimals and booleans
+# they raise NotSupportedError (no one text form).
+TEXT_LOOKUPS = [
+    "iexact",
+    "contains",
+    "icontains",
+    "startswith",
+    "istartswith",
+    "endswith",
+    "iendswith",
+    "regex",
+    "iregex",
+]
+# Patterns for them, by kind: pieces of the text forms of INTS, DATES,
+# DATETIMES and the times below (with and without a fraction).
+TEXT_PATTERNS = {
+    "int": ["1", "0", "2", "-", "-1", "10", "00", "5", "45", "1000", "", "%", "_"],
+    "year": ["20", "2020", "0", "19"],
+    "date": ["2020", "2020-01", "-01-", "15", "-31", "2019-12-31", "5", "_"],
+    "datetime": [
+        "2018-03-03 00:00:00.250000",
+        "2021-01-01 00:00:00",
+        ":00",
+        ".25",
+        "00.000000",
+        " 10:",
+        "2019-06-01 08:30:15",
+        "T",
+    ],
+    "time": ["10:30", ":00", ".500000", "23:59:59", "12:00:00", "00:00:00.000000", "0"],
+}
+TEXT_REGEXES = {
+    "int": ["^1", "0$", "^-", "^[0-9]{3}$", "^(2|3)", "5"],
+    "year": ["^20", "0$"],
+    "date": ["^2020-", "-(01|12)-", "1$", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+    "datetime": ["^2018", ":00$", "\\.[0-9]{6}$", " 10:"],
+    "time": ["^10", ":00$", "\\.5", "^[0-9:]{8}$"],
+}
 LOOKUPS = {
     "str": STRING_LOOKUPS,
-    "int": ORDER_LOOKUPS,
-    "year": ORDER_LOOKUPS,
-    "time": ORDER_LOOKUPS,
+    "int": ORDER_LOOKUPS + TEXT_LOOKUPS,
+    "year": ORDER_LOOKUPS + TEXT_LOOKUPS,
+    "time": ORDER_LOOKUPS + TEXT_LOOKUPS,
     "duration": ORDER_LOOKUPS,
     # iexact/contains/... on a UUIDField: NotSupportedError (a LIKE pattern
     # computed by REPLACE()), a documented limit of djongo_app.
     "uuid": ["exact", "in", "isnull"],
     "float": ORDER_LOOKUPS,
     "dec": ORDER_LOOKUPS,
-    "date": ORDER_LOOKUPS,
-    "datetime": ORDER_LOOKUPS,
+    "date": ORDER_LOOKUPS + TEXT_LOOKUPS,
+    "datetime": ORDER_LOOKUPS + TEXT_LOOKUPS,
     "bool": ["exact", "in", "isnull"],
     # The attname of a foreign key (author_id) has no range lookup.
     "fk": ["exact", "gt", "gte", "lt", "lte", "in", "isnull"],
@@ -668,6 +712,10 @@ def leaves(draw, fields: dict[str, str], subqueries: list[str]):
         lookup = "exact"
     if lookup == "isnull":
         value = draw(st.sampled_from(["True", "False"]))
+    elif kind in TEXT_REGEXES and lookup in ("regex", "iregex"):
+        value = repr(draw(st.sampled_from(TEXT_REGEXES[kind])))
+    elif kind in TEXT_PATTERNS and lookup in TEXT_LOOKUPS:
+        value = repr(draw(st.sampled_from(TEXT_PATTERNS[kind])))
     elif lookup in ("regex", "iregex"):
         value = draw(REGEXES)
     elif lookup == "in":
@@ -903,5 +951,103 @@ def compound_querysets(draw) -> Query:
     return Query(f"{code}.{terminal}()", ordered=True, many=False)
 
 
+# Window functions: (source, its result depends on the order of peers, it
+# takes a frame, it is a number). Functions whose result depends on the
+# order of peers get a total order (the primary key last), so that both
+# databases agree.
+WINDOW_FUNCTIONS = [
+    ("RowNumber()", True, False, True),
+    ("Rank()", False, False, True),
+    ("DenseRank()", False, False, True),
+    ("PercentRank()", False, False, True),
+    ("CumeDist()", False, False, True),
+    ("Ntile(3)", True, False, True),
+    ("Lag('pages')", True, False, True),
+    ("Lag('rating', 2, default=Value(-1.0))", True, False, True),
+    ("Lead('title')", True, False, False),
+    ("FirstValue('title')", True, True, False),
+    ("LastValue('pages')", True, True, True),
+    ("NthValue('rating', 2)", True, True, True),
+    ("Sum('pages')", False, True, True),
+    ("Sum('rating')", False, True, True),
+    ("Sum('price')", False, True, True),
+    ("Avg('rating')", False, True, True),
+    ("Min('published')", False, True, False),
+    ("Max('title')", False, True, False),
+    ("Count('rating')", False, True, True),
+    ("Count('*')", False, True, True),
+]
+WINDOW_PARTITIONS = [
+    None,
+    "'author'",
+    "'editor'",
+    "['author', 'published__year']",
+    "F('pages') / 100",
+]
+WINDOW_ORDERS = [
+    "'pages'",
+    "'-pages'",
+    "'rating'",
+    "F('rating').desc()",
+    "F('rating').asc(nulls_last=True)",
+    "['published', '-pages']",
+    "'title'",
+]
+EXCLUSIONS = st.sampled_from(
+    ["", "", ""]
+    + [
+        f", exclusion=WindowFrameExclusion.{name}"
+        for name in ("CURRENT_ROW", "GROUP", "TIES", "NO_OTHERS")
+    ]
+)
+# The single numeric keys a RANGE frame with offsets may sort on.
+NUMERIC_ORDERS = ["'pages'", "'-pages'", "'rating'", "F('rating').desc()"]
+
+
+@st.composite
+def window_querysets(draw) -> Query:
+    """Book annotated with a window function, maybe filtered on it."""
+    function, needs_total_order, framed, numeric = draw(st.sampled_from(WINDOW_FUNCTIONS))
+    options = []
+    partition = draw(st.sampled_from(WINDOW_PARTITIONS))
+    if partition is not None:
+        options.append(f"partition_by={partition}")
+    order = draw(st.sampled_from([None, *WINDOW_ORDERS]))
+    frame = None
+    if framed and order is not None and draw(st.booleans()):
+        if order in NUMERIC_ORDERS and not needs_total_order and draw(st.booleans()):
+            start = draw(st.sampled_from([None, 0, -1, -50, -150]))
+            end = draw(st.sampled_from([None, 0, 1, 50, 150]))
+            frame = f"ValueRange({start}, {end}{draw(EXCLUSIONS)})"
+        else:
+            start = draw(st.sampled_from([None, -2, -1, 0, 1]))
+            end = draw(st.sampled_from([None, -1, 0, 1, 2]))
+            if start is not None and end is not None and start > end:
+                start, end = end, start
+            frame = f"RowRange({start}, {end}{draw(EXCLUSIONS)})"
+            needs_total_order = True
+    if needs_total_order:
+        keys = order[1:-1] if order and order.startswith("[") else order
+        order = f"[{keys}, 'pk']" if keys else "'pk'"
+    if order is not None:
+        options.append(f"order_by={order}")
+    if frame is not None:
+        options.append(f"frame={frame}")
+    window = f"Window({', '.join([function, *options])})"
+    code = f"Book.objects.using(alias).annotate(w={window})"
+    if numeric and draw(st.integers(0, 2)) == 0:
+        condition = draw(st.sampled_from(["w__gt=1", "w__lte=2", "w__isnull=True", "w=1"]))
+        method = draw(st.sampled_from(["filter", "exclude"]))
+        code += f".{method}({condition})"
+    if draw(st.integers(0, 3)) == 0:
+        code += f".filter({draw(conditions(BOOK.fields, []))})"
+    terminal = draw(st.sampled_from(["rows", "rows", "count"]))
+    if terminal == "count":
+        return Query(f"{code}.count()", ordered=True, many=False)
+    return Query(f"{code}.order_by('pk').values_list('pk', 'w')", ordered=True, many=True)
+
+
 def queries():
-    return st.one_of(querysets(), querysets(), querysets(), compound_querysets())
+    return st.one_of(
+        querysets(), querysets(), querysets(), compound_querysets(), window_querysets()
+    )

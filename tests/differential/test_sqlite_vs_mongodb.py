@@ -21,7 +21,7 @@ from django.db import DatabaseError, connections
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, event, given, reject, seed, settings
 
-from .strategies import Query, queries
+from .strategies import Query, queries, window_querysets
 from .support import ALIASES, STATS, create_data, normalize, prepare_sqlite, same, sort_key
 
 EXAMPLES = int(os.environ.get("DIFFERENTIAL_EXAMPLES", "300"))
@@ -116,3 +116,11 @@ def test_same_results(two_databases, query):
     except AssertionError as e:
         with open(REPORT, "a") as report:
             report.write(json.dumps({"query": query.code, "error": str(e)}) + "\n")
+
+
+@pytest.mark.django_db(transaction=True, databases=list(ALIASES))
+@_settings
+@given(query=window_querysets())
+def test_same_window_results(two_databases, query):
+    """Window functions only (queries() draws them one time in five)."""
+    check(query)

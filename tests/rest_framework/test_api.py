@@ -6,13 +6,23 @@ import datetime
 import warnings
 
 from bson import ObjectId
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import override_settings
 from rest_framework.test import APITestCase
 
 from djongo_app.passthrough import mongo_call
 from djongo_app.testing import CaptureCommands
-from tests.restapp.models import Address, Author, Book, Publisher, Review, Reviewer, Shelf
+from tests.restapp.models import (
+    Address,
+    Author,
+    Badge,
+    Book,
+    Club,
+    Publisher,
+    Review,
+    Reviewer,
+    Shelf,
+)
 
 
 def stored(book_id):
@@ -642,3 +652,87 @@ class SchemaTests(ApiTestCase):
         yaml = self.client.get("/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
         self.assertEqual(yaml.status_code, 200)
         self.assertIn(b"publisher:", yaml.content)
+
+
+@override_settings(ROOT_URLCONF="tests.restapp.urls")
+class NestedUniqueTests(APITestCase):
+    """unique=True inside an embedded document or an array of documents: a
+    duplicate is a 400 keyed by its nested path, not the unique index's
+    IntegrityError as a 500 (issue 13)."""
+
+    url = "/api/clubs/"
+    CLUB = {
+        "name": "Chess",
+        "badge": {"code": "CH", "label": "Chess"},
+        "members": [{"email": "ann@example.com"}, {"email": "bob@example.com"}],
+    }
+
+    def setUp(self):
+        response = self.client.post(self.url, self.CLUB, format="json")
+        self.assertEqual(response.status_code, 201, response.content)
+        self.first = response.json()["id"]
+
+    def post(self, **changes):
+        return self.client.post(self.url, {**self.CLUB, "name": "Go", **changes}, format="json")
+
+    def test_duplicate_in_an_embedded_document(self):
+        response = self.post(members=[])
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(
+            response.json(), {"badge": {"code": ["Club with this code already exists."]}}
+        )
+        self.assertEqual(Club.objects.count(), 1)
+
+    def test_duplicate_in_an_array_of_documents(self):
+        members = [{"email": "cy@example.com"}, {"email": "bob@example.com"}]
+        response = self.post(badge={"code": "GO"}, members=members)
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(
+            response.json(),
+            {"members": {"1": {"email": ["Club with this email already exists."]}}},
+        )
+
+    def test_new_values_and_nulls_are_accepted(self):
+        response = self.post(badge={"code": "GO"}, members=[{"email": "cy@example.com"}])
+        self.assertEqual(response.status_code, 201, response.content)
+        # No badge at all: NULL never clashes (the index is partial).
+        self.assertEqual(self.post(badge=None, members=[]).status_code, 201)
+        self.assertEqual(self.post(badge=None, members=[]).status_code, 201)
+
+    def test_update_keeps_its_own_values(self):
+        """PUT and PATCH leave the instance itself out of the check."""
+        detail = f"{self.url}{self.first}/"
+        response = self.client.put(detail, {**self.CLUB, "name": "Chess club"}, format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        response = self.client.patch(detail, {"badge": {"code": "CH"}}, format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        other = self.post(badge={"code": "GO"}, members=[]).json()["id"]
+        response = self.client.patch(
+            f"{self.url}{other}/", {"badge": {"code": "CH"}}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(
+            response.json(), {"badge": {"code": ["Club with this code already exists."]}}
+        )
+        response = self.client.patch(
+            f"{self.url}{other}/", {"members": [{"email": "ann@example.com"}]}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(Club.objects.get(pk=other).badge.code, "GO")
+
+    def test_patch_of_a_null_document_is_checked_too(self):
+        """A PATCH that writes a document where none is stored validates it
+        whole; its unique keys are still checked."""
+        other = self.post(badge=None, members=[]).json()["id"]
+        response = self.client.patch(
+            f"{self.url}{other}/", {"badge": {"code": "CH"}}, format="json"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(
+            response.json(), {"badge": {"code": ["Club with this code already exists."]}}
+        )
+
+    def test_the_index_is_what_the_validator_stands_for(self):
+        """Without the validator the duplicate reaches the unique index."""
+        with self.assertRaises(IntegrityError):
+            Club.objects.create(name="Go", badge=Badge(code="CH"))

@@ -30,6 +30,7 @@ class PublicApiTests(SimpleTestCase):
                 "HyperlinkedModelSerializer",
                 "JSONField",
                 "ModelSerializer",
+                "NestedUniqueValidator",
                 "ObjectIdField",
             ],
         )
@@ -109,8 +110,11 @@ class FieldMappingTests(SimpleTestCase):
 
     @isolate_apps("tests.restapp")
     def test_unique_key_in_a_container(self):
-        """The database's unique index checks a nested key; DRF's
-        UniqueValidator would query the container, which has no collection."""
+        """A nested unique key gets a NestedUniqueValidator (which asks the
+        model's collection at the key's path), not DRF's UniqueValidator,
+        which would query the container, which has no collection; also
+        once Field.unique (a cached_property) was read, as migrate reads it
+        (issue 13)."""
 
         class Badge(EmbeddedModel):
             code = models.CharField(max_length=10, unique=True)
@@ -129,10 +133,15 @@ class FieldMappingTests(SimpleTestCase):
                 model = Holder
                 fields = ["badge"]
 
+        self.assertIs(Badge._meta.get_field("code").unique, True)
         code = HolderSerializer().fields["badge"].fields["code"]
         self.assertEqual(
             [v for v in code.validators if isinstance(v, UniqueValidator)],
             [],
+        )
+        self.assertEqual(
+            [v for v in code.validators if isinstance(v, rest.NestedUniqueValidator)],
+            [rest.NestedUniqueValidator(Badge._meta.get_field("code"))],
         )
 
 

@@ -87,3 +87,26 @@ class Review(models.Model):
 
     class Meta:
         required_db_vendor = "mongodb"
+
+
+class Badge(EmbeddedModel):
+    code = models.CharField(max_length=10, unique=True)
+    label = models.CharField(max_length=50, blank=True, default="")
+
+
+class Member(EmbeddedModel):
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=50, blank=True, default="")
+
+
+class Club(models.Model):
+    """Unique keys inside an embedded document and an array of documents
+    (unique indexes on badge.code and members.email)."""
+
+    name = models.CharField(max_length=50)
+    badge = EmbeddedField(model_container=Badge, null=True, blank=True)
+    members = ArrayField(model_container=Member, default=list, blank=True)
+
+    class Meta:
+        required_db_vendor = "mongodb"
+        ordering = ["name"]

@@ -1,6 +1,6 @@
 from djongo_app import rest_framework as rest
 
-from .models import Book, Review, Reviewer
+from .models import Book, Club, Review, Reviewer
 
 
 class BookSerializer(rest.ModelSerializer):
@@ -24,4 +24,10 @@ class ReviewerSerializer(rest.ModelSerializer):
 class ReviewSerializer(rest.ModelSerializer):
     class Meta:
         model = Review
+        fields = "__all__"
+
+
+class ClubSerializer(rest.ModelSerializer):
+    class Meta:
+        model = Club
         fields = "__all__"

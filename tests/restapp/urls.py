@@ -9,6 +9,7 @@ router.register("books", views.BookViewSet)
 router.register("linked-books", views.HyperlinkedBookViewSet, basename="linked-book")
 router.register("reviewers", views.ReviewerViewSet)
 router.register("reviews", views.ReviewViewSet)
+router.register("clubs", views.ClubViewSet)
 
 urlpatterns = [
     path("api/", include(router.urls)),

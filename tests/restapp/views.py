@@ -3,9 +3,10 @@ from rest_framework.schemas.openapi import AutoSchema
 
 from djongo_app.rest_framework.filters import DjangoFilterBackend
 
-from .models import Book, Review, Reviewer
+from .models import Book, Club, Review, Reviewer
 from .serializers import (
     BookSerializer,
+    ClubSerializer,
     HyperlinkedBookSerializer,
     ReviewerSerializer,
     ReviewSerializer,
@@ -46,3 +47,8 @@ class ReviewerViewSet(viewsets.ModelViewSet):
 class ReviewViewSet(viewsets.ModelViewSet):
     queryset = Review.objects.all()
     serializer_class = ReviewSerializer
+
+
+class ClubViewSet(viewsets.ModelViewSet):
+    queryset = Club.objects.all()
+    serializer_class = ClubSerializer

@@ -93,10 +93,11 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
             id="unknown-aggregate",
         ),
         pytest.param(
-            'SELECT ROW_NUMBER() OVER (ORDER BY "testapp_author"."age") AS "r" '
-            'FROM "testapp_author"',
-            "OVER",
-            id="window-function",
+            # GROUPS frames (no Django expression writes them).
+            'SELECT ROW_NUMBER() OVER (ORDER BY "testapp_author"."age" GROUPS 1 PRECEDING) '
+            'AS "r" FROM "testapp_author"',
+            "A window clause",
+            id="window-groups-frame",
         ),
         pytest.param(
             f'{AUTHORS} WHERE CASE "testapp_author"."age" WHEN 1 THEN 2 END = %s',

@@ -8,10 +8,12 @@ trailing ``%``, so that startswith stays an index-friendly ``^prefix``.
 
 import pytest
 from bson.regex import Regex
+from django.db import NotSupportedError
 
 from djongo_app.transpiler.like import like_to_regex
 
 from .utils import (
+    AGE,
     ESCAPE,
     ID,
     LOWER_NAME,
@@ -175,3 +177,106 @@ def test_pattern_on_expression(where, params, match):
 )
 def test_like_to_regex(pattern, escape, expected):
     assert like_to_regex(pattern, escape) == expected
+
+
+def _any(value, each, level=0):
+    """where._any_along: any element of an array, or the value itself."""
+    ref = f"$$v{level}"
+    return {
+        "$let": {
+            "vars": {f"v{level}": value},
+            "in": {
+                "$anyElementTrue": [
+                    {
+                        "$map": {
+                            "input": {"$cond": [{"$isArray": ref}, ref, [ref]]},
+                            "as": f"e{level}",
+                            "in": each(f"$$e{level}", level + 1),
+                        }
+                    }
+                ]
+            },
+        }
+    }
+
+
+def _matches(text, regex, options):
+    test = {"$regexMatch": {"input": text, "regex": {"$literal": regex}, "options": options}}
+    is_null = {"$eq": [{"$ifNull": ["$$value", None]}, None]}
+
+    def one(item, level):
+        return {"$let": {"vars": {"value": item}, "in": {"$cond": [is_null, False, test]}}}
+
+    return one
+
+
+TO_STRING = {"$convert": {"input": "$$value", "to": "string"}}
+
+
+@pytest.mark.parametrize(
+    ("where", "params", "expected"),
+    [
+        pytest.param(
+            f"CAST({AGE} AS TEXT) LIKE %s {ESCAPE}",
+            ("4%",),
+            {"$expr": _any("$age", _matches(TO_STRING, "^4", "s"))},
+            id="integer-as-text",
+        ),
+        pytest.param(
+            f"CAST({AGE} AS TEXT) IREGEXP %s",
+            ("^4",),
+            {"$expr": _any("$age", _matches(TO_STRING, "^4", "i"))},
+            id="integer-regex",
+        ),
+        pytest.param(
+            # A document or array on the way: any element's key.
+            'CAST("testapp_author"."issues.number" AS TEXT) ILIKE %s ' + ESCAPE,
+            ("%2%",),
+            {
+                "$expr": _any(
+                    "$issues",
+                    lambda item, level: _any(
+                        f"{item}.number", _matches(TO_STRING, "2", "si"), level
+                    ),
+                )
+            },
+            id="path-through-arrays",
+        ),
+        pytest.param(
+            f"NOT (CAST({AGE} AS TEXT) LIKE %s {ESCAPE})",
+            ("4%",),
+            {
+                "$expr": {
+                    "$and": [
+                        _any(
+                            "$age",
+                            lambda item, level: {"$ne": [{"$ifNull": [item, None]}, None]},
+                        ),
+                        {"$not": [_any("$age", _matches(TO_STRING, "^4", "s"))]},
+                    ]
+                }
+            },
+            id="not-like-keeps-null-out",
+        ),
+        pytest.param(f"CAST({AGE} AS TEXT) LIKE %s {ESCAPE}", (None,), MATCH_NONE, id="null"),
+    ],
+)
+def test_text_form_of_a_path(where, params, expected):
+    """A text lookup on a value stored as another type (lookup_cast) is a
+    $regexMatch on its text, in any element of the arrays on its path."""
+    assert_command(command(f"{SELECT_AUTHORS} WHERE {where}", params)["filter"], expected)
+
+
+def test_text_forms_of_dates_and_times():
+    """DJ_TEXT(kind, c): the text SQLite holds for a date, datetime or time."""
+    sql = f"{SELECT_AUTHORS} WHERE DJ_TEXT('date', {AGE}) LIKE %s {ESCAPE}"
+    date_text = {"$dateToString": {"date": "$$value", "format": "%Y-%m-%d"}}
+    null_guarded = {"$cond": [{"$eq": [{"$ifNull": ["$$value", None]}, None]}, None, date_text]}
+    expected = {"$expr": _any("$age", _matches(null_guarded, "^2024", "s"))}
+    assert_command(command(sql, ("2024%",))["filter"], expected)
+
+
+def test_unknown_text_form_is_not_supported():
+    sql = f"{SELECT_AUTHORS} WHERE DJ_TEXT('money', {AGE}) LIKE %s {ESCAPE}"
+    with pytest.raises(NotSupportedError, match=r"DJ_TEXT\(\) with these arguments"):
+        command(sql, ("1%",))

@@ -77,7 +77,7 @@ def sort_orders(value: Any, path: str = "") -> list[tuple[str, list[str]]]:
     found: list[tuple[str, list[str]]] = []
     if isinstance(value, dict):
         for key, item in value.items():
-            if key in {"sort", "$sort"} and isinstance(item, dict):
+            if key in {"sort", "$sort", "sortBy"} and isinstance(item, dict):
                 found.append((f"{path}.{key}", list(item)))
             found.extend(sort_orders(item, f"{path}.{key}"))
     elif isinstance(value, list):
