@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import configure  # noqa: E402
+from bench import configure
 
 
 def main() -> None:
