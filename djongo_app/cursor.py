@@ -10,7 +10,7 @@ import time
 from bson import json_util
 from django.db import DatabaseError, ProgrammingError
 
-from .errors import wrap_pymongo_errors
+from .errors import DUPLICATE_KEY_CODES, error_code, wrap_pymongo_errors
 from .transpiler import plan_cache
 from .writes import Writer
 
@@ -138,15 +138,26 @@ class Cursor:
         and its bound command logged once it succeeded.
         """
         connection = self.connection
+        duplicate_retried = False
         for delay in (*TRANSIENT_RETRY_DELAYS, None):
             retryable = delay is not None and connection.restartable
             try:
                 with wrap_pymongo_errors():
                     result = plan.execute(context)
             except DatabaseError as exc:
-                if not (retryable and _is_transient(exc.__cause__)):
-                    connection.failed(exc.__cause__)
+                cause = exc.__cause__
+                # Under a savepoint the write was checked for duplicates in
+                # the transaction's snapshot: one the server still finds was
+                # committed since, and a new snapshot shows it (once).
+                unseen = (
+                    not duplicate_retried
+                    and connection.journal.recording
+                    and error_code(cause) in DUPLICATE_KEY_CODES
+                )
+                if not (retryable and (_is_transient(cause) or unseen)):
+                    connection.failed(cause)
                     raise
+                duplicate_retried = duplicate_retried or unseen
                 with wrap_pymongo_errors():
                     connection.restart()
                 time.sleep(delay)

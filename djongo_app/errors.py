@@ -133,7 +133,7 @@ DESCRIPTIONS: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
-def _error_code(exc: BaseException) -> object:
+def error_code(exc: BaseException | None) -> object:
     """Return the server's error code; for a bulk write, its first error's."""
     if isinstance(exc, pymongo_errors.BulkWriteError):
         errors = exc.details.get("writeErrors", []) if exc.details else []
@@ -144,7 +144,7 @@ def _error_code(exc: BaseException) -> object:
 def translate(exc: BaseException) -> Error:
     """Return the django.db exception that stands for a driver ``exc``."""
     message = _message(exc)
-    code = _error_code(exc)
+    code = error_code(exc)
     if REFUSAL_MARK in message:
         refused = message.split(REFUSAL_MARK, 1)[1].split(REFUSAL_MARK, 1)[0]
         return NotSupportedError(refused)
@@ -244,6 +244,7 @@ __all__ = [
     "PYMONGO_ERROR_MAP",
     "SERVER_CODES",
     "Database",
+    "error_code",
     "not_supported",
     "out_of_range",
     "translate",
