@@ -257,8 +257,8 @@ def _size(document: Any) -> int:
     )
 
 
-def _key(value: Any) -> bytes:
-    return bson.encode({"": value})
+def _key(value: Any, codec_options: Any = bson.DEFAULT_CODEC_OPTIONS) -> bytes:
+    return bson.encode({"": value}, codec_options=codec_options)
 
 
 def _redo(entry: Entry, collection: Any, session: Any, ours: set[bytes], sid: str) -> None:
@@ -269,11 +269,11 @@ def _redo(entry: Entry, collection: Any, session: Any, ours: set[bytes], sid: st
         documents = entry.redo[1]
         if documents:
             collection.insert_many(documents, ordered=True, session=session)
-        ours.update(_key(document.get("_id")) for document in documents)
+        ours.update(_key(d.get("_id"), collection.codec_options) for d in documents)
         return
     kind, query, update, count = entry.redo
     ids = [document["_id"] for document in collection.find(query, {"_id": 1}, session=session)]
-    if len(ids) != count or any(_key(i) not in ours for i in ids):
+    if len(ids) != count or any(_key(i, collection.codec_options) not in ours for i in ids):
         raise DatabaseError(
             f"djongo_app: savepoint {sid} is gone with the transaction the server ended, "
             f"and an {kind} made before it touched rows this transaction did not "
@@ -283,7 +283,7 @@ def _redo(entry: Entry, collection: Any, session: Any, ours: set[bytes], sid: st
         collection.update_many({"_id": {"$in": ids}}, update, session=session)
     else:
         collection.delete_many({"_id": {"$in": ids}}, session=session)
-        ours.difference_update(_key(i) for i in ids)
+        ours.difference_update(_key(i, collection.codec_options) for i in ids)
 
 
 __all__ = ["REDO_BYTES", "REDO_LIMIT", "Entry", "Journal"]

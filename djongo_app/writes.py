@@ -1,18 +1,22 @@
 """The writes of INSERT, UPDATE and DELETE plans.
 
-Outside a savepoint a write is one pymongo call. Inside a transaction with
-an open savepoint each write is first checked (:mod:`djongo_app.conflicts`)
-so that an expected IntegrityError leaves the transaction usable, and then
-journaled (:mod:`djongo_app.savepoints`) so that rolling back to the
-savepoint can undo it. What that costs, per statement, while a savepoint
-is open (and only then):
+Outside a savepoint a write is one pymongo call (and, in a transaction, an
+entry in the journal that could redo it, kept in memory). Inside a
+transaction with an open savepoint each write is first checked
+(:mod:`djongo_app.conflicts`) so that an expected IntegrityError leaves the
+transaction usable, and then journaled (:mod:`djongo_app.savepoints`) so
+that rolling back to the savepoint can undo it. What that costs, per
+statement, while a savepoint is open (and only then):
 
 * INSERT: one aggregation over the new documents when the collection has
   a validator, a partial unique index, or several rows to compare; one
-  query for stored duplicates;
-* UPDATE: one read of the matching documents (the undo), one aggregation
-  of the updated documents and one query for stored duplicates when the
-  update sets a path of a unique index or the collection has a validator;
+  query for stored duplicates (none for unique indexes on a column a
+  counter fills, such as an AutoField primary key);
+* UPDATE: one read of the matching documents (the undo); when it changes
+  a path of a unique index or of the validator (a constant equal to the
+  stored value changes nothing: ``save()`` of an unchanged unique field),
+  one aggregation of the updated documents and one query for stored
+  duplicates;
 * DELETE: one read of the matching documents.
 
 Conflicts (``bulk_create(ignore_conflicts=True)``, ``update_conflicts``)
@@ -97,9 +101,10 @@ class Writer:
 
         A row with a NULL in its target columns never matches a stored
         one (NULLs are distinct in SQL's unique constraints) and is
-        inserted (see ``upsert_request``). Rows of one statement with the same target values update
-        the row the first of them inserted (the last one wins), as MySQL's
-        ``ON DUPLICATE KEY UPDATE`` does; PostgreSQL refuses such a batch.
+        inserted (see ``upsert_request``). Rows of one statement with the
+        same target values update the row the first of them inserted (the
+        last one wins), as MySQL's ``ON DUPLICATE KEY UPDATE`` does;
+        PostgreSQL refuses such a batch.
         """
         for column in (*conflict.target, *(conflict.update or ())):
             if "." in column:
@@ -189,7 +194,8 @@ class Writer:
         if paths is not None and not isinstance(update, list):
             # Constants: only the paths some row gets a new value for can
             # break a unique index or the validator (save() sets them all).
-            paths = _changed_paths(update.get("$set", {}), before) | set(update.get("$unset", ()))
+            changed = _changed_paths(update.get("$set", {}), before, collection.codec_options)
+            paths = changed | set(update.get("$unset", ()))
         self._checker(name, session).check_update(ids, pipeline, paths)
         query = {"_id": {"$in": ids}}
         matched = collection.update_many(query, update, session=session).matched_count
@@ -346,15 +352,15 @@ def _check_arbiter(name: str, target: tuple[str, ...], rules: Any) -> None:
     )
 
 
-def _changed_paths(values: dict[str, Any], before: list[Any]) -> set[str]:
+def _changed_paths(values: dict[str, Any], before: list[Any], codec_options: Any) -> set[str]:
     """Return the paths of ``values`` (a ``$set``) whose value differs, as
     BSON, from what one of the documents ``before`` (raw BSON) holds."""
     changed = set()
     for path, value in values.items():
-        new = bson.encode({"": value})
+        new = bson.encode({"": value}, codec_options=codec_options)
         for document in before:
             old = get_path(document, path, missing=_MISSING)
-            if old is _MISSING or bson.encode({"": old}) != new:
+            if old is _MISSING or bson.encode({"": old}, codec_options=codec_options) != new:
                 changed.add(path)
                 break
     return changed

@@ -1,6 +1,8 @@
 """Savepoints inside MongoDB transactions, and INSERT ... ON CONFLICT (issue 16)."""
 
 import contextlib
+import uuid
+from decimal import Decimal
 
 from bson.codec_options import CodecOptions
 from bson.int64 import Int64
@@ -151,7 +153,9 @@ class NestedRollbackTests(SavepointTestCase):
         stored = raw.find_one().raw
         with transaction.atomic():
             with contextlib.suppress(Boom), transaction.atomic():
-                Everything.objects.filter(pk=row.pk).update(big=6, text=None)
+                Everything.objects.filter(pk=row.pk).update(
+                    big=6, text=None, amount=Decimal("1.5"), uid=uuid.uuid4()
+                )
                 row.delete()
                 raise Boom
             self.assertEqual(raw.find_one(session=mongo().session).raw, stored)
