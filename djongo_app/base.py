@@ -2,9 +2,11 @@
 
 from django.db import NotSupportedError
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import debug_transaction
 from django.utils.asyncio import async_unsafe
 from django.utils.functional import cached_property
 
+from .aggregates import register as register_aggregates
 from .client import DatabaseClient
 from .connection import (
     MongoConnection,
@@ -27,6 +29,7 @@ from .validation import DatabaseValidation
 # prep_for_like_query() does; no ESCAPE clause, since sqlparse's lexer reads
 # the quoted backslash of "ESCAPE '\\'" as an escaped quote.
 register_lookups()
+register_aggregates()
 
 LIKE = "LIKE %s"
 ILIKE = "ILIKE %s"
@@ -176,12 +179,21 @@ class DatabaseWrapper(BaseDatabaseWrapper):
 
     def _commit(self):
         if self.connection is not None:
-            with self.wrap_database_errors, wrap_pymongo_errors():
+            # Logged as a query, as Django's own backends log it.
+            with (
+                debug_transaction(self, "COMMIT"),
+                self.wrap_database_errors,
+                wrap_pymongo_errors(),
+            ):
                 self.connection.commit()
 
     def _rollback(self):
         if self.connection is not None:
-            with self.wrap_database_errors, wrap_pymongo_errors():
+            with (
+                debug_transaction(self, "ROLLBACK"),
+                self.wrap_database_errors,
+                wrap_pymongo_errors(),
+            ):
                 self.connection.rollback()
 
     def _close(self):

@@ -24,9 +24,11 @@ dotted column names (``"t"."blog.name"``), written by
 """
 
 from django.db import NotSupportedError
+from django.db.models.expressions import ExpressionList
 from django.db.models.fields import json as json_fields
 from django.db.models.lookups import IsNull
 
+from . import compat
 from .transpiler.quoting import COLUMN, quote_identifier
 
 HAS_KEY_TEMPLATE = "JSON_HAS_KEY(%s, %s)"
@@ -35,7 +37,7 @@ HAS_KEY_TEMPLATE = "JSON_HAS_KEY(%s, %s)"
 def key_transform(self, compiler, connection):
     """``JSON_KEY(<json>, %s)`` with the chain's JSON path as parameter."""
     sql, params, keys = self.preprocess_lhs(compiler, connection)
-    return f"JSON_KEY({sql}, %s)", (*params, json_fields.compile_json_path(keys))
+    return f"JSON_KEY({sql}, %s)", (*params, compat.compile_json_path(connection, keys))
 
 
 def has_key(self, compiler, connection):
@@ -60,20 +62,55 @@ def contained_by(self, compiler, connection):
 
 
 def json_exact(self, compiler, connection):
-    if self.rhs is None:
+    # None, or Django 6.1's JSONNull(): the JSON scalar null. (On 6.1,
+    # key__iexact=None reaches here as key=None too.)
+    json_null = self.rhs is None or (
+        compat.JSONNull is not None and isinstance(self.rhs, compat.JSONNull)
+    )
+    if json_null:
         if isinstance(self.lhs, json_fields.KeyTransform):
             # key=None: the key holds JSON null. As on SQLite, a missing key
             # makes the condition NULL, so exclude() leaves it out too.
             sql, params, keys = self.lhs.preprocess_lhs(compiler, connection)
-            path = json_fields.compile_json_path(keys)
+            path = compat.compile_json_path(connection, keys)
             return f"JSON_TYPE({sql}, %s) = 'null'", (*params, path)
+        if self.rhs is None:
+            # Deprecated on the column from Django 6.1, as on other backends.
+            compat.warn_json_none_deprecated()
         # exact=None on the column: JSON null and SQL NULL are both null.
         return IsNull(self.lhs, True).as_sql(compiler, connection)
     lhs, lhs_params = self.process_lhs(compiler, connection)
     rhs, rhs_params = self.process_rhs(compiler, connection)
-    if rhs_params == ["null"]:
+    # Django passes JSON null as the text 'null' (a tuple from 6.0 on).
+    if tuple(rhs_params) == ("null",):
         rhs_params = [None]
     return f"{lhs} = {rhs}", (*lhs_params, *rhs_params)
+
+
+def json_in(self, compiler, connection):
+    """``__in`` on JSON values (Django 6.1): JSONNull() among the values
+    matches the stored null as ``exact=JSONNull()`` does (an IN list never
+    matches null); the other values stay one IN."""
+    values = self.rhs
+    if isinstance(values, ExpressionList):
+        # A list holding expressions (JSONNull() is one).
+        values = values.get_source_expressions()
+    if not isinstance(values, list | tuple):
+        values = ()
+    if not any(isinstance(v, compat.JSONNull) for v in values):
+        return self.as_sql(compiler, connection)
+    exact = self.lhs.get_lookup("exact")(self.lhs, compat.JSONNull())
+    parts = [compiler.compile(exact)]
+    others = [v for v in values if not isinstance(v, compat.JSONNull)]
+    if others:
+        parts.append(compiler.compile(type(self)(self.lhs, others)))
+    sql = " OR ".join(f"({part})" for part, _ in parts)
+    return f"({sql})", tuple(param for _, params in parts for param in params)
+
+
+def json_null(self, compiler, connection):
+    """JSONNull() (Django 6.1) as a value: stored as null, not as 'null'."""
+    return "%s", (None,)
 
 
 def dotted_column_sql(sql, key):
@@ -110,6 +147,10 @@ AS_MONGODB = {
     json_fields.ContainedBy: contained_by,
     json_fields.JSONExact: json_exact,
 }
+if compat.JSONNull is not None:
+    AS_MONGODB[compat.JSONNull] = json_null
+if compat.JSONIn is not None:
+    AS_MONGODB[compat.JSONIn] = json_in
 
 
 def register():

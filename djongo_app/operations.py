@@ -19,7 +19,7 @@ import uuid
 
 from bson.decimal128 import Decimal128
 from django.conf import settings
-from django.db import NotSupportedError
+from django.db import DataError, NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Col
@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from .codecs import DECIMAL128_DIGITS, INT64_MAX, INT64_MIN, TIME_FORMAT
+from .compat import OperationsCompatMixin
 from .counters import SCHEMA_COLLECTION
 from .errors import out_of_range
 from .transpiler.parser import EXPLAIN_VERBOSITIES
@@ -63,10 +64,17 @@ def _timezone(tzname):
     return quote_string(name)
 
 
+def _is_key(field):
+    """Return True for a primary key or a relation (or the name "pk")."""
+    if isinstance(field, str):
+        return field == "pk"
+    return bool(field.primary_key or field.is_relation)
+
+
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 
-class DatabaseOperations(BaseDatabaseOperations):
+class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     compiler_module = "django.db.models.sql.compiler"
 
     # Mongo accepts up to 100,000 documents per insert command; smaller
@@ -115,6 +123,14 @@ class DatabaseOperations(BaseDatabaseOperations):
         return "DEFAULT"
 
     def bulk_batch_size(self, fields, objs):
+        """Return how many objects go in one statement.
+
+        Inserts and bulk updates carry documents: bulk_insert_batch_size at
+        a time. A list of keys alone (in_bulk(), the deletion collector's
+        ``IN (...)``) is one ``$in``, whatever its length.
+        """
+        if len(fields) == 1 and _is_key(fields[0]):
+            return max(len(objs), 1)
         return self.bulk_insert_batch_size
 
     def conditional_expression_supported_in_where_clause(self, expression):
@@ -122,7 +138,10 @@ class DatabaseOperations(BaseDatabaseOperations):
         # comparison keeps the dialect small and the NULL semantics clear.
         return False
 
-    def return_insert_columns(self, fields):
+    def returning_columns(self, fields):
+        """Return ``RETURNING "table"."column", ...``: the columns an INSERT
+        hands back (ids from the counters, defaults). Django 5.2 calls this
+        ``return_insert_columns()`` (see compat.py)."""
         if not fields:
             return "", ()
         columns = [
@@ -145,7 +164,7 @@ class DatabaseOperations(BaseDatabaseOperations):
             return f"ON CONFLICT({target}) DO UPDATE SET {assignments}"
         return super().on_conflict_suffix_sql(fields, on_conflict, update_fields, unique_fields)
 
-    def fetch_returned_insert_rows(self, cursor):
+    def fetch_returned_rows(self, cursor, returning_params):
         return cursor.fetchall()
 
     def last_insert_id(self, cursor, table_name, pk_name):
@@ -384,6 +403,9 @@ class DatabaseOperations(BaseDatabaseOperations):
         return value.strftime(TIME_FORMAT)
 
     def adapt_decimalfield_value(self, value, max_digits=None, decimal_places=None):
+        """Return ``value`` as a BSON Decimal128, which also serves a
+        DecimalField without max_digits/decimal_places (Django 6.1); a value
+        it cannot hold exactly is a DataError, never rounded silently."""
         if value is None or hasattr(value, "resolve_expression"):
             return value
         try:
@@ -398,7 +420,11 @@ class DatabaseOperations(BaseDatabaseOperations):
     def adapt_json_value(self, value, encoder):
         # Stored as native BSON (objects, arrays, numbers, strings); the
         # round trip through JSON applies the field's encoder.
-        return json.loads(json.dumps(value, cls=encoder))
+        text = json.dumps(value, cls=encoder)
+        try:
+            return json.loads(text)
+        except ValueError as e:
+            raise DataError(f"djongo_app: the JSON encoder wrote invalid JSON: {text!r}") from e
 
     def adapt_ipaddressfield_value(self, value):
         return value or None

@@ -29,6 +29,7 @@ from django.db.models.functions import Lower, Upper
 from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
+from .compat import is_database_on_delete
 from .errors import wrap_pymongo_errors
 from .lookups import COLUMN
 from .transpiler.expressions import ExpressionCompiler
@@ -161,6 +162,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Models ------------------------------------------------------------------
 
     def create_model(self, model):
+        for field in model._meta.local_concrete_fields:
+            self._refuse_database_on_delete(model, field)
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
@@ -216,6 +219,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if field.column is None:
             return
+        self._refuse_database_on_delete(model, field)
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
@@ -255,6 +259,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if old_field.column is None or new_field.column is None:
             return
+        self._refuse_database_on_delete(model, new_field)
         table = model._meta.db_table
         self._changed(table)
         collection = self.database[table]
@@ -285,6 +290,20 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                         {new_field.column: None}, {"$set": {new_field.column: default}}
                     )
             self._update_validator(model, remove=[old_field], add=[new_field])
+
+    def _refuse_database_on_delete(self, model, field):
+        """Raise NotSupportedError for Django 6.1's DB_CASCADE, DB_SET_NULL
+        and DB_SET_DEFAULT: MongoDB has no referential actions to run them
+        (the system check fields.E324 says so too; this covers migrate
+        --skip-checks)."""
+        rule = getattr(field.remote_field, "on_delete", None)
+        if field.remote_field is None or not is_database_on_delete(rule):
+            return
+        python_rule = rule.__name__.removeprefix("DB_")
+        raise NotSupportedError(
+            f"on_delete={rule.__name__} ({model.__name__}.{field.name}) is not supported by "
+            f"djongo_app: MongoDB has no referential actions. Use on_delete={python_rule}."
+        )
 
     # NOT NULL ------------------------------------------------------------------
 
@@ -321,9 +340,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if not self.enforce_schema:
             return {}
         columns = self._required_columns(model, add, remove)
-        properties = {column: {"not": {"bsonType": "null"}} for column in columns}
         removed = {field.column for field in remove}
         fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
+        # A NOT NULL JSONField may hold JSON null (JSONNull()), which is
+        # stored as null: its key is required, its value may be null.
+        json_columns = {f.column for f in [*fields, *add] if f.get_internal_type() == "JSONField"}
+        properties = {
+            column: {"not": {"bsonType": "null"}}
+            for column in columns
+            if column not in json_columns
+        }
         for field in [*fields, *add]:
             if field.get_internal_type() in POSITIVE_FIELDS and field.column:
                 # The CHECK ("column" >= 0) of Django's positive fields.

@@ -8,7 +8,14 @@ MongoDB server is ``$MONGODB_URI`` or SecantusDB started here
 (``djongo_app.testing.server_uri()``) and handed to the child as
 ``MONGODB_URI``. Every test's outcome is recorded (see
 ``scripts/django_suite_settings/runner.py``) under
-``.django_suite/results/<backend>/<app>.{log,jsonl,json}``.
+``.django_suite/results/django-<X.Y>/<backend>/<app>.{log,jsonl,json}``.
+
+The Django series measured is the one installed beside the interpreter;
+``--django 6.1`` runs the script again with the interpreter of a virtual
+environment that has Django 6.1 (``.venv-dj61``, ``.venv``, or
+``$DJANGO_SUITE_PYTHON``). Each series has its own baseline file:
+``docs/conformance-baseline.json`` for 5.2 LTS,
+``docs/conformance-baseline-<X.Y>.json`` for the others.
 
 Examples::
 
@@ -17,6 +24,7 @@ Examples::
     python scripts/django_suite.py --sqlite basic       # the same on SQLite
     python scripts/django_suite.py --compare basic      # both, and the overlap
     python scripts/django_suite.py --ci                 # fast subset vs the baseline file
+    python scripts/django_suite.py --django 6.1 --ci    # the same on Django 6.1 (.venv-dj61)
     python scripts/django_suite.py --failures lookup    # run lookup, list its failing tests
     python scripts/django_suite.py --last --causes      # failure causes of the last run, grouped
 """
@@ -45,8 +53,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "scripts"
 CACHE = REPO / ".django_suite"
-RESULTS = CACHE / "results"
-BASELINE = REPO / "docs" / "conformance-baseline.json"
+DOCS = REPO / "docs"
+# The LTS keeps the baseline file's original name; other series add theirs.
+LTS_SERIES = "5.2"
 SETTINGS = {
     "djongo": "django_suite_settings.djongo",
     "sqlite": "django_suite_settings.sqlite",
@@ -182,6 +191,70 @@ def django_version() -> str:
     return importlib.metadata.version("django")
 
 
+def series(version: str) -> str:
+    """ "6.1.3" → "6.1"."""
+    return ".".join(version.split(".")[:2])
+
+
+def results_dir(of_series: str | None = None) -> Path:
+    """Where the results of a Django series (default: the installed one)
+    are kept."""
+    return CACHE / "results" / f"django-{of_series or series(django_version())}"
+
+
+def baseline_path() -> Path:
+    """The baseline file of the installed Django series."""
+    current = series(django_version())
+    if current == LTS_SERIES:
+        return DOCS / "conformance-baseline.json"
+    return DOCS / f"conformance-baseline-{current}.json"
+
+
+def python_with_django(wanted: str) -> str | None:
+    """Return an interpreter whose Django is of the series ``wanted``: the
+    current one, ``$DJANGO_SUITE_PYTHON``, ``.venv-dj<XY>`` or ``.venv``."""
+    candidates = [
+        sys.executable,
+        os.environ.get("DJANGO_SUITE_PYTHON"),
+        str(REPO / f".venv-dj{wanted.replace('.', '')}" / "bin" / "python"),
+        str(REPO / ".venv" / "bin" / "python"),
+    ]
+    for python in filter(None, candidates):
+        if not Path(python).exists():
+            continue
+        try:
+            found = subprocess.run(
+                [python, "-c", "import django; print(django.__version__)"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if series(found) == wanted:
+            return python
+    return None
+
+
+def use_django_series(wanted: str, argv: list[str]) -> None:
+    """Run this script again under an interpreter with Django ``wanted``,
+    unless the current one has it."""
+    if series(django_version()) == wanted:
+        return
+    python = python_with_django(wanted)
+    if python is None:
+        sys.exit(
+            f"No virtual environment with Django {wanted} found (looked at "
+            f"$DJANGO_SUITE_PYTHON, .venv-dj{wanted.replace('.', '')} and .venv). Create one, "
+            f"e.g. PYTHON=/path/to/python3.13 VENV=.venv-dj{wanted.replace('.', '')} "
+            f"DJANGO='Django~={wanted}.0' bash scripts/test"
+        )
+    print(f"Django {wanted}: running with {python}", flush=True)
+    sys.stdout.flush()
+    os.execv(python, [python, str(Path(__file__).resolve()), *argv])
+
+
 def django_tests_dir(version: str) -> Path:
     """Download and extract Django's sdist once; return its tests/ folder."""
     source = CACHE / f"django-{version}"
@@ -274,7 +347,7 @@ def run_app(
     db_prefix: str,
     extra: list[str],
 ) -> AppResult:
-    out = RESULTS / backend
+    out = results_dir() / backend
     out.mkdir(parents=True, exist_ok=True)
     log_path, jsonl_path = out / f"{app}.log", out / f"{app}.jsonl"
     jsonl_path.unlink(missing_ok=True)
@@ -429,8 +502,8 @@ def _last_error(text: str) -> str:
     return lines[-1][:200] if lines else "no output"
 
 
-def load_result(app: str, backend: str) -> AppResult | None:
-    path = RESULTS / backend / f"{app}.json"
+def load_result(app: str, backend: str, of_series: str | None = None) -> AppResult | None:
+    path = results_dir(of_series) / backend / f"{app}.json"
     if not path.exists():
         return None
     return AppResult(**json.loads(path.read_text()))
@@ -608,6 +681,60 @@ def print_comparison(sqlite: dict[str, AppResult], djongo: dict[str, AppResult])
     )
 
 
+def passed_on_both(sqlite: AppResult, djongo: AppResult) -> int:
+    """The tests that pass on SQLite and on djongo_app (per test id)."""
+    if sqlite.outcomes and djongo.outcomes:
+        return sum(
+            1
+            for test, outcome in sqlite.outcomes.items()
+            if outcome == "ok" and djongo.outcomes.get(test) == "ok"
+        )
+    return min(sqlite.passed, djongo.passed)
+
+
+def print_side_by_side(apps: list[str], all_series: list[str]) -> int:
+    """Per app and Django series: tests passed on SQLite, on both, and the
+    share, from the results saved by earlier --compare runs."""
+    header = ["app"]
+    for each in all_series:
+        header += [f"{each} sqlite", f"{each} both", f"{each} %"]
+    rows = []
+    totals = Counter()
+    missing = []
+    for app in apps:
+        row: list = [app]
+        for each in all_series:
+            s, d = load_result(app, "sqlite", each), load_result(app, "djongo", each)
+            if s is None or d is None:
+                missing.append(f"{app} on {each}")
+                row += ["-", "-", "-"]
+                continue
+            both = passed_on_both(s, d)
+            totals[(each, "sqlite")] += s.passed
+            totals[(each, "both")] += both
+            row += [s.passed, both, f"{100 * both / s.passed:.1f}" if s.passed else "-"]
+        rows.append(tuple(row))
+    total_row: list = ["TOTAL"]
+    for each in all_series:
+        sqlite_total, both_total = totals[(each, "sqlite")], totals[(each, "both")]
+        share = f"{100 * both_total / sqlite_total:.1f}" if sqlite_total else "-"
+        total_row += [sqlite_total, both_total, share]
+    rows.append(tuple(total_row))
+    print("\nTests passed on SQLite, and on SQLite and djongo_app both, per Django series")
+    _print_rows(tuple(header), rows)
+    for each in all_series:
+        sqlite_total, both_total = totals[(each, "sqlite")], totals[(each, "both")]
+        if sqlite_total:
+            print(
+                f"Django {each}: {both_total} of the {sqlite_total} tests that pass on SQLite "
+                f"also pass on djongo_app ({100 * both_total / sqlite_total:.1f}%)"
+            )
+    if missing:
+        print(f"no saved results (run --compare under that series): {', '.join(missing)}")
+        return 1
+    return 0
+
+
 def print_failures(results: dict[str, AppResult], tracebacks: bool) -> None:
     for r in results.values():
         if not r.problems and r.status not in ("timeout", "crash"):
@@ -689,8 +816,9 @@ def print_causes(results: dict[str, AppResult]) -> None:
 
 
 def read_baseline() -> dict:
-    if BASELINE.exists():
-        return json.loads(BASELINE.read_text())
+    path = baseline_path()
+    if path.exists():
+        return json.loads(path.read_text())
     return {}
 
 
@@ -711,9 +839,10 @@ def write_baseline(results: dict[str, AppResult]) -> None:
             "apps": dict(sorted(apps.items())),
         }
     )
-    BASELINE.parent.mkdir(parents=True, exist_ok=True)
-    BASELINE.write_text(json.dumps(baseline, indent=2) + "\n")
-    print(f"\nwrote {len(results)} apps to {BASELINE.relative_to(REPO)}")
+    path = baseline_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(baseline, indent=2) + "\n")
+    print(f"\nwrote {len(results)} apps to {path.relative_to(REPO)}")
 
 
 def _secantus_version() -> str:
@@ -731,10 +860,12 @@ def below_baseline(app: str, result: AppResult) -> bool:
 def check_baseline(results: dict[str, AppResult]) -> bool:
     apps = read_baseline().get("apps", {})
     if not apps:
-        print(f"\nno baseline in {BASELINE.relative_to(REPO)}: run with --write-baseline first")
+        print(
+            f"\nno baseline in {baseline_path().relative_to(REPO)}: run with --write-baseline first"
+        )
         return False
     ok = True
-    print(f"\nBaseline check against {BASELINE.relative_to(REPO)}")
+    print(f"\nBaseline check against {baseline_path().relative_to(REPO)}")
     for app, r in results.items():
         expected = apps.get(app, {}).get("passed")
         if expected is None:
@@ -774,7 +905,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--write-baseline",
         action="store_true",
-        help="record djongo_app's per-app passed counts in docs/conformance-baseline.json",
+        help="record djongo_app's per-app passed counts in the series' baseline file "
+        "(docs/conformance-baseline.json for 5.2, docs/conformance-baseline-X.Y.json else)",
+    )
+    parser.add_argument(
+        "--side-by-side",
+        metavar="X.Y,X.Y",
+        type=lambda text: [part.strip() for part in text.split(",") if part.strip()],
+        help="do not run: compare the saved --compare results of these Django series "
+        "(e.g. --side-by-side 5.2,6.1) per app",
+    )
+    parser.add_argument(
+        "--django",
+        metavar="X.Y",
+        help="the Django series to measure (e.g. 6.1): run under the interpreter of a "
+        "virtual environment that has it ($DJANGO_SUITE_PYTHON, .venv-djXY, .venv)",
     )
     parser.add_argument(
         "--failures",
@@ -829,13 +974,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--write-baseline records djongo_app's results, not SQLite's")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.django is not None and not re.fullmatch(r"\d+\.\d+", args.django):
+        parser.error("--django takes a series such as 5.2 or 6.1")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     global MARKDOWN
     args = parse_args(argv)
+    if args.django is not None:
+        use_django_series(args.django, sys.argv[1:] if argv is None else argv)
     MARKDOWN = args.markdown
+    if args.side_by_side:
+        return print_side_by_side(args.apps, args.side_by_side)
     print(
         f"Django {django_version()}; apps: {', '.join(args.apps)}; timeout {args.timeout:g}s",
         flush=True,

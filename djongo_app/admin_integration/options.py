@@ -153,6 +153,32 @@ class DocumentAdminMixin(DocumentFieldsMixin):
 
     checks_class = DocumentModelAdminChecks
 
+    def get_list_display(self, request):
+        # Django 6.1 walks a list_display name holding "__" as a chain of
+        # relations (get_fields_from_path), which a path into a document is
+        # not; its display function is shown as it is, on every series.
+        return [self.document_display_item(item) for item in super().get_list_display(request)]
+
+    def get_list_display_links(self, request, list_display):
+        links = super().get_list_display_links(request, list_display)
+        if not links:
+            return links
+        return [self.document_display_item(item) for item in links]
+
+    def document_display_item(self, item):
+        """A list_display item, made the display function of a path into a
+        document when it is one (the same function each time)."""
+        if not isinstance(item, str) or LOOKUP_SEP not in item:
+            return item
+        cache = self.__dict__.setdefault("_document_displays", {})
+        if item not in cache:
+            try:
+                resolved = document_path(self.model, item)
+            except FieldDoesNotExist:
+                resolved = None
+            cache[item] = item if resolved is None else self.document_display(resolved)
+        return cache[item]
+
     def get_list_filter(self, request):
         return [self.document_list_filter(item) for item in super().get_list_filter(request)]
 

@@ -32,6 +32,7 @@ from django.db.models.fields.related import lazy_related_operation
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from ..compat import apply_fetch_mode, fetch_deferred
 from .array import (
     ELEMENT_TEXT_LOOKUPS,
     ArrayAppend,
@@ -374,7 +375,10 @@ class ArrayReferenceManagerMixin:
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
         if self.prefetch_cache_name in cache:
             return cache[self.prefetch_cache_name]
-        return self._apply_rel_filters(self._unfiltered_queryset())
+        queryset = self._apply_rel_filters(self._unfiltered_queryset())
+        # The related objects take the instance's fetch mode (Django 6.1),
+        # as those of Django's related managers do.
+        return apply_fetch_mode(queryset, self.instance)
 
     def _unfiltered_queryset(self):
         """The queryset of the model's default manager."""
@@ -581,7 +585,13 @@ class ForwardArrayReferenceDescriptor:
         if instance is None:
             return self
         if self.field.attname not in instance.__dict__:
-            instance.refresh_from_db(fields=[self.field.attname])
+            # Deferred: loaded by the instance's fetch mode (FETCH_PEERS loads
+            # the arrays of the whole queryset with one query).
+            fetch_deferred(self.field, instance)
+            if self.field.attname not in instance.__dict__:
+                raise instance.DoesNotExist(
+                    f"{instance._meta.object_name} matching query does not exist."
+                )
         manager = manager_class(self.field.related_model, ForwardManagerMixin)(self.field, instance)
         manager.model = self.field.related_model
         return manager

@@ -439,9 +439,79 @@ FUNCTIONS: dict[str, Builder] = {
     "UPPER": null_propagating(lambda x: {"$toUpper": x}),
 }
 
+
+def _fold(operator: str) -> Builder:
+    """Fold an array of values with a two-argument ``operator``; NULL
+    for an empty array."""
+
+    def fold(values: Any) -> Any:
+        return {
+            "$reduce": {
+                "input": values,
+                "initialValue": None,
+                "in": {
+                    "$cond": [
+                        {"$eq": ["$$value", None]},
+                        "$$this",
+                        {operator: ["$$value", "$$this"]},
+                    ]
+                },
+            }
+        }
+
+    return fold
+
+
+def _join(values: Any, delimiter: Any) -> Any:
+    """Join an array of values as text; NULL for an empty array."""
+    text = {"$toString": "$$this"}
+    return {
+        "$reduce": {
+            "input": values,
+            "initialValue": None,
+            "in": {
+                "$cond": [
+                    {"$eq": ["$$value", None]},
+                    text,
+                    {"$concat": ["$$value", delimiter, text]},
+                ]
+            },
+        }
+    }
+
+
+# Aggregates that collect the group's non-NULL values into an array ($push,
+# or $addToSet for DISTINCT), sort it by their ORDER BY keys, then fold it:
+# name → (how many constant arguments follow the value, fold(values, *those)).
+# SQL gives NULL over no values, and so does each fold.
+COLLECTED_AGGREGATES: dict[str, tuple[int, Builder]] = {
+    # Django's StringAgg: STRING_AGG([DISTINCT] value, delimiter, keys...).
+    "STRING_AGG": (1, _join),
+    "BIT_AND": (0, _fold("$bitAnd")),
+    "BIT_OR": (0, _fold("$bitOr")),
+    "BIT_XOR": (0, _fold("$bitXor")),
+    # Some non-NULL value: the first one read.
+    "ANY_VALUE": (0, lambda values: {"$arrayElemAt": [values, 0]}),
+}
+
+# The ORDER BY keys of a collected aggregate, written as its trailing
+# arguments (djongo_app/aggregates.py): function name → $sort direction.
+AGGREGATE_ORDER_KEYS = {"DJ_ORDER_ASC": 1, "DJ_ORDER_DESC": -1}
+
 # Aggregate functions, handled by the planner's $group stage.
 AGGREGATES = frozenset(
-    {"COUNT", "SUM", "AVG", "MIN", "MAX", "STDDEV_POP", "STDDEV_SAMP", "VAR_POP", "VAR_SAMP"}
+    {
+        "COUNT",
+        "SUM",
+        "AVG",
+        "MIN",
+        "MAX",
+        "STDDEV_POP",
+        "STDDEV_SAMP",
+        "VAR_POP",
+        "VAR_SAMP",
+        *COLLECTED_AGGREGATES,
+    }
 )
 
 

@@ -25,7 +25,13 @@ from ..errors import not_supported
 from . import nodes as n
 from .ddl import DropTable, plan_drop_table
 from .expressions import Bound, ExpressionCompiler, literal
-from .functions import AGGREGATES, PYTHON_FUNCTIONS, is_null
+from .functions import (
+    AGGREGATE_ORDER_KEYS,
+    AGGREGATES,
+    COLLECTED_AGGREGATES,
+    PYTHON_FUNCTIONS,
+    is_null,
+)
 from .plans import (
     AggregatePlan,
     ConstantPlan,
@@ -842,6 +848,9 @@ class Planner:
             state.accumulators[key] = lambda ctx: {"$sum": 1}
             state.empty_values[key] = 0
             return
+        if name in COLLECTED_AGGREGATES:
+            self.add_collected_accumulator(state, key, aggregate, expressions)
+            return
         if len(aggregate.args) != 1:
             raise not_supported(f"{name}() with {len(aggregate.args)} arguments", self.sql)
         value = expressions.value(aggregate.args[0])
@@ -869,6 +878,54 @@ class Planner:
                 # MongoDB has standard deviations; variance is their square.
                 state.finishers[key] = lambda: {"$pow": [f"${key}", 2]}
         state.empty_values[key] = 0 if name == "COUNT" else None
+
+    def add_collected_accumulator(
+        self, state: _GroupState, key: str, aggregate: n.Func, expressions: ExpressionCompiler
+    ) -> None:
+        """Collect the values of an aggregate of functions.COLLECTED_AGGREGATES
+        with its ORDER BY keys ($push, or $addToSet for DISTINCT); after the
+        $group drop the NULLs, sort by the keys ($sortArray) and fold."""
+        name = aggregate.name
+        constants, fold = COLLECTED_AGGREGATES[name]
+        if not aggregate.args:
+            raise not_supported(f"{name}() without arguments", self.sql)
+        value_arg, *rest = aggregate.args
+        keys = [
+            (arg.args[0], AGGREGATE_ORDER_KEYS[arg.name])
+            for arg in rest
+            if isinstance(arg, n.Func) and arg.name in AGGREGATE_ORDER_KEYS and len(arg.args) == 1
+        ]
+        extra = rest[: len(rest) - len(keys)]
+        if len(extra) != constants or any(
+            isinstance(arg, n.Func) and arg.name in AGGREGATE_ORDER_KEYS for arg in extra
+        ):
+            raise not_supported(f"{name}() with these arguments", self.sql)
+        value = expressions.value(value_arg)
+        key_values = [expressions.value(expr) for expr, _ in keys]
+        operator = "$addToSet" if aggregate.distinct else "$push"
+
+        def element(ctx: Any) -> Any:
+            if not key_values:
+                return value(ctx)
+            return {"v": value(ctx), **{f"k{i}": k(ctx) for i, k in enumerate(key_values)}}
+
+        state.accumulators[key] = lambda ctx: {operator: element(ctx)}
+        constant_keys = []
+        for index, arg in enumerate(extra):
+            constant_key = f"{key}_c{index}"
+            constant_keys.append(f"${constant_key}")
+            constant = expressions.value(arg)
+            # $max of a constant is that constant ($first would do as well,
+            # but SecantusDB folds a constant $first as the array operator).
+            state.accumulators[constant_key] = lambda ctx, c=constant: {"$max": c(ctx)}
+        field_path = "$$this.v" if keys else "$$this"
+        values: Any = {"$filter": {"input": f"${key}", "cond": {"$ne": [field_path, None]}}}
+        if keys:
+            order = {f"k{i}": direction for i, (_, direction) in enumerate(keys)}
+            values = {"$sortArray": {"input": values, "sortBy": order}}
+            values = {"$map": {"input": values, "in": "$$this.v"}}
+        state.finishers[key] = lambda: fold(values, *constant_keys)
+        state.empty_values[key] = None
 
     def group_stages(self, state: _GroupState) -> list[Bound]:
         keys, accumulators, finishers = state.group_keys, state.accumulators, state.finishers

@@ -1,6 +1,13 @@
-"""Django's test suite on djongo_app: Django's test_sqlite.py with the engine swapped."""
+"""Django's test suite on djongo_app: Django's test_sqlite.py with the engine swapped.
+
+The other settings are those of the installed Django's ``tests/test_sqlite.py``
+(5.2 sets ``DEFAULT_AUTO_FIELD = AutoField``; 6.x leaves Django's default,
+``BigAutoField``), so each series runs its suite as it expects.
+"""
 
 import os
+
+from test_sqlite import *  # noqa: F403 - runtests.py puts Django's tests/ on sys.path
 
 _uri = os.environ.get("MONGODB_URI")
 if not _uri:
@@ -23,16 +30,5 @@ DATABASES = {
         "HOST": _uri,
     },
 }
-
-SECRET_KEY = "django_tests_secret_key"
-
-# Use a fast hasher to speed up tests.
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.MD5PasswordHasher",
-]
-
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-
-USE_TZ = False
 
 TEST_RUNNER = "django_suite_settings.runner.RecordingRunner"

@@ -41,6 +41,10 @@ class ServerVersionTests(TestCase):
             "$bitOr": lambda: list(Book.objects.annotate(x=F("pages").bitor(8)).values("x")),
             "$bitXor": lambda: list(Book.objects.annotate(x=F("pages").bitxor(1)).values("x")),
             "$documents": lambda: connection.cursor().execute("SELECT LOWER(%s)", ["X"]),
+            # StringAgg("name", Value(","), order_by="name") (Django 6.0+).
+            "$sortArray": lambda: connection.cursor().execute(
+                'SELECT STRING_AGG("name", %s, DJ_ORDER_ASC("name")) FROM "testapp_author"', [","]
+            ),
             "$dateTrunc": lambda: list(Book.objects.annotate(m=TruncMonth("created")).values("m")),
             "$getField": lambda: list(Document.objects.filter(data__owner__name="ann")),
             "$lookup with localField and pipeline": lambda: list(
