@@ -84,7 +84,7 @@ def main() -> None:
             f"{journaled / plain:>8.2f}"
         )
     with contextlib.suppress(Rollback), transaction.atomic():
-        sid = transaction.savepoint()
+        sid = (getattr(transaction, "savepoint_create", None) or transaction.savepoint)()
         for i in range(rows):
             update(i)
             create(i)

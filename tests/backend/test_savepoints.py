@@ -26,6 +26,9 @@ from djongo_app.testing import CaptureCommands
 from tests.compatapp.models import Post
 from tests.testapp.models import Author, Book, Counter, Everything, Nickname, Product, Tag
 
+# Django 6.1 renames transaction.savepoint() to savepoint_create().
+savepoint_create = getattr(transaction, "savepoint_create", None) or transaction.savepoint
+
 
 class Boom(Exception):
     pass
@@ -62,7 +65,7 @@ class FeatureTests(SavepointTestCase):
 
     def test_no_savepoints_in_autocommit(self):
         """Outside a transaction a savepoint is a no-op, as Django expects."""
-        self.assertIsNone(transaction.savepoint())
+        self.assertIsNone(savepoint_create())
         Author.objects.create(name="Ann")
         self.assertEqual(mongo().journal.marks, {})
 
@@ -132,7 +135,7 @@ class NestedRollbackTests(SavepointTestCase):
     def test_manual_savepoint_api(self):
         with transaction.atomic():
             Author.objects.create(name="kept")
-            sid = transaction.savepoint()
+            sid = savepoint_create()
             Author.objects.create(name="dropped")
             transaction.savepoint_rollback(sid)
             # SQL keeps the savepoint after ROLLBACK TO: roll back to it again.
