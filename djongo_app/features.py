@@ -276,10 +276,17 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     # installed Django lacks would stop its runner.
     django_test_expected_failures |= compat.since(
         {
-            (6, 0): {
-                # No savepoints: its second subtest runs in the transaction
-                # the first one's expected error aborted.
-                "update_only_fields.tests.UpdateOnlyFieldsTests.test_update_fields_not_updated",
+            (6, 1): {
+                # Row order without order_by(): a row that rolling back a
+                # savepoint (the end of an earlier test of the TestCase)
+                # inserts again comes back at the end of MongoDB's natural
+                # order, where SQL databases keep it in place. Each passes
+                # on its own.
+                "aggregation.tests.AggregateTestCase.test_string_agg_filter_outerref",
+                "defer.tests.DeferTests.test_fetch_peers_preserves_local_modification",
+                "defer.tests.DeferTests.test_only_values_does_not_defer",
+                "defer.tests.DeferTests.test_only_with_select_related",
+                "generic_relations.tests.GenericRelationsTests.test_fetch_mode_copied_reverse_fetching_many",
             },
         }
     )
