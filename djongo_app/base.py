@@ -209,5 +209,16 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             return False
         return True
 
-    def _savepoint_allowed(self):
-        return False
+    # Savepoints are journal positions inside the MongoDB transaction
+    # (djongo_app/savepoints.py), not SQL statements.
+
+    def _savepoint(self, sid):
+        self.connection.savepoint(sid)
+
+    def _savepoint_rollback(self, sid):
+        with self.wrap_database_errors, wrap_pymongo_errors():
+            self.connection.rollback_to_savepoint(sid)
+
+    def _savepoint_commit(self, sid):
+        with self.wrap_database_errors:
+            self.connection.release_savepoint(sid)

@@ -42,14 +42,17 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import OperationalError
+from django.db import DatabaseError, OperationalError
+from django.db.transaction import TransactionManagementError
 from pymongo import MongoClient, ReadPreference, uri_parser
 from pymongo.common import validate
-from pymongo.errors import ConfigurationError, InvalidURI, OperationFailure
+from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, OperationFailure
 
 from .codecs import type_registry
+from .conflicts import Rules, read_rules
 from .counters import Counters
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
+from .savepoints import Journal
 
 DJANGO_KEYS = frozenset(
     {
@@ -375,10 +378,11 @@ class MongoConnection:
     """The object behind ``DatabaseWrapper.connection``.
 
     It holds the database handle, the auto-increment counters and, while
-    Django has autocommit off, the session of the running transaction.
-    Transactions start lazily with the first statement after autocommit is
-    turned off, and only on servers that support them (replica sets and
-    sharded clusters); on a standalone server every statement commits.
+    Django has autocommit off, the session of the running transaction with
+    its savepoints (:class:`~djongo_app.savepoints.Journal`). Transactions
+    start lazily with the first statement after autocommit is turned off,
+    and only on servers that support them (replica sets and sharded
+    clusters); on a standalone server every statement commits.
     """
 
     def __init__(self, client: MongoClient, name: str, transactions: bool):
@@ -391,6 +395,22 @@ class MongoConnection:
         self._session: Any = None
         # Statements run in the current transaction so far.
         self.statements = 0
+        # The savepoints of the transaction and the writes made under them.
+        self.journal = Journal()
+        # Unique indexes and validators of the collections checked in the
+        # transaction (read once per transaction and collection).
+        self.rules: dict[str, Rules] = {}
+        # Whether the transaction wrote, locked (FOR UPDATE) or ran a
+        # pymongo call: then it can no longer start over unobserved.
+        self.wrote = False
+        # Why the server ended the transaction, once a statement failed in it.
+        self.aborted: str | None = None
+
+    @property
+    def in_transaction(self) -> bool:
+        """Return True while statements run in a transaction (autocommit
+        off, on a server with transactions)."""
+        return not self.autocommit and self.transactions
 
     @property
     def session(self) -> Any:
@@ -399,7 +419,7 @@ class MongoConnection:
         Outside a transaction (autocommit on, or a standalone server) each
         statement runs on its own.
         """
-        if self.autocommit or not self.transactions:
+        if not self.in_transaction:
             return None
         if self._session is None:
             self._session = self.client.start_session()
@@ -408,18 +428,41 @@ class MongoConnection:
             # OPTIONS readPreference applies to the reads outside one.
             self._session.start_transaction(read_preference=ReadPreference.PRIMARY)
             self.statements = 0
+            self.wrote = False
+            self.aborted = None
+            self.rules.clear()
         return self._session
 
     @property
     def at_transaction_start(self) -> bool:
         """Return True when a statement now would be the transaction's first.
 
-        Only then may a statement that hit a transient transaction error be
-        retried in a new transaction: nothing before it was observed.
+        The transaction has then read no snapshot yet.
         """
-        if self.autocommit or not self.transactions:
+        if not self.in_transaction:
             return False
         return self._session is None or not self._session.in_transaction or self.statements == 0
+
+    @property
+    def restartable(self) -> bool:
+        """Return True when the transaction may start over in a new one.
+
+        Until it writes (or reads FOR UPDATE, or runs a pymongo call) a
+        transaction has only read: starting it over at the failed
+        statement with a newer snapshot gives what READ COMMITTED, Django's
+        default isolation on PostgreSQL, gives; no write is lost or
+        repeated. Its savepoints, which hold no writes yet, stay.
+        """
+        if not self.in_transaction:
+            return False
+        if self._session is None or not self._session.in_transaction:
+            return True  # the statement starts a new transaction
+        return not self.wrote and self.aborted is None
+
+    def restart(self) -> None:
+        """Abort the transaction; the next statement starts a new one."""
+        if self._session is not None and self._session.in_transaction:
+            self._session.abort_transaction()
 
     def set_autocommit(self, autocommit: bool) -> None:
         if autocommit:
@@ -429,10 +472,12 @@ class MongoConnection:
         self.autocommit = autocommit
 
     def commit(self) -> None:
+        self._ended()
         if self._session is not None and self._session.in_transaction:
             self._session.commit_transaction()
 
     def rollback(self) -> None:
+        self._ended()
         if self._session is not None and self._session.in_transaction:
             self._session.abort_transaction()
 
@@ -441,6 +486,87 @@ class MongoConnection:
             self.rollback()
             self._session.end_session()
             self._session = None
+
+    def _ended(self) -> None:
+        self.journal.reset()
+        self.wrote = False
+        self.aborted = None
+
+    # Savepoints ----------------------------------------------------------
+
+    def savepoint(self, sid: str) -> None:
+        self.journal.savepoint(sid)
+
+    def rollback_to_savepoint(self, sid: str) -> None:
+        """Undo the writes made in the transaction since savepoint ``sid``.
+
+        When the server has ended the transaction, start a new one and
+        redo the writes made before ``sid`` where that is safe (see
+        :mod:`djongo_app.savepoints`), else raise DatabaseError.
+        """
+        if self.aborted is not None:
+            self._rebuild(sid)
+            return
+        session = (
+            self._session if self._session is not None and self._session.in_transaction else None
+        )
+        self.journal.rollback(sid, self.database, session)
+
+    def _rebuild(self, sid: str) -> None:
+        reason = self.aborted
+        self.journal.position(sid)
+        self.restart()
+        try:
+            self.journal.rebuild(sid, self.database, self.session)
+        except DatabaseError as exc:
+            self.aborted = reason
+            raise DatabaseError(f"{exc} The server ended it after: {reason}.") from exc
+        self.wrote = bool(self.journal.entries)
+
+    def release_savepoint(self, sid: str) -> None:
+        if self.aborted is not None:
+            raise DatabaseError(
+                f"djongo_app: savepoint {sid} cannot be released: the server ended the "
+                f"transaction after an error in it ({self.aborted}); roll back to the "
+                "savepoint or roll back the transaction."
+            )
+        self.journal.release(sid)
+
+    def failed(self, exc: BaseException) -> None:
+        """Note that a statement of the transaction failed with the driver
+        error ``exc``: a server error ends a MongoDB transaction."""
+        if self.in_transaction and isinstance(exc, SERVER_ERRORS):
+            self.aborted = f"{type(exc).__name__}: {str(exc)[:200]}"
+
+    def rules_of(self, collection: str) -> Rules:
+        """Return the unique indexes and validator of ``collection``, read
+        once per transaction (and after each schema change)."""
+        if not self.in_transaction:
+            # Nothing ends a cache outside a transaction: read them again.
+            return read_rules(self.database, collection)
+        rules = self.rules.get(collection)
+        if rules is None:
+            rules = self.rules[collection] = read_rules(self.database, collection)
+        return rules
+
+    def schema_changed(self, collection: str) -> None:
+        """Take note of DDL on ``collection``, which runs outside any
+        transaction; refuse it when the running transaction wrote to the
+        collection: MongoDB would make the DDL wait for the transaction
+        to end, and the transaction waits for the DDL (until the server's
+        transactionLifetimeLimitSeconds aborts it)."""
+        self.rules.pop(collection, None)
+        if self.in_transaction and self.journal.wrote_to(collection):
+            raise TransactionManagementError(
+                f"djongo_app: the schema of {collection!r} cannot change inside a "
+                "transaction that wrote to it: DDL runs outside transactions, and MongoDB "
+                "would make it wait for this one. Change the schema outside atomic()."
+            )
+
+
+# Driver errors sent by the server (or lost with the connection): MongoDB
+# aborts a transaction in which one happens.
+SERVER_ERRORS = (OperationFailure, ConnectionFailure)
 
 
 _transaction_support: dict[int, bool] = {}

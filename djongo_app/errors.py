@@ -147,7 +147,7 @@ DESCRIPTIONS: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
-def _error_code(exc: BaseException) -> object:
+def error_code(exc: BaseException | None) -> object:
     """Return the server's error code; for a bulk write, its first error's."""
     if isinstance(exc, pymongo_errors.BulkWriteError):
         errors = exc.details.get("writeErrors", []) if exc.details else []
@@ -162,7 +162,7 @@ def translate(exc: BaseException, command: Callable[[], Any] | None = None) -> E
     message names what the command asked for (the path an update could
     not set).
     """
-    code = _error_code(exc)
+    code = error_code(exc)
     if code == PATH_NOT_VIABLE and command is not None:
         return _path_not_viable(exc, command)
     message = _message(exc, full=code not in REPLY_NOT_SHOWN)
@@ -306,6 +306,7 @@ __all__ = [
     "PYMONGO_ERROR_MAP",
     "SERVER_CODES",
     "Database",
+    "error_code",
     "not_supported",
     "out_of_range",
     "translate",

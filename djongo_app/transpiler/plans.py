@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bson import json_util
+from bson import ObjectId, json_util
 
+from . import nodes as n
 from .expressions import Bound
 from .scope import Context
 
@@ -30,7 +31,11 @@ Getter = Callable[[dict[str, Any], Sequence[Any]], Any]
 
 
 class Executor(Context, Protocol):
-    """The execution context a cursor hands to ``Plan.execute``."""
+    """The execution context a cursor hands to ``Plan.execute``.
+
+    Writes go through ``insert``/``update``/``delete``, which add what a
+    transaction's savepoints need (djongo_app/writes.py).
+    """
 
     def collection(self, name: str) -> Any: ...
 
@@ -45,6 +50,18 @@ class Executor(Context, Protocol):
     def reserve_ids(self, table: str, column: str, count: int) -> int: ...
 
     def advance_ids(self, table: str, column: str, value: int) -> None: ...
+
+    def insert(
+        self,
+        table: str,
+        documents: list[dict[str, Any]],
+        conflict: n.OnConflict | None,
+        fresh: tuple[str, ...] = (),
+    ) -> list[dict[str, Any] | None]: ...
+
+    def update(self, table: str, filter: dict[str, Any], update: Any) -> int: ...
+
+    def delete(self, table: str, filter: dict[str, Any]) -> int: ...
 
 
 @dataclass
@@ -81,6 +98,8 @@ class Plan:
     """
 
     param_count: int = 0
+    # Whether the plan writes (a transaction that wrote cannot start over).
+    writes: bool = False
 
     def command(self, ctx: Context) -> dict[str, Any]:
         raise NotImplementedError
@@ -317,6 +336,8 @@ class InsertPlan(Plan):
     # (row, column) → aggregation expression of a value computed by the
     # server before the insert.
     computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
+    conflict: n.OnConflict | None = None
+    writes = True
 
     def documents(
         self, ctx: Context, computed: dict[tuple[int, int], Any] | None = None
@@ -335,7 +356,22 @@ class InsertPlan(Plan):
 
     def command(self, ctx: Context) -> dict[str, Any]:
         expressions = {cell: value(ctx) for cell, value in self.computed.items()}
-        return {"insert": self.collection, "documents": self.documents(ctx, expressions)}
+        return self.command_of(self.documents(ctx, expressions))
+
+    def command_of(self, documents: list[dict[str, Any]]) -> dict[str, Any]:
+        """Return the command that writes ``documents``: an insert
+        (unordered for ON CONFLICT DO NOTHING), or an update of upserts
+        for ON CONFLICT DO UPDATE."""
+        conflict = self.conflict
+        if conflict is None:
+            return {"insert": self.collection, "documents": documents}
+        if conflict.update is None:
+            return {"insert": self.collection, "documents": documents, "ordered": False}
+        updates = []
+        for document in documents:
+            query, change = upsert_request(document, conflict)
+            updates.append({"q": query, "u": change, "upsert": True})
+        return {"update": self.collection, "updates": updates}
 
     def computed_values(self, ctx: Executor) -> dict[tuple[int, int], Any]:
         """Evaluate the computed cells in one aggregate over one document."""
@@ -350,19 +386,25 @@ class InsertPlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         documents = self.documents(ctx, self.computed_values(ctx))
         lastrowid = None
+        # Columns every row takes from a counter: their values are new.
+        fresh = []
         for column in self.auto_columns(ctx, documents):
+            if all(get_path(document, column) is None for document in documents):
+                fresh.append(column)
             lastrowid = self._assign_ids(ctx, documents, column)
-        if documents:
-            ctx.collection(self.collection).insert_many(
-                documents, ordered=True, session=ctx.session
-            )
-        rows = [tuple(get_path(d, c) for c in self.returning) for d in documents]
+        stored = (
+            ctx.insert(self.collection, documents, self.conflict, tuple(fresh)) if documents else []
+        )
+        # A row left out by ON CONFLICT DO NOTHING returns nothing; one
+        # that updated a stored row returns that row's values.
+        kept = [row for row in stored if row is not None]
+        rows = [tuple(get_path(d, c) for c in self.returning) for d in kept]
         return Result(
             rows=rows if self.returning else [],
-            rowcount=len(documents),
+            rowcount=len(kept),
             lastrowid=lastrowid,
             description=self.returning,
-            command={"insert": self.collection, "documents": documents},
+            command=self.command_of(documents),
         )
 
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -394,6 +436,33 @@ class InsertPlan(Plan):
         return get_path(documents[-1], column)
 
 
+def upsert_request(
+    document: dict[str, Any], conflict: n.OnConflict
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the filter and update of one row of ``INSERT ... ON CONFLICT
+    (target) DO UPDATE SET ...`` as an upsert.
+
+    The filter finds the stored row with the row's target values; a row
+    with a NULL among them never conflicts (NULLs are distinct in SQL's
+    unique constraints), so its filter is its own new ``_id``.
+    """
+    values = {column: document.get(column) for column in conflict.target}
+    if any(value is None for value in values.values()):
+        document.setdefault("_id", ObjectId())
+        values = {"_id": document["_id"]}
+    query = {column: {"$eq": value} for column, value in values.items()}
+    updated = {
+        column: document[column]
+        for column in conflict.update or ()
+        if column in document and column not in values
+    }
+    change: dict[str, Any] = {"$set": updated} if updated else {}
+    others = {k: v for k, v in document.items() if k not in updated and k not in values}
+    if others:
+        change["$setOnInsert"] = others
+    return query, change or {"$setOnInsert": values}
+
+
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted ``path`` in ``document``, creating nested dicts."""
     *parents, last = path.split(".")
@@ -407,6 +476,7 @@ class UpdatePlan(Plan):
     collection: str
     filter: Bound
     update: Bound
+    writes = True
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return {
@@ -417,16 +487,15 @@ class UpdatePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         (update,) = command["updates"]
-        result = ctx.collection(self.collection).update_many(
-            update["q"], update["u"], session=ctx.session
-        )
-        return Result(rowcount=result.matched_count, command=command)
+        matched = ctx.update(self.collection, update["q"], update["u"])
+        return Result(rowcount=matched, command=command)
 
 
 @dataclass
 class DeletePlan(Plan):
     collection: str
     filter: Bound
+    writes = True
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return {"delete": self.collection, "deletes": [{"q": self.filter(ctx), "limit": 0}]}
@@ -434,8 +503,8 @@ class DeletePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         (delete,) = command["deletes"]
-        result = ctx.collection(self.collection).delete_many(delete["q"], session=ctx.session)
-        return Result(rowcount=result.deleted_count, command=command)
+        deleted = ctx.delete(self.collection, delete["q"])
+        return Result(rowcount=deleted, command=command)
 
 
 @dataclass
