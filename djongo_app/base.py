@@ -12,6 +12,7 @@ from .connection import (
     MongoConnection,
     client_arguments,
     configure_logging,
+    connecting,
     shared_client,
     supports_transactions,
 )
@@ -133,8 +134,8 @@ class DatabaseWrapper(BaseDatabaseWrapper):
     @async_unsafe
     def get_new_connection(self, conn_params):
         configure_logging(self.settings_dict, self.alias)
-        client = shared_client(conn_params["arguments"])
-        with wrap_pymongo_errors():
+        with connecting(conn_params["arguments"], self.alias):
+            client = shared_client(conn_params["arguments"])
             transactions = supports_transactions(client)
         return MongoConnection(client, conn_params["name"], transactions)
 
@@ -211,5 +212,16 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             return False
         return True
 
-    def _savepoint_allowed(self):
-        return False
+    # Savepoints are journal positions inside the MongoDB transaction
+    # (djongo_app/savepoints.py), not SQL statements.
+
+    def _savepoint(self, sid):
+        self.connection.savepoint(sid)
+
+    def _savepoint_rollback(self, sid):
+        with self.wrap_database_errors, wrap_pymongo_errors():
+            self.connection.rollback_to_savepoint(sid)
+
+    def _savepoint_commit(self, sid):
+        with self.wrap_database_errors:
+            self.connection.release_savepoint(sid)

@@ -11,14 +11,21 @@ from bson import json_util
 from django.db import DatabaseError, ProgrammingError
 
 from .codecs import decode_row
-from .errors import wrap_pymongo_errors
+from .errors import DUPLICATE_KEY_CODES, error_code, wrap_pymongo_errors
 from .transpiler import plan_cache
+from .writes import Writer
 
 # A child of Django's SQL logger: the MongoDB command each statement became.
 logger = logging.getLogger("django.db.backends.djongo_app")
 
 # Seconds to wait before each retry of a transaction's first statement.
 TRANSIENT_RETRY_DELAYS = (0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.5, 0.5, 0.5)
+
+
+def _locks_rows(sql):
+    # SELECT ... FOR UPDATE ends the statement (Django's compiler puts it
+    # last); the rows it read must not be read again in a new snapshot.
+    return sql.rstrip().upper().endswith("FOR UPDATE")
 
 
 def _is_transient(exc):
@@ -70,6 +77,17 @@ class ExecutionContext:
     def drop_ids(self, table):
         self.connection.counters.drop(table)
 
+    # Writes: checked and journaled inside a savepoint (writes.py).
+
+    def insert(self, table, documents, conflict=None, fresh=()):
+        return Writer(self.connection).insert(table, documents, conflict, fresh)
+
+    def update(self, table, filter, update):
+        return Writer(self.connection).update(table, filter, update)
+
+    def delete(self, table, filter):
+        return Writer(self.connection).delete(table, filter)
+
 
 class Cursor:
     """A PEP 249 cursor over a :class:`~djongo_app.base.MongoConnection`.
@@ -116,27 +134,44 @@ class Cursor:
     def _run(self, plan, context, sql):
         """Run ``plan``: the one execution boundary of a statement.
 
-        Driver errors become django.db errors here (errors.py); a statement
-        that opened a transaction and hit a transient transaction error (a
-        write conflict with a concurrent transaction) is retried in a new
-        transaction, as MongoDB's drivers do; the statement is counted and
-        its bound command logged once it succeeded.
+        Driver errors become django.db errors here (errors.py). A statement
+        that hit a transient transaction error (a write conflict with a
+        concurrent transaction) in a transaction that has not written yet
+        is retried in a new transaction, as MongoDB's drivers retry a
+        transaction from its start (see ``MongoConnection.restartable``).
+        Any other server error ends the transaction on the server, which
+        the connection notes for its savepoints. The statement is counted
+        and its bound command logged once it succeeded.
         """
         connection = self.connection
+        duplicate_retried = False
         for delay in (*TRANSIENT_RETRY_DELAYS, None):
-            retryable = delay is not None and connection.at_transaction_start
+            retryable = delay is not None and connection.restartable
             try:
-                with wrap_pymongo_errors():
+                with wrap_pymongo_errors(lambda: plan.command(context)):
                     result = plan.execute(context)
             except DatabaseError as exc:
-                if not (retryable and _is_transient(exc.__cause__)):
+                cause = exc.__cause__
+                # Under a savepoint the write was checked for duplicates in
+                # the transaction's snapshot: one the server still finds was
+                # committed since, and a new snapshot shows it (once).
+                unseen = (
+                    not duplicate_retried
+                    and connection.journal.recording
+                    and error_code(cause) in DUPLICATE_KEY_CODES
+                )
+                if not (retryable and (_is_transient(cause) or unseen)):
+                    connection.failed(cause)
                     raise
+                duplicate_retried = duplicate_retried or unseen
                 with wrap_pymongo_errors():
-                    connection.rollback()
+                    connection.restart()
                 time.sleep(delay)
                 continue
-            if not connection.autocommit:
+            if connection.in_transaction:
                 connection.statements += 1
+                if plan.writes or _locks_rows(sql):
+                    connection.wrote = True
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug(
                     "%s -- MongoDB: %s",

@@ -13,7 +13,8 @@ from :mod:`django.db`::
         ├── OperationalError     the server cannot be reached or timed out
         │                        (serverSelectionTimeoutMS, timeoutMS); a
         │                        transaction the server aborted, also for
-        │                        outliving transactionLifetimeLimitSeconds
+        │                        outliving transactionLifetimeLimitSeconds;
+        │                        a failed authentication (code 18)
         ├── IntegrityError       a duplicate key (codes 11000, 11001, 12582);
         │                        a NOT NULL column left NULL or a CHECK
         │                        constraint failed (code 121)
@@ -32,6 +33,7 @@ raises :func:`not_supported` errors itself, and value conversions raise
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bson import errors as bson_errors
@@ -57,6 +59,9 @@ DUPLICATE_KEY_CODES = frozenset({11000, 11001, 12582})
 # A write the collection's $jsonSchema validator refused (NOT NULL, CHECK).
 DOCUMENT_VALIDATION_FAILURE = 121
 NO_SUCH_TRANSACTION = 251
+AUTHENTICATION_FAILED = 18
+# An update that sets a key inside a value that is not a document (null).
+PATH_NOT_VIABLE = 28
 
 _TRANSACTION_GONE = (
     "the server aborted the transaction: it ran longer than the server's "
@@ -85,7 +90,16 @@ SERVER_CODES: dict[int, tuple[type[Error], str]] = {
     # TransactionExceededLifetimeLimitSeconds
     290: (OperationalError, _TRANSACTION_GONE),
     257: (OperationalError, "the transaction is too large for the server"),
+    AUTHENTICATION_FAILED: (OperationalError, "authentication failed"),
+    PATH_NOT_VIABLE: (
+        DataError,
+        "a key cannot be set inside a sub-document that is null (or not a document) "
+        "on a matched document",
+    ),
 }
+# Codes whose full reply is not shown, only the server's errmsg: the reply
+# to a failed authentication carries the $clusterTime signature.
+REPLY_NOT_SHOWN = frozenset({AUTHENTICATION_FAILED})
 
 # Ordered from most to least specific: the first class that matches wins.
 PYMONGO_ERROR_MAP: tuple[tuple[type[BaseException], type[Error]], ...] = (
@@ -132,7 +146,7 @@ DESCRIPTIONS: tuple[tuple[type[BaseException], str], ...] = (
 )
 
 
-def _error_code(exc: BaseException) -> object:
+def error_code(exc: BaseException | None) -> object:
     """Return the server's error code; for a bulk write, its first error's."""
     if isinstance(exc, pymongo_errors.BulkWriteError):
         errors = exc.details.get("writeErrors", []) if exc.details else []
@@ -140,10 +154,17 @@ def _error_code(exc: BaseException) -> object:
     return getattr(exc, "code", None)
 
 
-def translate(exc: BaseException) -> Error:
-    """Return the django.db exception that stands for a driver ``exc``."""
-    message = _message(exc)
-    code = _error_code(exc)
+def translate(exc: BaseException, command: Callable[[], Any] | None = None) -> Error:
+    """Return the django.db exception that stands for a driver ``exc``.
+
+    ``command`` returns the command that failed, for the errors whose
+    message names what the command asked for (the path an update could
+    not set).
+    """
+    code = error_code(exc)
+    if code == PATH_NOT_VIABLE and command is not None:
+        return _path_not_viable(exc, command)
+    message = _message(exc, full=code not in REPLY_NOT_SHOWN)
     if REFUSAL_MARK in message:
         refused = message.split(REFUSAL_MARK, 1)[1].split(REFUSAL_MARK, 1)[0]
         return NotSupportedError(refused)
@@ -165,7 +186,47 @@ def translate(exc: BaseException) -> Error:
     return django_class(prefix + message)
 
 
-def _message(exc: BaseException) -> str:
+def _path_not_viable(exc: BaseException, command: Callable[[], Any]) -> DataError:
+    """Return the DataError of an update that set a path (``blog.address.city``)
+    through a sub-document that is null on some matched document, naming
+    the path and the sub-document."""
+    server = str((getattr(exc, "details", None) or {}).get("errmsg") or exc)
+    try:
+        paths = _set_paths(command())
+    except Exception:  # the message then says less, nothing else changes
+        paths = []
+    key = server.split("Cannot create field '", 1)[-1].split("'", 1)[0]
+    named = [path for path in paths if path.rsplit(".", 1)[-1] == key] or paths
+    if len(named) != 1:
+        return DataError(f"djongo_app: {SERVER_CODES[PATH_NOT_VIABLE][1]}: {_shorten(server)}")
+    path = named[0]
+    parent = path.rsplit(".", 1)[0]
+    return DataError(
+        f"djongo_app: cannot set {path}: the sub-document {parent} is null (or not a "
+        "document) on a matched document, and MongoDB creates no key inside null. Assign "
+        f"the whole sub-document, or leave those documents out "
+        f"(filter({parent.replace('.', '__')}__isnull=False)). The server said: "
+        f"{_shorten(server)}"
+    )
+
+
+def _set_paths(command: Any) -> list[str]:
+    """Return the dotted paths an update command's ``$set`` sets (an update
+    document, or a pipeline's ``$set`` stages)."""
+    paths = []
+    for update in command.get("updates", ()):
+        u = update.get("u")
+        stages = u if isinstance(u, list) else [u]
+        for stage in stages:
+            for key in (stage or {}).get("$set", {}):
+                if "." in key:
+                    paths.append(key)
+    return paths
+
+
+def _message(exc: BaseException, full: bool = True) -> str:
+    if not full and isinstance(exc, pymongo_errors.OperationFailure):
+        return str((exc.details or {}).get("errmsg") or type(exc).__name__)
     if isinstance(exc, pymongo_errors.BulkWriteError) and exc.details:
         errors = exc.details.get("writeErrors") or []
         if errors:
@@ -180,24 +241,28 @@ class _WrapPymongoErrors:
     statement and every fetch, and costs two plain method calls.
     """
 
-    __slots__ = ()
+    __slots__ = ("command",)
+
+    def __init__(self, command: Callable[[], Any] | None = None) -> None:
+        self.command = command
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
         if exc is not None and isinstance(exc, DRIVER_ERRORS):
-            raise translate(exc) from exc
+            raise translate(exc, self.command) from exc
         return False
 
 
 _wrapper = _WrapPymongoErrors()
 
 
-def wrap_pymongo_errors() -> _WrapPymongoErrors:
+def wrap_pymongo_errors(command: Callable[[], Any] | None = None) -> _WrapPymongoErrors:
     """Return a context manager that re-raises any driver error inside its
-    block as a django.db error."""
-    return _wrapper
+    block as a django.db error; ``command`` returns the command run (see
+    :func:`translate`)."""
+    return _wrapper if command is None else _WrapPymongoErrors(command)
 
 
 def out_of_range(value: object, limit: str) -> DataError:
@@ -261,6 +326,7 @@ __all__ = [
     "PYMONGO_ERROR_MAP",
     "SERVER_CODES",
     "Database",
+    "error_code",
     "not_supported",
     "out_of_range",
     "translate",

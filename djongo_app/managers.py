@@ -23,7 +23,7 @@ from pymongo.collection import Collection
 
 from .errors import wrap_pymongo_errors
 from .fields.embedded import from_db_value
-from .passthrough import mongo_connection, mongo_session
+from .passthrough import mongo_call, mongo_connection, mongo_session
 
 # Collection methods that read or write documents: they take the running
 # transaction's session. Index and collection commands (create_index,
@@ -106,9 +106,10 @@ class DjongoManager(models.Manager):
         table = self.model._meta.db_table
 
         def call(*args, **kwargs):
-            with mongo_session(using) as (database, session):
-                if takes_session and session is not None:
-                    kwargs.setdefault("session", session)
+            if takes_session:
+                return mongo_call(using, table, method, *args, **kwargs)
+            # Index and collection commands run outside any transaction.
+            with mongo_session(using, writes=False) as (database, _session):
                 return getattr(database[table], method)(*args, **kwargs)
 
         call.__name__ = f"mongo_{method}"
@@ -166,7 +167,7 @@ class RawAggregateQuerySet:
     def iterator(self):
         """Yield the instances as the server returns them."""
         opts = self.model._meta
-        with mongo_session(self.db) as (database, session):
+        with mongo_session(self.db, writes=False) as (database, session):
             cursor = database[opts.db_table].aggregate(self.pipeline, session=session)
         connection = connections[self.db]
         while True:

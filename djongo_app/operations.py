@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import DataError, NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models.constants import OnConflict
 from django.db.models.expressions import Col
 from django.dispatch import receiver
 from django.utils import timezone
@@ -176,6 +177,20 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
             for field in fields
         ]
         return "RETURNING " + ", ".join(columns), ()
+
+    def on_conflict_suffix_sql(self, fields, on_conflict, update_fields, unique_fields):
+        """Return PostgreSQL's ``ON CONFLICT`` clause: ``DO NOTHING``, or
+        ``(unique columns) DO UPDATE SET column = EXCLUDED.column`` (the
+        parser reads exactly these forms; see writes.py)."""
+        if on_conflict == OnConflict.IGNORE:
+            return "ON CONFLICT DO NOTHING"
+        if on_conflict == OnConflict.UPDATE:
+            target = ", ".join(map(self.quote_name, unique_fields))
+            assignments = ", ".join(
+                f"{column} = EXCLUDED.{column}" for column in map(self.quote_name, update_fields)
+            )
+            return f"ON CONFLICT({target}) DO UPDATE SET {assignments}"
+        return super().on_conflict_suffix_sql(fields, on_conflict, update_fields, unique_fields)
 
     def fetch_returned_rows(self, cursor, returning_params):
         return cursor.fetchall()

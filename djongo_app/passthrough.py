@@ -16,7 +16,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
-from .errors import wrap_pymongo_errors
+from .errors import DRIVER_ERRORS, wrap_pymongo_errors
+from .writes import SESSION_WRITES, Writer
 
 
 def mongo_connection(using: str) -> Any:
@@ -34,7 +35,7 @@ def mongo_connection(using: str) -> Any:
 
 
 @contextlib.contextmanager
-def mongo_session(using: str) -> Iterator[tuple[Any, Any]]:
+def mongo_session(using: str, writes: bool = True) -> Iterator[tuple[Any, Any]]:
     """Yield ``(database, session)`` of the connection ``using``.
 
     ``session`` is the running transaction's session inside ``atomic()``
@@ -43,6 +44,11 @@ def mongo_session(using: str) -> Iterator[tuple[Any, Any]]:
     transaction, and pymongo errors raised in the block become django.db
     errors. A transaction already marked for rollback refuses the block
     with TransactionManagementError, as a query would.
+
+    Unless ``writes`` is False the block may write: the savepoints open
+    now can no longer be rolled back to on their own (the journal does not
+    see calls made here; see djongo_app/savepoints.py). Write through
+    :func:`mongo_call` to keep them.
     """
     wrapper = mongo_connection(using)
     wrapper.ensure_connection()
@@ -50,11 +56,36 @@ def mongo_session(using: str) -> Iterator[tuple[Any, Any]]:
     connection = wrapper.connection
     with wrapper.wrap_database_errors, wrap_pymongo_errors():
         session = connection.session
-        yield connection.database, session
+        if session is not None and writes:
+            connection.wrote = True
+            connection.journal.record_opaque("a pymongo call in a mongo_session() block")
+        try:
+            yield connection.database, session
+        except DRIVER_ERRORS as exc:
+            connection.failed(exc)
+            raise
         if session is not None:
-            # The transaction has done something: a transient error later
-            # must not retry a later statement as if it were the first.
+            # The transaction has done something: a later statement is not
+            # its first.
             connection.statements += 1
 
 
-__all__ = ["mongo_connection", "mongo_session"]
+def mongo_call(using: str, collection: str, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call pymongo's ``Collection.<method>`` on ``collection`` of the
+    connection ``using``, inside ``atomic()`` in the transaction's session.
+
+    Unlike a call made in a :func:`mongo_session` block, its writes
+    (inserts, updates, replacements, deletes) are journaled for the
+    savepoints open now, so rolling back to one undoes them.
+    """
+    with mongo_session(using, writes=False) as (_database, session):
+        if session is not None:
+            kwargs.setdefault("session", session)
+            wrapper = mongo_connection(using)
+            if method in SESSION_WRITES:
+                wrapper.connection.wrote = True
+            return Writer(wrapper.connection).call(collection, method, args, kwargs)
+        return getattr(_database[collection], method)(*args, **kwargs)
+
+
+__all__ = ["mongo_call", "mongo_connection", "mongo_session"]

@@ -1,5 +1,8 @@
 """DDL for migrations, run directly as MongoDB commands.
 
+``sqlmigrate`` (``collect_sql``) shows the commands as mongosh statements
+and runs none (see :mod:`djongo_app.shell`).
+
 Collections are created with their indexes: the integer primary key (kept
 under its column name, ``_id`` stays an ObjectId, as in Djongo), unique
 fields, ``db_index`` fields, ``unique_together``, ``Meta.indexes`` and
@@ -32,6 +35,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from .compat import is_database_on_delete
 from .errors import wrap_pymongo_errors
 from .lookups import COLUMN
+from .shell import RecordingCounters, RecordingDatabase
 from .transpiler.expressions import ExpressionCompiler
 from .transpiler.parser import parse
 from .transpiler.partial import partial_filter
@@ -138,16 +142,31 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     @property
     def database(self):
+        """The database the DDL runs on; with ``collect_sql`` (sqlmigrate) a
+        stand-in that records each command as mongosh text instead."""
         self.connection.ensure_connection()
-        return self.connection.connection.database
+        database = self.connection.connection.database
+        if self.collect_sql:
+            return RecordingDatabase(database, self.collected_sql)
+        return database
 
     @property
     def counters(self):
         self.connection.ensure_connection()
-        return self.connection.connection.counters
+        counters = self.connection.connection.counters
+        if self.collect_sql:
+            return RecordingCounters(counters, self.database)
+        return counters
 
     def quote_value(self, value):
         return repr(value)
+
+    def _changed(self, table):
+        """Tell the connection that DDL (outside any transaction) is about
+        to change ``table``: its cached indexes are stale, and a running
+        transaction that wrote to it refuses the change."""
+        self.connection.ensure_connection()
+        self.connection.connection.schema_changed(table)
 
     def prepare_default(self, value):
         return self.quote_value(value)
@@ -158,6 +177,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         for field in model._meta.local_concrete_fields:
             self._refuse_database_on_delete(model, field)
         table = model._meta.db_table
+        self._changed(table)
         with wrap_pymongo_errors():
             if table not in self.database.list_collection_names(filter={"name": table}):
                 self.database.create_collection(table, **self._validator_options(model))
@@ -182,6 +202,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if field.remote_field.through._meta.auto_created:
                 self.delete_model(field.remote_field.through)
         table = model._meta.db_table
+        self._changed(table)
         with wrap_pymongo_errors():
             self.database.drop_collection(table)
             self.counters.drop(table)
@@ -189,6 +210,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
             return
+        self._changed(old_db_table)
+        self._changed(new_db_table)
         with wrap_pymongo_errors():
             self.database[old_db_table].rename(new_db_table)
             self.counters.rename(old_db_table, new_db_table)
@@ -210,6 +233,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         self._refuse_database_on_delete(model, field)
         table = model._meta.db_table
+        self._changed(table)
         with wrap_pymongo_errors():
             default = self.effective_default(field)
             if default is not None or not field.null:
@@ -229,6 +253,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         if field.column is None:
             return
         table = model._meta.db_table
+        self._changed(table)
         with wrap_pymongo_errors():
             self._update_validator(model, remove=[field])
             self._drop_indexes_on(table, [field.column])
@@ -248,6 +273,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         self._refuse_database_on_delete(model, new_field)
         table = model._meta.db_table
+        self._changed(table)
         collection = self.database[table]
         with wrap_pymongo_errors():
             # The field's own indexes (unique, db_index) are found by their
@@ -372,18 +398,21 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Indexes and constraints -----------------------------------------------
 
     def add_index(self, model, index):
+        self._changed(model._meta.db_table)
         created = self._index_model(model, index)
         if created is not None:
             with wrap_pymongo_errors():
                 self.database[model._meta.db_table].create_indexes([created])
 
     def remove_index(self, model, index):
+        self._changed(model._meta.db_table)
         if index.include:
             return
         with wrap_pymongo_errors():
             self.database[model._meta.db_table].drop_index(index.name)
 
     def add_constraint(self, model, constraint):
+        self._changed(model._meta.db_table)
         if isinstance(constraint, CheckConstraint):
             with wrap_pymongo_errors():
                 self._update_validator(model)
@@ -394,6 +423,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self.database[model._meta.db_table].create_indexes([index])
 
     def remove_constraint(self, model, constraint):
+        self._changed(model._meta.db_table)
         if isinstance(constraint, CheckConstraint):
             with wrap_pymongo_errors():
                 self._update_validator(model, without=[constraint.name])
@@ -411,6 +441,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def _alter_together(self, model, old_together, new_together, unique):
         old = {tuple(fields) for fields in old_together}
         new = {tuple(fields) for fields in new_together}
+        self._changed(model._meta.db_table)
         collection = self.database[model._meta.db_table]
         with wrap_pymongo_errors():
             for fields in old - new:

@@ -20,6 +20,10 @@ The child never outlives the process that started it:
 * it runs in a session of its own, so a Ctrl-C at the terminal reaches
   only the parent, which decides (an interactive shell keeps its server).
 
+A child of the owning process that reuses its server (the process Django's
+autoreloader runs the site in) gets SIGTERM from the kernel when the owner
+dies, SIGKILL included: without the server it could only answer errors.
+
 With a data folder (``server_uri(storage_path="data")``) the running
 server is recorded in ``data/djongo_app_server.json`` (pid, port, folder,
 the pid of its owner). Another process asking for the same folder reuses
@@ -238,6 +242,10 @@ def _start_or_reuse(folder: Path) -> str:
         state = read_state(folder)
         if state is not None:
             if _serves(state, folder):
+                if state["owner"] == os.getppid():
+                    # A child of the owner (Django's autoreloader runs the
+                    # site in one) ends with it: the server does.
+                    _end_with_parent(state["owner"])
                 return state["uri"]
             _end_orphan(state, folder)
             (folder / STATE_FILE).unlink(missing_ok=True)
@@ -372,6 +380,15 @@ def _parent_death_signal(parent: int, signum: int):
             os._exit(1)
 
     return set_parent_death_signal
+
+
+def _end_with_parent(parent: int) -> None:
+    """Ask Linux to send this process SIGTERM when ``parent`` dies, as a
+    server started here gets its parent-death signal; exit at once if it
+    is already gone."""
+    if not sys.platform.startswith("linux"):
+        return
+    _parent_death_signal(parent, signal.SIGTERM)()
 
 
 def _install_signal_handlers() -> None:

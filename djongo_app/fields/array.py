@@ -27,6 +27,7 @@ from .embedded import (
 )
 from .paths import PathTransformFactory
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
 
 
 class ArrayMaxLengthValidator(validators.MaxLengthValidator):
@@ -119,6 +120,7 @@ class ArrayField(ContainerOptions, models.Field):
                         id="djongo_app.E005",
                     )
                 )
+        errors.extend(check_migrated_on_mongodb(self, kwargs.get("databases")))
         return errors
 
     def set_attributes_from_name(self, name):

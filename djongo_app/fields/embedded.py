@@ -20,10 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from .paths import PathTransformFactory
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
 
 # Keys of a stored sub-document that its container has no field for: kept
 # on the instance and written back, so reading and saving loses nothing.
 EXTRAS = "_document_extras"
+# Columns of the container that its stored sub-document lacked: while such
+# a field holds its default, saving leaves the key out, so that saving an
+# adopted document does not add keys (nulls, defaults) it never had.
+ABSENT = "_document_absent"
 # Set by an array's form field on each element it builds from a row that
 # showed a stored element: that element's index, so its unknown keys follow
 # it when rows are moved or removed.
@@ -290,10 +295,12 @@ def nested_clean(field, value, path, instance):
 def container_to_document(instance, connection):
     """Return the sub-document stored for a container instance."""
     document = dict(getattr(instance, EXTRAS, None) or {})
+    absent = instance.__dict__.get(ABSENT) or ()
     for field in container_fields(type(instance)):
-        document[field.column] = field.get_db_prep_save(
-            getattr(instance, field.attname), connection=connection
-        )
+        value = getattr(instance, field.attname)
+        if field.column in absent and value == field.get_default():
+            continue
+        document[field.column] = field.get_db_prep_save(value, connection=connection)
     return document
 
 
@@ -305,6 +312,7 @@ def container_from_document(container, document, connection):
     instance._state = ModelState()
     values = instance.__dict__
     found = 0
+    absent = None
     for field, column, attname, converters in loaders:
         if column in document:
             found += 1
@@ -313,12 +321,17 @@ def container_from_document(container, document, connection):
                 value = converter(value, expression, connection)
         else:
             value = field.get_default()
+            if absent is None:
+                absent = []
+            absent.append(column)
         values[attname] = value
     if found == len(document):
         values[EXTRAS] = {}
     else:
         columns = {column for _, column, _, _ in loaders}
         values[EXTRAS] = {k: v for k, v in document.items() if k not in columns}
+    if absent:
+        values[ABSENT] = frozenset(absent)
     return instance
 
 
@@ -434,8 +447,9 @@ def clean_container(instance, path):
 
 def carry_extras(old, new):
     """Give ``new`` (a container instance, or a list of them, built from a
-    form) the unknown keys of the stored value ``old`` it replaces, at every
-    depth. An array's elements are matched by their ``FORM_ORIGIN``."""
+    form) the unknown keys of the stored value ``old`` it replaces, and the
+    record of the keys it lacked, at every depth. An array's elements are
+    matched by their ``FORM_ORIGIN``."""
     if isinstance(new, list):
         stored = old if isinstance(old, list) else []
         for item in new:
@@ -450,6 +464,8 @@ def carry_extras(old, new):
     extras = old.__dict__.get(EXTRAS)
     if extras and not new.__dict__.get(EXTRAS):
         new.__dict__[EXTRAS] = dict(extras)
+    if ABSENT in old.__dict__ and ABSENT not in new.__dict__:
+        new.__dict__[ABSENT] = old.__dict__[ABSENT]
     for field in container_fields(type(new)):
         if getattr(field, "model_container", None) is not None:
             carry_extras(old.__dict__.get(field.attname), new.__dict__.get(field.attname))
@@ -559,7 +575,11 @@ class EmbeddedField(ContainerOptions, models.Field):
         super().__init__(*args, **kwargs)
 
     def check(self, **kwargs):
-        return [*super().check(**kwargs), *check_container(self, self.model_container)]
+        return [
+            *super().check(**kwargs),
+            *check_container(self, self.model_container),
+            *check_migrated_on_mongodb(self, kwargs.get("databases")),
+        ]
 
     def get_internal_type(self):
         return "EmbeddedField"

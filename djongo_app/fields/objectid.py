@@ -9,6 +9,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
+
+# What an invalid ObjectId is told, by the model fields, the form field and
+# djongo_app.rest_framework's ObjectIdField alike.
+INVALID_OBJECT_ID = _("“%(value)s” is not a valid ObjectId.")
 
 
 def to_object_id(field, value):
@@ -27,8 +32,14 @@ class ObjectIdField(models.Field):
     """A BSON ObjectId; strings of 24 hex digits are accepted and converted."""
 
     empty_strings_allowed = False
-    default_error_messages = {"invalid": _("“%(value)s” is not a valid ObjectId.")}
+    default_error_messages = {"invalid": INVALID_OBJECT_ID}
     description = _("MongoDB ObjectId")
+
+    def check(self, **kwargs):
+        return [
+            *super().check(**kwargs),
+            *check_migrated_on_mongodb(self, kwargs.get("databases")),
+        ]
 
     def get_internal_type(self):
         return "ObjectIdField"
@@ -59,12 +70,18 @@ class ObjectIdAutoField(models.AutoField):
     says otherwise, and no ``__schema__`` counter is used.
     """
 
-    default_error_messages = {"invalid": _("“%(value)s” is not a valid ObjectId.")}
+    default_error_messages = {"invalid": INVALID_OBJECT_ID}
     description = _("MongoDB ObjectId primary key")
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("db_column", "_id")
         super().__init__(*args, **kwargs)
+
+    def check(self, **kwargs):
+        return [
+            *super().check(**kwargs),
+            *check_migrated_on_mongodb(self, kwargs.get("databases")),
+        ]
 
     def get_internal_type(self):
         return "ObjectIdAutoField"
@@ -106,7 +123,7 @@ class ObjectIdAutoField(models.AutoField):
 class ObjectIdFormField(forms.CharField):
     """A text input that accepts only 24 hex digits."""
 
-    default_error_messages = {"invalid": _("Enter a valid ObjectId.")}
+    default_error_messages = {"invalid": INVALID_OBJECT_ID}
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -115,7 +132,9 @@ class ObjectIdFormField(forms.CharField):
         try:
             return ObjectId(value)
         except (InvalidId, TypeError):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
 
     def prepare_value(self, value):
         return "" if value is None else str(value)

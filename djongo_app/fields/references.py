@@ -45,6 +45,7 @@ from .array import (
 from .embedded import parse_json
 from .objectid import ObjectIdAutoField, ObjectIdField
 from .public import public_path
+from .vendor import check_migrated_on_mongodb
 
 SUPPORTED_ON_DELETE = (models.CASCADE, models.PROTECT, models.RESTRICT, models.DO_NOTHING)
 
@@ -162,6 +163,7 @@ class ArrayReferenceField(models.Field):
                     id="djongo_app.E007",
                 )
             )
+        errors.extend(check_migrated_on_mongodb(self, kwargs.get("databases")))
         return errors
 
     def get_internal_type(self):

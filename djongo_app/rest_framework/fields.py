@@ -26,6 +26,8 @@ class ObjectIdField(serializers.CharField):
     digits is a validation error (code ``invalid``).
     """
 
+    # The words of djongo_app.fields.objectid.INVALID_OBJECT_ID (the model and
+    # form fields'), in DRF's format syntax.
     default_error_messages = {"invalid": _("“{value}” is not a valid ObjectId.")}
 
     def __init__(self, **kwargs):

@@ -23,12 +23,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bson import Binary, ObjectId
-from django.db import DataError
+from django.db import DataError, IntegrityError
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from ..errors import DUPLICATE_KEY_CODES, wrap_pymongo_errors
-from ..passthrough import mongo_connection, mongo_session
+from ..passthrough import mongo_call, mongo_connection, mongo_session
 
 # GridFS's default chunk size: 255 KiB, so a chunk and its document fit
 # well under MongoDB's 16 MiB limit and a 1 MiB read is four chunks.
@@ -129,7 +129,7 @@ class Bucket:
         """Return the files document of ``filename`` (its newest revision
         if there are several), or None."""
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             return database[self.files].find_one(
                 {"filename": filename},
                 sort=[("uploadDate", DESCENDING), ("_id", DESCENDING)],
@@ -138,7 +138,7 @@ class Bucket:
 
     def exists(self, filename: str) -> bool:
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             found = database[self.files].find_one(
                 {"filename": filename}, projection={"_id": 1}, session=session
             )
@@ -153,7 +153,7 @@ class Bucket:
             upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
             query = {"filename": {"$gte": prefix, "$lt": upper}}
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             documents = list(
                 database[self.files].find(
                     query, projection={"filename": 1, "_id": 0}, session=session
@@ -177,7 +177,7 @@ class Bucket:
         aborts it on any write error) and surfaces as IntegrityError.
         """
         self.ensure_indexes()
-        with mongo_session(self.using) as (_database, session):
+        with mongo_session(self.using, writes=False) as (_database, session):
             in_transaction = session is not None
         file_id = ObjectId()
         length = 0
@@ -213,19 +213,21 @@ class Bucket:
         """Insert the files document; return False if its name is taken
         and the caller may retry under another name (not in a
         transaction, which the server has aborted by then)."""
-        with mongo_session(self.using) as (database, session):
-            try:
-                database[self.files].insert_one(document, session=session)
-            except DuplicateKeyError:
-                # _id is new, so the unique name index refused it.
-                if session is not None or not retry:
-                    raise
-                return False
+        try:
+            mongo_call(self.using, self.files, "insert_one", document)
+        except IntegrityError as exc:
+            # _id is new, so the unique name index refused it (inside a
+            # transaction, which cannot go on with another name, the
+            # error stands).
+            if not _caused_by(exc, DuplicateKeyError):
+                raise
+            if not retry or mongo_connection(self.using).connection.in_transaction:
+                raise
+            return False
         return True
 
     def _insert_chunks(self, batch: list[dict[str, Any]]) -> None:
-        with mongo_session(self.using) as (database, session):
-            database[self.chunks].insert_many(batch, ordered=True, session=session)
+        mongo_call(self.using, self.chunks, "insert_many", batch, ordered=True)
 
     def _delete_chunks(self, file_id: ObjectId) -> None:
         try:
@@ -240,17 +242,17 @@ class Bucket:
         how many files there were (files documents first, as GridFS does:
         a reader then finds no file rather than a file without chunks)."""
         self.ensure_indexes()
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             ids = [
                 document["_id"]
                 for document in database[self.files].find(
                     {"filename": filename}, projection={"_id": 1}, session=session
                 )
             ]
-            if not ids:
-                return 0
-            database[self.files].delete_many({"_id": {"$in": ids}}, session=session)
-            database[self.chunks].delete_many({"files_id": {"$in": ids}}, session=session)
+        if not ids:
+            return 0
+        mongo_call(self.using, self.files, "delete_many", {"_id": {"$in": ids}})
+        mongo_call(self.using, self.chunks, "delete_many", {"files_id": {"$in": ids}})
         return len(ids)
 
     def read_chunks(self, document: dict[str, Any], first: int, count: int) -> list[bytes]:
@@ -258,7 +260,7 @@ class Bucket:
         the file ``document``; a missing or mis-sized chunk is a DataError."""
         total = chunk_count(document)
         last = min(first + count, total) - 1
-        with mongo_session(self.using) as (database, session):
+        with mongo_session(self.using, writes=False) as (database, session):
             found = list(
                 database[self.chunks].find(
                     {"files_id": document["_id"], "n": {"$gte": first, "$lte": last}},
@@ -372,3 +374,12 @@ __all__ = [
     "chunk_count",
     "exact_pieces",
 ]
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    """Return whether ``kind`` is in the chain of causes of ``exc``."""
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__
+    return False

@@ -286,12 +286,25 @@ Query = Select | Compound
 
 
 @dataclass(frozen=True)
+class OnConflict(Node):
+    """``ON CONFLICT [(target)] DO NOTHING | DO UPDATE SET c = EXCLUDED.c``.
+
+    ``target`` names the columns of the unique constraint (empty: any);
+    ``update`` the columns a stored row takes from the new one, or None
+    for DO NOTHING.
+    """
+
+    target: tuple[str, ...] = ()
+    update: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class Insert(Node):
     table: str
     columns: tuple[str, ...]
     rows: tuple[tuple[Expr, ...], ...]
     returning: tuple[str, ...] = ()
-    ignore_conflicts: bool = False
+    on_conflict: OnConflict | None = None
 
 
 @dataclass(frozen=True)
@@ -351,6 +364,7 @@ __all__ = [
     "Negate",
     "Node",
     "Not",
+    "OnConflict",
     "Or",
     "OrderItem",
     "Param",

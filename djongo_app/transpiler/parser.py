@@ -483,6 +483,10 @@ class Parser:
 
     def parse_insert(self) -> n.Insert:
         ignore = self.advance().value == "INSERT OR IGNORE"
+        if self.accept_keyword("OR"):
+            # SQLite's INSERT OR IGNORE: ON CONFLICT DO NOTHING.
+            self.expect_word("IGNORE")
+            ignore = True
         self.expect_keyword("INTO")
         table = self.parse_name()
         columns: list[str] = []
@@ -499,14 +503,60 @@ class Parser:
             rows.append(self.parse_values_row(len(columns)))
             while self.accept_punct(","):
                 rows.append(self.parse_values_row(len(columns)))
-        if self.current.is_keyword("ON CONFLICT", "ON"):
-            raise not_supported("INSERT ... ON CONFLICT", self.sql)
+        on_conflict = n.OnConflict() if ignore else None
+        if self.accept_keyword("ON"):
+            on_conflict = self.parse_on_conflict()
         returning: list[str] = []
         if self.accept_keyword("RETURNING"):
             returning.append(self.parse_column_name())
             while self.accept_punct(","):
                 returning.append(self.parse_column_name())
-        return n.Insert(table, tuple(columns), tuple(rows), tuple(returning), ignore)
+        return n.Insert(table, tuple(columns), tuple(rows), tuple(returning), on_conflict)
+
+    def parse_on_conflict(self) -> n.OnConflict:
+        """``ON CONFLICT [(column, ...)] DO NOTHING`` or ``... DO UPDATE SET
+        column = EXCLUDED.column, ...`` (what operations.py's
+        on_conflict_suffix_sql() writes); other updates are refused."""
+        self.expect_word("CONFLICT")
+        target: list[str] = []
+        if self.accept_punct("("):
+            target.append(self.parse_name())
+            while self.accept_punct(","):
+                target.append(self.parse_name())
+            self.expect_punct(")")
+        self.expect_word("DO")
+        if self.accept_word("NOTHING"):
+            return n.OnConflict(tuple(target))
+        self.expect_keyword("UPDATE")
+        self.expect_keyword("SET")
+        update = [self.parse_excluded_assignment()]
+        while self.accept_punct(","):
+            update.append(self.parse_excluded_assignment())
+        return n.OnConflict(tuple(target), tuple(update))
+
+    def parse_excluded_assignment(self) -> str:
+        column = self.parse_name()
+        start = self.pos
+        if (
+            self.advance().value == "="
+            and self.accept_word("EXCLUDED")
+            and self.accept_punct(".")
+            and self.parse_name() == column
+        ):
+            return column
+        self.pos = start
+        raise self.error("ON CONFLICT DO UPDATE with a value other than EXCLUDED.<the column>")
+
+    def accept_word(self, word: str) -> bool:
+        """Accept ``word`` whether the lexer made it a keyword or a name."""
+        if self.current.kind in {KEYWORD, NAME} and self.current.value.upper() == word:
+            self.advance()
+            return True
+        return False
+
+    def expect_word(self, word: str) -> None:
+        if not self.accept_word(word):
+            raise self.error(f"Expected {word}")
 
     def parse_values_row(self, width: int) -> tuple[n.Expr, ...]:
         self.expect_punct("(")

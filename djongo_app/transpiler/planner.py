@@ -1121,8 +1121,9 @@ class Planner:
     # INSERT, UPDATE, DELETE -----------------------------------------------
 
     def plan_insert(self, insert: n.Insert) -> Plan:
-        if insert.ignore_conflicts:
-            raise not_supported("INSERT OR IGNORE (ignore_conflicts)", self.sql)
+        conflict = insert.on_conflict
+        if conflict is not None and conflict.update is not None and not conflict.target:
+            raise not_supported("ON CONFLICT DO UPDATE without conflict columns", self.sql)
         expressions, _ = self.compilers(Scope())
         rows = []
         computed: dict[tuple[int, int], Bound] = {}
@@ -1144,7 +1145,7 @@ class Planner:
         columns = insert.columns
         if not insert.rows[0] and not columns:
             rows = [[]]
-        return InsertPlan(insert.table, columns, rows, insert.returning, computed)
+        return InsertPlan(insert.table, columns, rows, insert.returning, computed, conflict)
 
     def plan_update(self, update: n.Update) -> Plan:
         scope = single_table(update.table)

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bson import json_util
+from bson import ObjectId, json_util
 
+from . import nodes as n
 from .expressions import Bound
 from .joins import KeysOverflow
 from .scope import Context
@@ -33,7 +34,11 @@ Getter = Callable[[dict[str, Any], Sequence[Any]], Any]
 
 
 class Executor(Context, Protocol):
-    """The execution context a cursor hands to ``Plan.execute``."""
+    """The execution context a cursor hands to ``Plan.execute``.
+
+    Writes go through ``insert``/``update``/``delete``, which add what a
+    transaction's savepoints need (djongo_app/writes.py).
+    """
 
     def collection(self, name: str) -> Any: ...
 
@@ -48,6 +53,18 @@ class Executor(Context, Protocol):
     def reserve_ids(self, table: str, column: str, count: int) -> int: ...
 
     def advance_ids(self, table: str, column: str, value: int) -> None: ...
+
+    def insert(
+        self,
+        table: str,
+        documents: list[dict[str, Any]],
+        conflict: n.OnConflict | None,
+        fresh: tuple[str, ...] = (),
+    ) -> list[dict[str, Any] | None]: ...
+
+    def update(self, table: str, filter: dict[str, Any], update: Any) -> int: ...
+
+    def delete(self, table: str, filter: dict[str, Any]) -> int: ...
 
 
 @dataclass
@@ -87,6 +104,8 @@ class Plan:
     """
 
     param_count: int = 0
+    # Whether the plan writes (a transaction that wrote cannot start over).
+    writes: bool = False
 
     def command(self, ctx: Context) -> dict[str, Any]:
         raise NotImplementedError
@@ -447,6 +466,8 @@ class InsertPlan(Plan):
     # (row, column) → aggregation expression of a value computed by the
     # server before the insert.
     computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
+    conflict: n.OnConflict | None = None
+    writes = True
     # How many times the VALUES rows repeat, each time with the next
     # ``param_count`` parameters (set by for_rows).
     repeat: int = 1
@@ -483,7 +504,22 @@ class InsertPlan(Plan):
 
     def command(self, ctx: Context) -> dict[str, Any]:
         expressions = {cell: value(ctx) for cell, value in self.computed.items()}
-        return {"insert": self.collection, "documents": self.documents(ctx, expressions)}
+        return self.command_of(self.documents(ctx, expressions))
+
+    def command_of(self, documents: list[dict[str, Any]]) -> dict[str, Any]:
+        """Return the command that writes ``documents``: an insert
+        (unordered for ON CONFLICT DO NOTHING), or an update of upserts
+        for ON CONFLICT DO UPDATE."""
+        conflict = self.conflict
+        if conflict is None:
+            return {"insert": self.collection, "documents": documents}
+        if conflict.update is None:
+            return {"insert": self.collection, "documents": documents, "ordered": False}
+        updates = []
+        for document in documents:
+            query, change = upsert_request(document, conflict)
+            updates.append({"q": query, "u": change, "upsert": True})
+        return {"update": self.collection, "updates": updates}
 
     def computed_values(self, ctx: Executor) -> dict[tuple[int, int], Any]:
         """Evaluate the computed cells in one aggregate over one document."""
@@ -498,26 +534,33 @@ class InsertPlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         documents = self.documents(ctx, self.computed_values(ctx))
         lastrowid = None
+        # Columns every row takes from a counter: their values are new.
+        fresh = []
         for column in self.auto_columns(ctx, documents):
-            lastrowid = self._assign_ids(ctx, documents, column)
-        if documents:
-            ctx.collection(self.collection).insert_many(
-                documents, ordered=True, session=ctx.session
-            )
+            lastrowid, every_row = self._assign_ids(ctx, documents, column)
+            if every_row:
+                fresh.append(column)
+        stored = (
+            ctx.insert(self.collection, documents, self.conflict, tuple(fresh)) if documents else []
+        )
+        # A row left out by ON CONFLICT DO NOTHING returns nothing; one
+        # that updated a stored row returns that row's values.
+        kept = stored if self.conflict is None else [row for row in stored if row is not None]
         rows: list[tuple[Any, ...]] = []
         if len(self.returning) == 1:
             get = _getter(self.returning[0])
-            rows = [(get(d),) for d in documents]
+            rows = [(get(d),) for d in kept]
         elif self.returning:
             getters = [_getter(column) for column in self.returning]
-            rows = [tuple(get(d) for get in getters) for d in documents]
+            rows = [tuple(get(d) for get in getters) for d in kept]
         return Result(
             rows=rows,
-            rowcount=len(documents),
+            rowcount=len(kept),
             lastrowid=lastrowid,
             description=self.returning,
-            command={"insert": self.collection, "documents": documents},
-            read_from_server=False,
+            command=self.command_of(documents),
+            # Rows an upsert updated were read back from the server.
+            read_from_server=self.conflict is not None and self.conflict.update is not None,
         )
 
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -534,7 +577,12 @@ class InsertPlan(Plan):
             if c != "_id" and any(get_path(d, c) is None for d in documents)
         )
 
-    def _assign_ids(self, ctx: Executor, documents: list[dict[str, Any]], column: str) -> Any:
+    def _assign_ids(
+        self, ctx: Executor, documents: list[dict[str, Any]], column: str
+    ) -> tuple[Any, bool]:
+        """Give ``column`` its next counter values where documents lack it;
+        return the last document's value and whether every document took
+        one from the counter."""
         get = _getter(column)
         values = list(map(get, documents))
         missing = [d for d, value in zip(documents, values, strict=True) if value is None]
@@ -544,7 +592,7 @@ class InsertPlan(Plan):
             if isinstance(highest, int):
                 ctx.advance_ids(self.collection, column, highest)
         if not missing:
-            return explicit[-1] if explicit else None
+            return (explicit[-1] if explicit else None), False
         first = ctx.reserve_ids(self.collection, column, len(missing))
         if "." in column:
             for offset, document in enumerate(missing, start=first):
@@ -552,7 +600,7 @@ class InsertPlan(Plan):
         else:
             for offset, document in enumerate(missing, start=first):
                 document[column] = offset
-        return get(documents[-1])
+        return get(documents[-1]), not explicit
 
 
 def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
@@ -618,6 +666,33 @@ def _compile_row_builder(
     return build
 
 
+def upsert_request(
+    document: dict[str, Any], conflict: n.OnConflict
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the filter and update of one row of ``INSERT ... ON CONFLICT
+    (target) DO UPDATE SET ...`` as an upsert.
+
+    The filter finds the stored row with the row's target values; a row
+    with a NULL among them never conflicts (NULLs are distinct in SQL's
+    unique constraints), so its filter is its own new ``_id``.
+    """
+    values = {column: document.get(column) for column in conflict.target}
+    if any(value is None for value in values.values()):
+        document.setdefault("_id", ObjectId())
+        values = {"_id": document["_id"]}
+    query = {column: {"$eq": value} for column, value in values.items()}
+    updated = {
+        column: document[column]
+        for column in conflict.update or ()
+        if column in document and column not in values
+    }
+    change: dict[str, Any] = {"$set": updated} if updated else {}
+    others = {k: v for k, v in document.items() if k not in updated and k not in values}
+    if others:
+        change["$setOnInsert"] = others
+    return query, change or {"$setOnInsert": values}
+
+
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted ``path`` in ``document``, creating nested dicts."""
     *parents, last = path.split(".")
@@ -631,6 +706,7 @@ class UpdatePlan(Plan):
     collection: str
     filter: Bound
     update: Bound
+    writes = True
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return {
@@ -641,16 +717,15 @@ class UpdatePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         (update,) = command["updates"]
-        result = ctx.collection(self.collection).update_many(
-            update["q"], update["u"], session=ctx.session
-        )
-        return Result(rowcount=result.matched_count, command=command)
+        matched = ctx.update(self.collection, update["q"], update["u"])
+        return Result(rowcount=matched, command=command)
 
 
 @dataclass
 class DeletePlan(Plan):
     collection: str
     filter: Bound
+    writes = True
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return {"delete": self.collection, "deletes": [{"q": self.filter(ctx), "limit": 0}]}
@@ -658,8 +733,8 @@ class DeletePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         (delete,) = command["deletes"]
-        result = ctx.collection(self.collection).delete_many(delete["q"], session=ctx.session)
-        return Result(rowcount=result.deleted_count, command=command)
+        deleted = ctx.delete(self.collection, delete["q"])
+        return Result(rowcount=deleted, command=command)
 
 
 @dataclass

@@ -48,6 +48,9 @@ class Seo(EmbeddedModel):
     title = models.CharField(max_length=70, blank=True)
     description = models.CharField(max_length=160, blank=True)
 
+    class Meta:
+        verbose_name = "SEO"
+
 
 class Link(EmbeddedModel):
     """A related link; an entry keeps a list of them in its document."""
@@ -72,7 +75,7 @@ class Entry(models.Model):
     # A list of strings in the document: {"tags": ["beatles", "music"]}.
     tags = ArrayField(base_field=models.CharField(max_length=30), default=list, blank=True)
     # A nested document: {"seo": {"title": ..., "description": ...}}.
-    seo = EmbeddedField(model_container=Seo, null=True, blank=True)
+    seo = EmbeddedField(model_container=Seo, null=True, blank=True, verbose_name="SEO")
     # A list of nested documents: {"links": [{"title": ..., "url": ...}]}.
     links = ArrayField(model_container=Link, default=list, blank=True, model_form_class=LinkForm)
     # Authors' ids kept in the document, without a join collection (unlike

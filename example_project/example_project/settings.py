@@ -79,10 +79,9 @@ def _mongodb_uri() -> str:
         if state.get("owner") == os.getpid()
         else f"reusing the server of process {state.get('owner')}"
     )
+    # runserver's autoreloader child reuses the server through its record
+    # too, and so ends when runserver does (see djongo_app.testing).
     print(f"SecantusDB at {uri} (data in {DATA_DIR}; {how})", file=sys.stderr)
-    # Processes started from this one (runserver's autoreloader child) share
-    # the server without asking again.
-    os.environ["MONGODB_URI"] = uri
     return uri
 
 

@@ -9,6 +9,8 @@ from django.db import connection
 from django.http import QueryDict
 from django.test import RequestFactory
 
+from djongo_app.passthrough import mongo_call
+
 
 class SubmittedData(HTMLParser):
     """The data a browser submits for a form's HTML: inputs (checked boxes
@@ -107,4 +109,4 @@ def stored(model, pk):
 def store(model, pk, update):
     """Apply a raw MongoDB ``update`` to the document of ``pk``."""
     key = model._meta.pk.column
-    collection(model).update_one({key: pk}, update, session=connection.connection.session)
+    mongo_call("default", model._meta.db_table, "update_one", {key: pk}, update)

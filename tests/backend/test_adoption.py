@@ -282,6 +282,52 @@ class AdoptionTests(TransactionTestCase):
             ],
         )
 
+    def test_keys_a_path_cannot_name(self):
+        """Sub-documents with a key starting with "$" or holding a "." are
+        JSONFields, not containers, and read back whole; a name Django
+        prefixed is explained by its first character (trial of main)."""
+        database()[SHAPES].insert_many(
+            [
+                {
+                    "attrs": {"$gt": "", "a.b": 1},
+                    "parts": [{"x.y": 1}, {"x.y": 2}],
+                    "plain": {"ok": 1, "deep": {"$in": [1]}},
+                    "-rank": 3,
+                }
+            ]
+        )
+        source = inspectdb(SHAPES)
+        self.assertEqual(
+            model_lines(source, "AdoptedShape"),
+            [
+                "id = ObjectIdAutoField(primary_key=True)",
+                "attrs = models.JSONField()  # Sub-documents with keys a path cannot name "
+                "('$gt', 'a.b': a leading '$' or a '.'): a JSONField, not an EmbeddedField.",
+                "parts = models.JSONField()  # Sub-documents with keys a path cannot name "
+                "('x.y': a leading '$' or a '.'): a JSONField, not an EmbeddedField.",
+                "plain = EmbeddedField(model_container=AdoptedShapePlain)",
+                "field_rank = models.IntegerField(db_column='-rank')  # Field renamed to "
+                "remove unsuitable characters. Field renamed because it started with '-'.",
+                "class Meta:",
+                "managed = False",
+                f"db_table = {SHAPES!r}",
+            ],
+        )
+        self.assertIn(
+            "class AdoptedShapePlain(EmbeddedModel):\n"
+            "    ok = models.IntegerField()\n"
+            "    deep = models.JSONField()  # Sub-documents with keys a path cannot name ('$in': "
+            "a leading '$' or a '.'): a JSONField, not an EmbeddedField.\n",
+            source,
+        )
+        with isolate_apps("tests.testapp"):
+            Shape = load_models(source)["AdoptedShape"]
+            shape = Shape.objects.get(attrs__has_key="a.b")
+            self.assertEqual(shape.attrs, {"$gt": "", "a.b": 1})
+            self.assertEqual(shape.parts, [{"x.y": 1}, {"x.y": 2}])
+            self.assertEqual(shape.plain.deep, {"$in": [1]})
+            self.assertEqual(shape.field_rank, 3)
+
     def test_sample_size(self):
         database()[SHAPES].insert_many([{"a": 1}, {"a": 2}, {"a": 3, "late": "x"}])
         self.assertNotIn("late", inspectdb(SHAPES, sample_size=2))

@@ -6,13 +6,16 @@ import tempfile
 import threading
 from collections import defaultdict
 from io import StringIO
+from unittest import mock
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, models
 from django.test import TransactionTestCase
+from django.test.utils import isolate_apps
 
 from djongo_app.counters import NAME_INDEX, SCHEMA_COLLECTION, Counters, database_dropped
+from djongo_app.management.commands import sync_counters
 from tests.backend.counter_race import reserve_in_rounds
 from tests.testapp.models import Tag
 
@@ -52,6 +55,51 @@ class SyncCountersTests(TransactionTestCase):
         call_command("sync_counters", stdout=StringIO())
         self.assertEqual(counter("testapp_tag"), 50)
 
+    def test_many_to_many_tables(self):
+        """The table of a ManyToManyField has a counter of its own, raised
+        like a model's."""
+        connection.ensure_connection()
+        connection.connection.database["testapp_book_tags"].insert_one(
+            {"id": 9, "book_id": 1, "tag_id": 1}
+        )
+        output = StringIO()
+        with self.assertRaisesMessage(CommandError, ": testapp_book_tags"):
+            call_command("sync_counters", "testapp", "--check", stdout=output)
+        self.assertIn("testapp_book_tags: counter 0 < largest id 9: DRIFT", output.getvalue())
+        call_command("sync_counters", "testapp", stdout=StringIO())
+        self.assertEqual(counter("testapp_book_tags"), 9)
+
+    def test_a_shared_table_once(self):
+        """Two models on one table (an unmanaged copy next to the model)
+        give one line and one drift."""
+        connection.ensure_connection()
+        connection.connection.database["testapp_tag"].insert_one({"id": 4, "label": "raw"})
+        with isolate_apps("tests.testapp") as registry:
+
+            class TagCopy(models.Model):
+                label = models.CharField(max_length=50)
+
+                class Meta:
+                    app_label = "testapp"
+                    db_table = "testapp_tag"
+                    managed = False
+
+            class TagAgain(models.Model):
+                label = models.CharField(max_length=50)
+
+                class Meta:
+                    app_label = "testapp"
+                    db_table = "testapp_tag"
+                    managed = False
+
+            output = StringIO()
+            with (
+                mock.patch.object(sync_counters, "apps", registry),
+                self.assertRaisesMessage(CommandError, "1 counter(s) behind their data"),
+            ):
+                call_command("sync_counters", "testapp", "--check", stdout=output)
+        self.assertEqual(output.getvalue(), "testapp_tag: counter 0 < largest id 4: DRIFT\n")
+
     def test_loaddata_advances_counters(self):
         fixture = [{"model": "testapp.tag", "pk": 40, "fields": {"label": "from-fixture"}}]
         with tempfile.NamedTemporaryFile("w", suffix=".json") as handle:
@@ -60,6 +108,31 @@ class SyncCountersTests(TransactionTestCase):
             call_command("loaddata", handle.name, verbosity=0)
         self.assertGreaterEqual(counter("testapp_tag"), 40)
         self.assertEqual(Tag.objects.create(label="after").pk, 41)
+
+
+class SyncCountersLabelTests(TransactionTestCase):
+    available_apps = ["django.contrib.contenttypes", "djongo_app", "tests.testapp"]
+
+    def test_app_labels_select_the_apps(self):
+        """Only the tables of the apps named are checked, each once, the
+        many-to-many table included; an unknown label is an error."""
+        output = StringIO()
+        call_command("sync_counters", "testapp", "--check", stdout=output)
+        tables = [line.split(":")[0] for line in output.getvalue().splitlines()]
+        self.assertIn("testapp_tag", tables)
+        self.assertIn("testapp_book_tags", tables)
+        self.assertEqual(len(tables), len(set(tables)))
+        self.assertNotIn("django_content_type", tables)
+
+        output = StringIO()
+        call_command("sync_counters", "contenttypes", "--check", stdout=output)
+        self.assertEqual(
+            [line.split(":")[0] for line in output.getvalue().splitlines()],
+            ["django_content_type"],
+        )
+
+        with self.assertRaisesMessage(CommandError, "No installed app with label 'nope'"):
+            call_command("sync_counters", "testapp", "nope", stdout=StringIO())
 
 
 def schema_collection():

@@ -9,7 +9,7 @@ import pickle
 from django import forms
 from django.core import exceptions, serializers
 from django.core.management import call_command
-from django.db import IntegrityError, NotSupportedError, connection, models, transaction
+from django.db import DataError, IntegrityError, NotSupportedError, connection, models, transaction
 from django.db.migrations.autodetector import MigrationAutodetector
 from django.db.migrations.state import ModelState, ProjectState
 from django.db.migrations.writer import MigrationWriter
@@ -19,6 +19,7 @@ from django.test import TestCase, TransactionTestCase
 from django.test.utils import isolate_apps
 
 from djongo_app.fields import ArrayField, EmbeddedField, EmbeddedModel
+from djongo_app.passthrough import mongo_call
 from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Address, Blog, Contributor, Entry, FeaturedEntry, LegacyMeta
 
@@ -81,10 +82,12 @@ class RoundTripTests(TestCase):
 
     def test_missing_keys_read_as_defaults_and_extra_keys_survive_a_save(self):
         # Written by another program: no validator, keys missing and extra.
-        collection().insert_one(
+        mongo_call(
+            "default",
+            Entry._meta.db_table,
+            "insert_one",
             {"id": 900, "headline": "legacy", "blog": {"name": "Old", "motto": "kept"}},
             bypass_document_validation=True,
-            session=connection.connection.session,
         )
         entry = Entry.objects.get(pk=900)
         self.assertEqual(entry.blog.rank, 0)
@@ -95,6 +98,52 @@ class RoundTripTests(TestCase):
         document = stored(900)
         self.assertEqual(document["blog"]["motto"], "kept")
         self.assertEqual(document["blog"]["rank"], 5)
+
+    def test_a_save_adds_no_keys_a_stored_document_lacked(self):
+        """Keys missing from a stored sub-document stay missing on save
+        while they hold their default, in arrays of documents too; a value
+        set writes its key (trial of main)."""
+        collection().insert_one(
+            {
+                "id": 901,
+                "headline": "legacy",
+                "blog": {"name": "Old", "address": {"city": "Oslo"}},
+                "contributors": [{"name": "Ann"}],
+                "tags": [],
+                "scores": [],
+                "readers": [],
+                "reviewers": [],
+            },
+            bypass_document_validation=True,
+            session=connection.connection.session,
+        )
+        entry = Entry.objects.get(pk=901)
+        entry.headline = "renamed"
+        entry.save()
+        document = stored(901)
+        self.assertEqual(document["headline"], "renamed")
+        self.assertEqual(document["blog"], {"name": "Old", "address": {"city": "Oslo"}})
+        self.assertEqual(document["contributors"], [{"name": "Ann"}])
+        # Lookups see the same documents before and after such a save.
+        self.assertEqual(headlines(Entry.objects.filter(blog__rank=0)), [])
+
+        entry.blog.rank = 2
+        entry.blog.address.zip_code = "0150"
+        entry.contributors[0].email = "ann@example.com"
+        entry.save()
+        document = stored(901)
+        self.assertEqual(
+            document["blog"],
+            {"name": "Old", "address": {"city": "Oslo", "zip_code": "0150"}, "rank": 2},
+        )
+        self.assertEqual(document["contributors"], [{"name": "Ann", "email": "ann@example.com"}])
+        # A new container is written whole.
+        entry.blog = Blog(name="New")
+        entry.save()
+        self.assertEqual(
+            stored(901)["blog"],
+            {"name": "New", "url": "", "address": None, "founded": None, "rank": 0},
+        )
 
     def test_djongo_style_abstract_container(self):
         when = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
@@ -526,10 +575,12 @@ class FormTests(TestCase):
 
     def test_model_form_keeps_unknown_keys_of_the_stored_document(self):
         entry = Entry.objects.create(headline="k", blog=Blog(name="Tech"))
-        collection().update_one(
+        mongo_call(
+            "default",
+            Entry._meta.db_table,
+            "update_one",
             {"id": entry.pk},
             {"$set": {"blog.motto": "kept"}},
-            session=connection.connection.session,
         )
         entry = Entry.objects.get(pk=entry.pk)
         form = EntryForm(data=self.post_data(**{"blog-name": "Renamed"}), instance=entry)
@@ -553,6 +604,39 @@ class FormTests(TestCase):
 def index_keys(table):
     information = connection.connection.database[table].index_information()
     return [tuple(info["key"]) for info in information.values()]
+
+
+class UpdateThroughNullTests(TransactionTestCase):
+    available_apps = ["tests.testapp"]
+
+    def test_update_of_a_path_under_a_null_sub_document(self):
+        """update(blog__address__city=...) on a document whose address is
+        null is a DataError naming the path and the null sub-document
+        (trial of main)."""
+        Entry.objects.create(headline="with", blog=Blog(name="B", address=Address(city="Oslo")))
+        Entry.objects.create(headline="without", blog=Blog(name="B"))
+        with self.assertRaisesMessage(
+            DataError,
+            "djongo_app: cannot set blog.address.city: the sub-document blog.address is null "
+            "(or not a document) on a matched document, and MongoDB creates no key inside "
+            "null. Assign the whole sub-document, or leave those documents out "
+            "(filter(blog__address__isnull=False)). The server said: ",
+        ):
+            Entry.objects.filter(headline="without").update(blog__address__city="Rome")
+        self.assertIsNone(Entry.objects.get(headline="without").blog.address)
+        # The way out the message names.
+        count = Entry.objects.filter(blog__address__isnull=False).update(blog__address__city="Rome")
+        self.assertEqual(count, 1)
+        self.assertEqual(Entry.objects.get(headline="with").blog.address.city, "Rome")
+
+    def test_update_of_an_array_element_path_under_null(self):
+        """The same for a key of an array element that is null."""
+        Entry.objects.create(headline="x", blog=Blog(name="B"))
+        collection().update_one({"headline": "x"}, {"$set": {"contributors": [None]}})
+        with self.assertRaisesMessage(
+            DataError, "cannot set contributors.0.name: the sub-document contributors.0 is null"
+        ):
+            Entry.objects.update(contributors__0__name="Ann")
 
 
 class NestedIndexTests(TransactionTestCase):

@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.test import TestCase
 from django.test.utils import isolate_apps
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 import djongo_app.fields
 from djongo_app.counters import SCHEMA_COLLECTION
 from djongo_app.fields import ObjectIdAutoField, ObjectIdField
+from djongo_app.rest_framework.fields import ObjectIdField as SerializerField
 from tests.testapp.models import Note, NoteComment
 
 
@@ -63,6 +65,22 @@ class ObjectIdTests(TestCase):
         with self.assertRaises(ValidationError) as caught:
             note.full_clean()
         self.assertIn("source", caught.exception.message_dict)
+
+    def test_one_wording_for_an_invalid_object_id(self):
+        """The model fields, the form field and DRF's field say the same
+        about an invalid ObjectId (trial of main)."""
+        expected = "“12” is not a valid ObjectId."
+        field = Note._meta.get_field("source")
+        with self.assertRaisesMessage(ValidationError, expected):
+            field.clean("12", None)
+        with self.assertRaisesMessage(ValidationError, expected):
+            Note._meta.pk.to_python("12")
+        with self.assertRaises(ValidationError) as caught:
+            field.formfield().clean("12")
+        self.assertEqual(caught.exception.messages, [expected])
+        with self.assertRaises(DRFValidationError) as caught:
+            SerializerField().run_validation("12")
+        self.assertEqual(caught.exception.detail, [expected])
 
     def test_form_field_and_url_converter(self):
         from django.urls.converters import get_converters

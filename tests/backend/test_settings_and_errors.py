@@ -16,7 +16,7 @@ from django.db import (
     connections,
 )
 from django.db.utils import Error
-from pymongo import ReadPreference
+from pymongo import MongoClient, ReadPreference
 from pymongo import errors as pymongo_errors
 
 from djongo_app.connection import TIMEOUT_DEFAULTS, client_arguments
@@ -133,6 +133,21 @@ def test_client_arguments(settings, expected):
         ({"OPTIONS": {"retryWritez": True}}, "Unknown option: retryWritez"),
         ({"OPTIONS": {"tz_aware": True}}, "may not set tz_aware"),
         (
+            {"HOST": "mongodb://h/?readPreference=sometimes"},
+            "['HOST']: option 'readPreference' of the URI: Not a valid read preference",
+        ),
+        ({"HOST": "mongodb://h/?fooBar=1"}, "['HOST']: option 'fooBar' of the URI: Unknown"),
+        (
+            {"HOST": "mongodb+srv://cluster.example.com/?w=1&retryWritez=true"},
+            "['HOST']: option 'retryWritez' of the URI: Unknown",
+        ),
+        ({"HOST": "mongodb://"}, "['HOST']: Must provide at least one hostname"),
+        ({"NAME": "a/b c"}, "['NAME'] 'a/b c': a MongoDB database name may not contain"),
+        ({"NAME": "x" * 64}, "a MongoDB database name may have at most 63 bytes"),
+        ({"PORT": "abc"}, "['PORT'] 'abc' is not a port number"),
+        ({"PORT": 70000}, "['PORT'] 70000 is not a port number"),
+        ({"CLIENT": {"port": "x"}}, "['CLIENT']['port'] 'x' is not a port number"),
+        (
             {"OPTIONS": {"maxPoolSize": 1}, "CLIENT": {"maxPoolSize": 2}},
             "differently in CLIENT and OPTIONS",
         ),
@@ -145,6 +160,15 @@ def test_client_arguments(settings, expected):
         "uri-user",
         "bad-option",
         "fixed",
+        "uri-bad-value",
+        "uri-unknown-option",
+        "srv-uri-unknown-option",
+        "uri-no-host",
+        "bad-name",
+        "long-name",
+        "bad-port",
+        "port-range",
+        "client-port",
         "options",
     ],
 )
@@ -278,6 +302,11 @@ def test_every_pymongo_error_is_mapped(error_class):
             "transactionLifetimeLimitSeconds",
         ),
         (pymongo_errors.OperationFailure("bad", code=2), DatabaseError, "bad"),
+        (
+            pymongo_errors.WriteError("Cannot create field 'a' in element {b: null}", code=28),
+            DataError,
+            "a key cannot be set inside a sub-document that is null",
+        ),
     ],
     ids=[
         "duplicate",
@@ -289,6 +318,7 @@ def test_every_pymongo_error_is_mapped(error_class):
         "time-limit",
         "transaction-gone",
         "failure",
+        "path-not-viable",
     ],
 )
 def test_translation(error, expected, meaning):
@@ -378,3 +408,135 @@ def test_transactions_read_from_the_primary_whatever_the_read_preference():
         wrapper.close()
         default.ensure_connection()
         default.connection.database.drop_collection("read_preference")
+
+
+def connect_with(**changes):
+    """Connect a new wrapper on the test settings changed by ``changes``;
+    return the wrapper (closed by the caller)."""
+    default = connections["default"]
+    settings = {**default.settings_dict, "OPTIONS": {}, **changes}
+    wrapper = type(default)(settings, alias="trial")
+    try:
+        wrapper.ensure_connection()
+    finally:
+        wrapper.close()
+    return wrapper
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"HOST": "mongodb://"}, "settings.DATABASES['trial']['HOST']: Must provide at least"),
+        ({"NAME": "a/b c"}, "settings.DATABASES['trial']['NAME'] 'a/b c'"),
+        ({"PORT": "abc", "HOST": "localhost"}, "settings.DATABASES['trial']['PORT'] 'abc'"),
+        (
+            {"HOST": "mongodb://127.0.0.1:1/?readPreference=sometimes"},
+            "option 'readPreference' of the URI",
+        ),
+        ({"HOST": "mongodb://127.0.0.1:1/?fooBar=1"}, "option 'fooBar' of the URI"),
+        (
+            {"HOST": "mongodb+srv://cluster.example.com/?directConnection=true"},
+            "Cannot specify directConnection=true with mongodb+srv:// URIs",
+        ),
+    ],
+    ids=["no-host", "name", "port", "uri-read-preference", "uri-unknown", "srv-direct"],
+)
+def test_settings_mistakes_found_when_connecting(changes, message):
+    """A settings mistake pymongo finds is an ImproperlyConfigured naming the
+    key when Django connects, never a driver exception; an invalid option in
+    the URI is one as in OPTIONS, not a warning (trial of main)."""
+    with pytest.raises(ImproperlyConfigured) as raised:
+        connect_with(**changes)
+    assert message in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_unresolvable_srv_name_is_operational_error():
+    """A mongodb+srv:// name DNS cannot resolve is an OperationalError naming
+    HOST (".invalid" never resolves, RFC 6761) (trial of main)."""
+    with pytest.raises(OperationalError) as raised:
+        connect_with(HOST="mongodb+srv://nonexistent.invalid/")
+    assert str(raised.value).startswith(
+        "djongo_app: the DNS lookup of the mongodb+srv:// name in "
+        "settings.DATABASES['trial']['HOST'] failed: "
+    )
+    # Django's wrap_database_errors raises its copy from ours.
+    assert isinstance(raised.value.__cause__.__cause__, pymongo_errors.ConfigurationError)
+
+
+@pytest.fixture(scope="module")
+def server_with_auth(tmp_path_factory):
+    """A SecantusDB that requires SCRAM authentication, with user "ann"
+    (password "secret") in the admin database."""
+    secantus = pytest.importorskip("secantus")
+    folder = str(tmp_path_factory.mktemp("auth"))
+    with secantus.SecantusDBServer(storage_path=folder, port=0) as server:
+        client = MongoClient(server.uri)
+        client.admin.command("createUser", "ann", pwd="secret", roles=["root"])
+        client.close()
+    with secantus.SecantusDBServer(storage_path=folder, port=0, require_auth=True) as server:
+        yield server.uri
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        (
+            {"USER": "ann", "PASSWORD": "wrong"},
+            "user 'ann' on database 'admin' (mechanism negotiated: SCRAM-SHA-256 or SCRAM-SHA-1)",
+        ),
+        (
+            {"USER": "ann", "PASSWORD": "wrong", "AUTH_MECHANISM": "SCRAM-SHA-256"},
+            "user 'ann' on database 'admin' (mechanism SCRAM-SHA-256)",
+        ),
+        (
+            {"USER": "bob", "PASSWORD": "secret", "AUTH_SOURCE": "shop"},
+            "user 'bob' on database 'shop' (mechanism negotiated",
+        ),
+    ],
+    ids=["password", "mechanism", "source"],
+)
+def test_failed_authentication(server_with_auth, changes, names):
+    """A wrong password is an OperationalError naming the user, the
+    authentication database and the mechanism, without the server's reply
+    and its signature bytes (trial of main)."""
+    with pytest.raises(OperationalError) as raised:
+        connect_with(HOST=server_with_auth, **changes)
+    message = str(raised.value)
+    assert message.startswith(f"djongo_app: authentication failed for {names}")
+    assert message.endswith(
+        "; check USER, PASSWORD, AUTH_SOURCE and AUTH_MECHANISM of settings.DATABASES['trial']."
+    )
+    assert "signature" not in message
+    assert "clusterTime" not in message
+
+
+@pytest.mark.django_db
+def test_authentication_with_the_uri(server_with_auth):
+    """Credentials in the URI are named as pymongo reads them: the URI's
+    database is the authentication database (trial of main)."""
+    host = server_with_auth.replace("mongodb://", "mongodb://ann:nope@").rstrip("/") + "/shop"
+    with pytest.raises(OperationalError, match=r"for user 'ann' on database 'shop' \("):
+        connect_with(HOST=host)
+    # The right password connects.
+    connect_with(HOST=server_with_auth, USER="ann", PASSWORD="secret", AUTH_SOURCE="admin")
+
+
+def test_authentication_failure_later_hides_the_reply():
+    """An authentication failure outside connecting (a new pooled
+    connection) is an OperationalError with the server's reason only."""
+    error = pymongo_errors.OperationFailure(
+        "authentication failed, full error: {...}",
+        code=18,
+        details={
+            "ok": 0.0,
+            "errmsg": "authentication failed",
+            "code": 18,
+            "$clusterTime": {"signature": {"hash": b"\\x00" * 20}},
+        },
+    )
+    translated = translate(error)
+    assert type(translated) is OperationalError
+    assert str(translated) == "djongo_app: authentication failed: authentication failed"

@@ -17,6 +17,7 @@ from django.db.models import Count, Max, Subquery
 from django.test import TestCase, TransactionTestCase
 
 from djongo_app.cursor import ExecutionContext
+from djongo_app.passthrough import mongo_call
 from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Author, Book, Review
 
@@ -24,9 +25,8 @@ from tests.testapp.models import Author, Book, Review
 def unset(model, field, **filter):
     """Remove ``field``'s key from the matching documents (as an added
     nullable field, ENFORCE_SCHEMA False or another tool leaves them)."""
-    collection = connection.connection.database[model._meta.db_table]
     column = model._meta.get_field(field).column
-    collection.update_many(filter, {"$unset": {column: ""}}, session=connection.connection.session)
+    mongo_call("default", model._meta.db_table, "update_many", filter, {"$unset": {column: ""}})
 
 
 class ChainedLeftJoinTests(TestCase):

@@ -172,10 +172,21 @@ class TransactionTests(TransactionTestCase):
             self.assertIn(name, Post.objects.mongo_index_information())
         Post.objects.mongo_drop_index(name)
 
+    def test_a_refused_insert_in_a_savepoint_keeps_the_transaction(self):
+        """A duplicate inserted through the manager inside a savepoint is
+        refused before it is sent: the transaction goes on (issue 16)."""
+        Post.objects.mongo_insert_one(raw(1, "a"))
+        with transaction.atomic():
+            with self.assertRaisesMessage(IntegrityError, "duplicate key"), transaction.atomic():
+                Post.objects.mongo_insert_one(raw(1, "again"))
+            self.assertEqual(Post.objects.mongo_count_documents({}), 1)
+            Post.objects.mongo_insert_one(raw(2, "b"))
+        self.assertEqual(committed("compatapp_post"), 2)
+
     def test_a_broken_transaction_refuses_more_calls(self):
         Post.objects.mongo_insert_one(raw(1, "a"))
         with transaction.atomic():
-            with self.assertRaises(IntegrityError), transaction.atomic():
+            with self.assertRaises(IntegrityError), transaction.atomic(savepoint=False):
                 Post.objects.mongo_insert_one(raw(1, "again"))
             with self.assertRaisesMessage(transaction.TransactionManagementError, "atomic"):
                 Post.objects.mongo_count_documents({})

@@ -52,6 +52,10 @@ class Post(models.Model):
 
     objects = models.DjongoManager()
 
+    class Meta:
+        # Not on the suite's SQLite database (djongo_app.E009).
+        required_db_vendor = "mongodb"
+
 
 class Note(models.Model):
     """Djongo's ObjectIdField: the ObjectId primary key ``_id``."""
@@ -61,3 +65,6 @@ class Note(models.Model):
     source = models.GenericObjectIdField(null=True, blank=True)
 
     objects = models.DjongoManager()
+
+    class Meta:
+        required_db_vendor = "mongodb"

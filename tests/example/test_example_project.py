@@ -258,9 +258,10 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
     assert "Created superuser admin" in seeded["seed_1"]
     # 20 objects and the first entry's image.
     assert "21 object(s) created" in seeded["seed_1"]
+    assert "3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_1"]
     # The second run is a no-op.
     assert "Created superuser" not in seeded["seed_2"]
-    assert "0 object(s) created, 3 blogs, 7 entries, 4 comments, 2 pages" in seeded["seed_2"]
+    assert "Demo data not seeded" in seeded["seed_2"]
     # Nothing left to migrate or to make migrations for.
     assert "No migrations to apply" in manage(example_env, "migrate", "--no-input")
     assert "No changes detected" in manage(example_env, "makemigrations", "--check", "--dry-run")
@@ -289,18 +290,25 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
         assert page["translation_of"] == original["_id"]
         assert isinstance(original["_id"], ObjectId)
         assert "id" not in original
+        ringo = db.blog_comment.find_one({"author_name": "Ringo"})
 
-        # An entry seeded before migration 0002 (empty document fields)
-        # gets them filled in by the next seed_demo.
+        # What a user edits stays as they left it when the example starts
+        # again: a changed headline does not bring the seeded entry back, a
+        # removed comment or emptied tags are not restored (trial of main).
         db.blog_entry.update_one(
-            {"_id": entry["_id"]},
-            {"$set": {"tags": [], "seo": None, "links": [], "editors": []}},
+            {"_id": entry["_id"]}, {"$set": {"headline": "Edited", "tags": [], "seo": None}}
         )
-        assert "0 object(s) created" in manage(example_env, "seed_demo")
-        refilled = db.blog_entry.find_one({"_id": entry["_id"]})
-        assert {k: refilled[k] for k in ("tags", "seo", "links", "editors")} == {
-            k: entry[k] for k in ("tags", "seo", "links", "editors")
-        }
+        db.blog_comment.delete_one({"author_name": "Ringo"})
+        again = manage(example_env, "seed_demo")
+        assert "Demo data not seeded: the database already holds blogs" in again
+        assert "(7 entries)" in again
+        assert db.blog_entry.count_documents({}) == 7
+        assert db.blog_entry.count_documents({"headline": "Cave-aged cheddar explained"}) == 0
+        edited = db.blog_entry.find_one({"_id": entry["_id"]})
+        assert (edited["headline"], edited["tags"], edited["seo"]) == ("Edited", [], None)
+        assert db.blog_comment.count_documents({"author_name": "Ringo"}) == 0
+        db.blog_entry.update_one({"_id": entry["_id"]}, {"$set": entry})
+        db.blog_comment.insert_one(ringo)
 
 
 def test_blog_pages(site):
@@ -692,6 +700,47 @@ def test_admin_page_with_objectid_key(site, admin_browser):
     found = fetch(site, f"/admin/blog/page/?q={object_id}", browser=admin_browser)
     titles = re.findall(r"href=\"/admin/blog/page/[0-9a-f]{24}/change/[^\"]*\">([^<]+)<", found)
     assert sorted(titles) == ["About this demo", "À propos de cette démo"], titles
+
+
+def test_admin_entry_list_fits_1280_pixels(site, tmp_path):
+    """In a 1280-pixel window the entry list shows every column without a
+    scroll bar, and the SEO field is labelled "SEO" (trial of main)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.admin.conftest import CHROMIUM_ARGS, chromium_path
+
+    base = site[0].base
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=chromium_path(),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1000},
+        )
+        try:
+            page = context.new_page()
+            page.goto(base + "/admin/login/?next=/admin/blog/entry/")
+            page.fill("#id_username", "admin")
+            page.fill("#id_password", "admin")
+            page.click("input[type=submit]")
+            page.wait_for_url("**/admin/blog/entry/")
+            results = page.locator("#changelist-form .results")
+            widths = results.evaluate("node => [node.scrollWidth, node.clientWidth]")
+            headers = page.locator("#result_list thead th").all_inner_texts()
+            page.goto(base + "/admin/blog/entry/1/change/")
+            label = page.locator(".field-seo > div > label, .field-seo label").first.inner_text()
+        finally:
+            context.close()
+    assert widths[0] <= widths[1], f"the list scrolls: {widths}"
+    assert [h.strip().upper() for h in headers if h.strip()] == [
+        "HEADLINE",
+        "BLOG",
+        "PUBLISHED",
+        "SEO TITLE",
+        "TAGS",
+    ]
+    assert label.strip() == "SEO:"
 
 
 def test_admin_entry_changelist_follows_document_paths(site, admin_browser):

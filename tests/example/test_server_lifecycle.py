@@ -82,9 +82,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+# The helper restores Ctrl-C's default first: a process started with
+# SIGINT ignored (a shell's background job, some CI runners) passes that on
+# to its children, and Python then installs no KeyboardInterrupt handler,
+# so a SIGINT would leave the helper (and rightly its server) running.
 HELPER = textwrap.dedent(
     """
+    import signal
     import time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from djongo_app.testing import server_pid, server_uri
     server_uri()
     print(server_pid(), flush=True)
@@ -222,6 +228,44 @@ def test_example_server_ends_with_runserver(example_env, signum):
     assert "started by this command" in result.stderr
     # A command that owned the server stops it when it ends.
     assert not (data / STATE_FILE).exists()
+
+
+def test_autoreloader_child_ends_with_runserver(example_env):
+    """With Django's autoreloader, SIGKILL to runserver (the reloader's
+    parent) ends the child serving the site too, not only the database
+    server: nothing is left answering errors on the port (trial of main)."""
+    data, env = example_env
+    port = free_port()
+    site = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}"],
+        cwd=EXAMPLE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    child = None
+    try:
+        assert "started by this command" in site.stderr.readline()
+        # The child prints its own line: it reuses its parent's server.
+        assert f"reusing the server of process {site.pid}" in site.stderr.readline()
+        wait_for_port(port, timeout=60)
+        state = read_state(data)
+        supervisor = state["pid"]
+        (child,) = [pid for pid in children(site.pid) if pid != supervisor]
+        assert "runserver" in Path(f"/proc/{child}/cmdline").read_text()
+
+        site.send_signal(signal.SIGKILL)
+        assert site.wait(timeout=30) == -signal.SIGKILL
+        for pid in (child, supervisor):
+            assert wait_gone(pid), f"{pid} outlived runserver: {status(pid)}"
+        with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass
+    finally:
+        terminate(site, timeout=0)
+        site.stderr.close()
+        if child is not None and alive(child):
+            os.kill(child, signal.SIGKILL)
 
 
 def test_folder_held_by_another_process(example_env):

@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection
 from django.test import override_settings
 from rest_framework.test import APITestCase
 
+from djongo_app.passthrough import mongo_call
 from djongo_app.testing import CaptureCommands
 from tests.restapp.models import (
     Address,
@@ -34,8 +35,8 @@ def stored(book_id):
 
 def set_stored(book_id, changes):
     """Change the stored document directly (as another application would)."""
-    connection.connection.database[Book._meta.db_table].update_one(
-        {"_id": ObjectId(book_id)}, {"$set": changes}, session=connection.connection.session
+    mongo_call(
+        "default", Book._meta.db_table, "update_one", {"_id": ObjectId(book_id)}, {"$set": changes}
     )
 
 
@@ -523,7 +524,7 @@ class FilterTests(ApiTestCase):
             response.json(),
             {
                 "scores": ["Enter a number."],
-                "source": ["Enter a valid ObjectId."],
+                "source": ["“xyz” is not a valid ObjectId."],
                 "publisher__rank__gte": ["Enter a number."],
             },
         )

@@ -64,7 +64,7 @@ class BucketMixin:
     def chunk_count(self, name):
         """Count the chunks of ``name`` in the test's transaction."""
         document = self.storage.file_document(name)
-        with mongo_session("default") as (db, session):
+        with mongo_session("default", writes=False) as (db, session):
             chunks = db[f"{self.bucket}.chunks"]
             return chunks.count_documents({"files_id": document["_id"]}, session=session)
 
@@ -146,7 +146,7 @@ class NameTests(BucketMixin, TestCase):
         file_id = self.storage.file_document(name)["_id"]
         self.storage.delete(name)
         self.assertIs(self.storage.exists(name), False)
-        with mongo_session("default") as (db, session):
+        with mongo_session("default", writes=False) as (db, session):
             chunks = db[f"{self.bucket}.chunks"]
             self.assertEqual(chunks.count_documents({"files_id": file_id}, session=session), 0)
         # Deleting what is not there is not an error, as in Django's storages.

@@ -155,14 +155,15 @@ class ServingTests(TestCase):
 
     def test_djongo_top_level_content_type(self):
         # Djongo wrote contentType at the top of the files document.
-        from djongo_app.passthrough import mongo_session
+        from djongo_app.passthrough import mongo_call
 
-        with mongo_session("default") as (db, session):
-            db["attachments.files"].update_one(
-                {"_id": self.document["_id"]},
-                {"$unset": {"metadata": ""}, "$set": {"contentType": "image/gif"}},
-                session=session,
-            )
+        mongo_call(
+            "default",
+            "attachments.files",
+            "update_one",
+            {"_id": self.document["_id"]},
+            {"$unset": {"metadata": ""}, "$set": {"contentType": "image/gif"}},
+        )
         self.assertEqual(self.client.get(self.url)["Content-Type"], "image/gif")
 
 

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models.functions import Lower
 
 from djongo_app.fields import (
     ArrayField,
@@ -25,6 +26,15 @@ class Author(models.Model):
 
 class Tag(models.Model):
     label = models.CharField(max_length=50, unique=True)
+
+
+class Nickname(models.Model):
+    """A case-insensitive unique constraint (an index with a collation)."""
+
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("name"), name="nickname_name_ci")]
 
 
 class Book(models.Model):

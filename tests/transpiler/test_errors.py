@@ -150,9 +150,22 @@ WHERE_AGE = ' WHERE "testapp_author"."age" = %s'
             id="pyformat-placeholder",
         ),
         pytest.param(
-            'INSERT INTO "testapp_counter" ("key") VALUES (%s) ON CONFLICT DO NOTHING',
-            "ON CONFLICT",
-            id="insert-on-conflict",
+            'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, %s) '
+            'ON CONFLICT("key") DO UPDATE SET "value" = ("testapp_counter"."value" + 1)',
+            "ON CONFLICT DO UPDATE with a value other than EXCLUDED",
+            id="on-conflict-update-expression",
+        ),
+        pytest.param(
+            'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, %s) '
+            'ON CONFLICT("key") DO UPDATE SET "value" = EXCLUDED."key"',
+            "ON CONFLICT DO UPDATE with a value other than EXCLUDED",
+            id="on-conflict-update-other-column",
+        ),
+        pytest.param(
+            'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, %s) '
+            'ON CONFLICT DO UPDATE SET "value" = EXCLUDED."value"',
+            "ON CONFLICT DO UPDATE without conflict columns",
+            id="on-conflict-update-without-target",
         ),
         pytest.param(
             'INSERT INTO "testapp_counter" ("key") SELECT "testapp_author"."name" '

@@ -62,6 +62,74 @@ def test_insert(sql, params, documents):
     assert_command(command(sql, params), {"insert": collection, "documents": documents})
 
 
+COUNTERS = 'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, %s), (%s, %s)'
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            # Counter.objects.bulk_create([...], ignore_conflicts=True)
+            COUNTERS + " ON CONFLICT DO NOTHING",
+            {
+                "insert": "testapp_counter",
+                "documents": [{"key": "a", "value": 1}, {"key": "b", "value": 2}],
+                "ordered": False,
+            },
+            id="do-nothing",
+        ),
+        pytest.param(
+            # SQLite's spelling of the same.
+            COUNTERS.replace("INSERT", "INSERT OR IGNORE"),
+            {
+                "insert": "testapp_counter",
+                "documents": [{"key": "a", "value": 1}, {"key": "b", "value": 2}],
+                "ordered": False,
+            },
+            id="insert-or-ignore",
+        ),
+        pytest.param(
+            # bulk_create(..., update_conflicts=True, unique_fields=["key"],
+            # update_fields=["value"]): one upsert per row.
+            COUNTERS + ' ON CONFLICT("key") DO UPDATE SET "value" = EXCLUDED."value"',
+            {
+                "update": "testapp_counter",
+                "updates": [
+                    {"q": {"key": {"$eq": "a"}}, "u": {"$set": {"value": 1}}, "upsert": True},
+                    {"q": {"key": {"$eq": "b"}}, "u": {"$set": {"value": 2}}, "upsert": True},
+                ],
+            },
+            id="do-update",
+        ),
+        pytest.param(
+            # Columns that are not updated are set only on insert.
+            'INSERT INTO "testapp_author" ("name", "email", "age", "active") '
+            "VALUES (%s, %s, %s, %s), (%s, %s, %s, %s) "
+            'ON CONFLICT("email") DO UPDATE SET "age" = EXCLUDED."age"',
+            {
+                "update": "testapp_author",
+                "updates": [
+                    {
+                        "q": {"email": {"$eq": 1}},
+                        "u": {"$set": {"age": 2}, "$setOnInsert": {"name": "a", "active": True}},
+                        "upsert": True,
+                    },
+                    {
+                        "q": {"email": {"$eq": 5}},
+                        "u": {"$set": {"age": 6}, "$setOnInsert": {"name": "b", "active": False}},
+                        "upsert": True,
+                    },
+                ],
+            },
+            id="do-update-sets-the-rest-on-insert",
+        ),
+    ],
+)
+def test_insert_on_conflict(sql, expected):
+    params = ("a", 1, "b", 2) if "counter" in sql else ("a", 1, 2, True, "b", 5, 6, False)
+    assert_command(command(sql, params), expected)
+
+
 def update(collection, q, u):
     return {"update": collection, "updates": [{"q": q, "u": u, "multi": True}]}
 

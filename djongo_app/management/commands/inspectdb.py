@@ -14,7 +14,9 @@ entry (default 100; 0 reads every document). The sample decides:
   whose ``EmbeddedModel`` container (``<Model><Key>``, to any depth) is
   written before the model; an array of one scalar type an ``ArrayField``
   of that field, an array of documents an ``ArrayField`` of a container;
-  values of mixed or unknown types a ``JSONField``;
+  values of mixed or unknown types a ``JSONField``; so are documents with
+  a key that starts with ``$`` or holds a ``.``, which a dotted path (and
+  so a container's field) cannot name, while a ``JSONField`` reads any key;
 * ``null=True, blank=True`` for keys missing from or null in some sampled
   document; ``unique=True`` or ``unique_together`` from unique indexes.
 
@@ -38,6 +40,9 @@ DJONGO_CLASSES = frozenset(
 AUTO_FIELDS = {"int": "AutoField", "long": "BigAutoField"}
 # Types that cannot be an ArrayField's base_field.
 NOT_SCALAR = frozenset({"object", "array", "null", "mixed"})
+# Django's note for a name it prefixed with "field", whatever made the
+# name start with "_" (a "$" replaced by "_" included).
+DJANGO_UNDERSCORE_NOTE = "Field renamed because it started with '_'."
 
 
 class Code(str):
@@ -254,6 +259,9 @@ class Command(inspectdb.Command):
         containers of nested documents are added to ``module`` first."""
         kind = key.type_code
         if kind == "object" and key.fields.keys:
+            unnamable = unnamable_keys(key.fields)
+            if unnamable:
+                return "JSONField", {}, [unnamable_note(unnamable)]
             container = self.container(module, owner + camel_case(column), key.fields)
             return "EmbeddedField", {"model_container": Code(container)}, []
         if kind != "array":
@@ -261,6 +269,9 @@ class Command(inspectdb.Command):
         items = key.items
         item_kind = items.type_code if items is not None else "null"
         if item_kind == "object" and items.fields.keys and not items.has_null:
+            unnamable = unnamable_keys(items.fields)
+            if unnamable:
+                return "JSONField", {}, [unnamable_note(unnamable)]
             container = self.container(module, owner + camel_case(column), items.fields)
             return "ArrayField", {"model_container": Code(container)}, []
         if item_kind not in NOT_SCALAR:
@@ -307,11 +318,37 @@ class Command(inspectdb.Command):
         module.blocks.append(lines)
         return name
 
+    def normalize_col_name(self, col_name, used_column_names, is_relation):
+        name, params, notes = super().normalize_col_name(col_name, used_column_names, is_relation)
+        if not col_name.startswith("_") and DJANGO_UNDERSCORE_NOTE in notes:
+            # The "_" came from a character Django replaced ("$gt" → "_gt").
+            notes = [
+                f"Field renamed because it started with {col_name[0]!r}."
+                if note == DJANGO_UNDERSCORE_NOTE
+                else note
+                for note in notes
+            ]
+        return name, params, notes
+
     def field_line(self, module, name, field_type, params, notes):
         line = f"    {name} = {module.field(field_type, params)}"
         if notes:
             line += "  # " + " ".join(notes)
         return line
+
+
+def unnamable_keys(shape):
+    """Return the keys of ``shape`` a dotted path cannot name: those that
+    start with ``$`` or hold a ``.``."""
+    return [key for key in shape.keys if key.startswith("$") or "." in key]
+
+
+def unnamable_note(keys):
+    shown = ", ".join(repr(key) for key in keys[:3]) + (", ..." if len(keys) > 3 else "")
+    return (
+        f"Sub-documents with keys a path cannot name ({shown}: a leading '$' or a '.'): "
+        "a JSONField, not an EmbeddedField."
+    )
 
 
 def camel_case(key):

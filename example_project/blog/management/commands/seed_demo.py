@@ -1,10 +1,11 @@
-"""Create the demo blogs, authors, entries, comments and pages, and an admin
-user.
+"""Create the demo blogs, authors, entries, comments and pages (the first
+entry with a cover image stored in GridFS), and an admin user.
 
-Running it again changes nothing: every object is looked up by a natural
-key first and created only when absent. Entries seeded before migration
-0002 get their tags, SEO data, links and editors filled in once; the first
-entry gets a cover image (stored in GridFS) if it has none.
+It seeds an empty database only: once any blog, author, entry, comment or
+page exists, it changes nothing, so what a user edited, added or deleted
+through the site, the admin or the API stays as they left it (a restart of
+``scripts/example`` runs it again). Seeding by natural keys would not do:
+an entry whose headline was edited would come back as a second entry.
 """
 
 import io
@@ -13,6 +14,7 @@ from datetime import date
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from PIL import Image, ImageDraw
 
 from blog.models import Author, Blog, Comment, Entry, Link, Page, Seo
@@ -196,72 +198,26 @@ def cover_png() -> bytes:
     return buffer.getvalue()
 
 
+# Any object of these means the database is in use: nothing is seeded.
+DEMO_MODELS = (Blog, Author, Entry, Comment, Page)
+
+
 class Command(BaseCommand):
-    help = "Create demo data and an admin/admin superuser; safe to run more than once."
+    help = (
+        "Create demo data and an admin/admin superuser in an empty database; "
+        "a database that holds blog data is left as it is."
+    )
 
     def handle(self, *args, **options):
-        created = 0
-        blogs = {}
-        for name, tagline in BLOGS:
-            blogs[name], new = Blog.objects.get_or_create(name=name, defaults={"tagline": tagline})
-            created += new
-        authors = {}
-        for name, email in AUTHORS:
-            authors[email], new = Author.objects.get_or_create(email=email, defaults={"name": name})
-            created += new
-        entries = {}
-        for blog, headline, body, pub_date, rating, published, emails in ENTRIES:
-            document = DOCUMENTS[headline]
-            entry, new = Entry.objects.get_or_create(
-                blog=blogs[blog],
-                headline=headline,
-                defaults={
-                    "body_text": body,
-                    "pub_date": pub_date,
-                    "rating": rating,
-                    "published": published,
-                    "tags": document["tags"],
-                    "seo": document["seo"],
-                    "links": document["links"],
-                },
+        held = [model for model in DEMO_MODELS if model.objects.exists()]
+        if held:
+            names = ", ".join(str(model._meta.verbose_name_plural) for model in held)
+            self.stdout.write(
+                f"Demo data not seeded: the database already holds {names} "
+                f"({Entry.objects.count()} entries); seed_demo only fills an empty one."
             )
-            editors = [authors[email] for email in document["editors"]]
-            if new:
-                entry.authors.set([authors[email] for email in emails])
-                entry.editors.set(editors)
-            elif not entry.tags:
-                # Seeded before migration 0002 added the document fields.
-                entry.tags = document["tags"]
-                entry.seo = document["seo"]
-                entry.links = document["links"]
-                entry.editors = editors
-                entry.save(update_fields=["tags", "seo", "links", "editors"])
-            entries[headline] = entry
-            created += new
-        cover = entries[ENTRIES[0][1]]
-        if not cover.image:
-            cover.image.save("abbey-road.png", ContentFile(cover_png()), save=True)
-            created += 1
-        for headline, author_name, body in COMMENTS:
-            _, new = Comment.objects.get_or_create(
-                entry=entries[headline], author_name=author_name, body=body
-            )
-            created += new
-        pages = {}
-        for title, body, original in PAGES:
-            pages[title], new = Page.objects.get_or_create(
-                title=title,
-                defaults={
-                    "body": body,
-                    "translation_of": pages[original].pk if original else None,
-                },
-            )
-            created += new
-
-        User = get_user_model()
-        if not User.objects.filter(username="admin").exists():
-            User.objects.create_superuser("admin", "admin@example.com", "admin")
-            self.stdout.write("Created superuser admin (password: admin).")
+            return
+        created = self.seed()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {created} object(s) created, "
@@ -269,3 +225,45 @@ class Command(BaseCommand):
                 f"{Comment.objects.count()} comments, {Page.objects.count()} pages."
             )
         )
+
+    @transaction.atomic
+    def seed(self):
+        """Create the demo objects (in one transaction where the server has
+        them, so that a failed seed leaves the database empty); return how
+        many."""
+        blogs = {name: Blog.objects.create(name=name, tagline=tagline) for name, tagline in BLOGS}
+        authors = {email: Author.objects.create(name=name, email=email) for name, email in AUTHORS}
+        entries = {}
+        for blog, headline, body, pub_date, rating, published, emails in ENTRIES:
+            document = DOCUMENTS[headline]
+            entry = Entry.objects.create(
+                blog=blogs[blog],
+                headline=headline,
+                body_text=body,
+                pub_date=pub_date,
+                rating=rating,
+                published=published,
+                tags=document["tags"],
+                seo=document["seo"],
+                links=document["links"],
+            )
+            entry.authors.set([authors[email] for email in emails])
+            entry.editors.set([authors[email] for email in document["editors"]])
+            entries[headline] = entry
+        entries[ENTRIES[0][1]].image.save("abbey-road.png", ContentFile(cover_png()), save=True)
+        for headline, author_name, body in COMMENTS:
+            Comment.objects.create(entry=entries[headline], author_name=author_name, body=body)
+        pages = {}
+        for title, body, original in PAGES:
+            pages[title] = Page.objects.create(
+                title=title,
+                body=body,
+                translation_of=pages[original].pk if original else None,
+            )
+
+        User = get_user_model()
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser("admin", "admin@example.com", "admin")
+            self.stdout.write("Created superuser admin (password: admin).")
+        # The objects above and the first entry's image.
+        return len(blogs) + len(authors) + len(entries) + len(COMMENTS) + len(pages) + 1
