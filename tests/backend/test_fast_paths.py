@@ -1,19 +1,32 @@
 """The shortcuts taken for speed give the answers of the general paths
 (issue 14)."""
 
+import contextlib
 import datetime
 import pickle
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
-from django.test import TestCase, override_settings
+from django.test import TestCase, TransactionTestCase, override_settings
 
 from djongo_app.testing import CaptureCommands
 from djongo_app.transpiler import compile_sql, plan_cache
 from djongo_app.transpiler.cache import repeated_rows
-from tests.testapp.models import Author, Blog, Book, Entry, Reader
+from tests.testapp.models import Author, Blog, Book, Entry, Reader, Tag
+
+
+class Boom(Exception):
+    pass
+
+
+def stored(model, *columns):
+    """Return the committed documents of ``model`` as another client reads
+    them, sorted."""
+    connection.ensure_connection()
+    table = connection.connection.database[model._meta.db_table]
+    return sorted(tuple(d.get(c) for c in columns) for d in table.find({}))
 
 
 class BulkInsertTests(TestCase):
@@ -141,3 +154,68 @@ class LoadedDocumentTests(TestCase):
             {"id": entry.pk}, session=connection.connection.session
         )
         self.assertEqual(document["blog"]["extra"], 1)
+
+
+class JournaledInsertTests(TransactionTestCase):
+    """The shared plan of a bulk_create writes through the savepoint
+    journal like any other INSERT (the fast path skips only the checks an
+    autocommit insert does not need)."""
+
+    available_apps = ["tests.testapp"]
+
+    def setUp(self):
+        if not connection.features.supports_transactions:
+            self.skipTest("the server is standalone: no transactions")
+
+    def test_autocommit_bulk_create_is_one_insert(self):
+        with CaptureCommands() as commands:
+            tags = Tag.objects.bulk_create([Tag(label=f"t{i}") for i in range(5)])
+        self.assertEqual([c["insert"] for c in commands if "insert" in c], ["testapp_tag"])
+        self.assertEqual(len(commands[-1]["documents"]), 5)
+        self.assertEqual(stored(Tag, "id", "label"), [(t.pk, t.label) for t in tags])
+
+    def test_bulk_create_in_a_rolled_back_savepoint_is_undone(self):
+        with transaction.atomic():
+            Tag.objects.bulk_create([Tag(label=f"kept{i}") for i in range(3)])
+            with contextlib.suppress(Boom), transaction.atomic():
+                Tag.objects.bulk_create([Tag(label=f"gone{i}") for i in range(4)])
+                self.assertEqual(Tag.objects.count(), 7)
+                raise Boom
+            self.assertEqual(Tag.objects.count(), 3)
+            Tag.objects.bulk_create([Tag(label=f"late{i}") for i in range(2)])
+        self.assertEqual(
+            [label for (label,) in stored(Tag, "label")],
+            ["kept0", "kept1", "kept2", "late0", "late1"],
+        )
+
+    def test_ignore_conflicts_over_a_shared_plan(self):
+        """Many rows with ON CONFLICT DO NOTHING: the repeated-row plan
+        keeps its conflict clause."""
+        Tag.objects.create(label="red")
+        with CaptureCommands() as commands:
+            Tag.objects.bulk_create(
+                [Tag(label=label) for label in ("red", "blue", "green", "blue")],
+                ignore_conflicts=True,
+            )
+        insert = next(c for c in commands if "insert" in c)
+        self.assertIs(insert["ordered"], False)
+        self.assertEqual(stored(Tag, "label"), [("blue",), ("green",), ("red",)])
+
+
+class LookupProjectionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        ann = Author.objects.create(name="Ann", age=30, email="ann@example.com")
+        for index in range(3):
+            Book.objects.create(title=f"b{index}", author=ann, pages=index)
+
+    def test_lookup_fetches_only_the_selected_columns(self):
+        """A joined author read for its name alone: the $lookup's pipeline
+        projects that column (and no email, no age)."""
+        books = Book.objects.select_related("author").only("title", "author__name")
+        with CaptureCommands() as commands:
+            rows = [(b.title, b.author.name) for b in books.order_by("-pages")[:2]]
+        self.assertEqual(rows, [("b2", "Ann"), ("b1", "Ann")])
+        (lookup,) = commands.stages("$lookup")
+        projection = lookup["pipeline"][-1]["$project"]
+        self.assertEqual({k for k, v in projection.items() if v and k != "_id"}, {"id", "name"})
