@@ -15,7 +15,13 @@ such a SELECT before it is planned:
   table is read nowhere else (the join only filters) is dropped: the
   ``IN`` condition is then exactly what the join did, since each base row
   matches at most one joined row. With no other join left the query is a
-  plain ``find`` (or ``count_documents``).
+  plain ``find`` (or ``count_documents``);
+* a filtering join to a key that is not unique (a many-to-many's link
+  table) is dropped the same way in a first plan whose key list must not
+  repeat (:func:`check_keys`): when every base row matches at most one
+  link row, which is what a filter on one related row gives, the query is
+  a plain ``find``; otherwise that plan gives way to the one that keeps
+  the join (SQL's one row per matching link).
 
 This is the plan that measured best on both a real ``mongod`` and the
 test server: one small query on the joined collection plus an indexable
@@ -40,7 +46,22 @@ KEY_LIMIT = 100_000
 
 
 class KeysOverflow(Exception):
-    """A reduction found more than KEY_LIMIT keys: run the joins instead."""
+    """A reduction found more than KEY_LIMIT keys, or a key list that
+    should not repeat repeated: run the joins instead."""
+
+
+def check_keys(values: list[Any], key_limit: int | None, distinct: bool) -> None:
+    """Raise KeysOverflow if the non-null ``values`` of a key list pass
+    ``key_limit`` or, when ``distinct``, repeat."""
+    if key_limit is not None and len(values) > key_limit:
+        raise KeysOverflow(key_limit)
+    if distinct:
+        try:
+            repeated = len(set(values)) != len(values)
+        except TypeError:  # an unhashable key: no claim on repeats
+            repeated = True
+        if repeated:
+            raise KeysOverflow("repeated keys")
 
 
 @dataclass(frozen=True)
@@ -121,9 +142,15 @@ def _equality(expr: n.Expr, alias: str) -> tuple[n.Column, n.Column] | None:
     return None
 
 
-def reduce_joins(select: n.Select) -> n.Select | None:
+def reduce_joins(select: n.Select, repeating: bool = False) -> n.Select | None:
     """Return ``select`` with filtering joins turned into ``IN`` conditions
-    on the base table (see the module docstring), or None if none is."""
+    on the base table (see the module docstring), or None if none is.
+
+    With ``repeating``, a filtering join to a key that is not unique (a
+    many-to-many's link table) is dropped too, its ``IN`` condition
+    marked ``distinct_keys``: exact while no key repeats (each base row
+    then matches one joined row), and refused at run time otherwise.
+    """
     joins = equi_joins(select) if select.joins else None
     if not joins:
         return None
@@ -177,7 +204,7 @@ def reduce_joins(select: n.Select) -> n.Select | None:
         kept_children = [c for c in children[join.alias] if c.alias not in dropped]
         if (
             join.join.kind == "INNER"
-            and join.unique
+            and (join.unique or repeating)
             and join.owner in {base} | (inner - dropped)
             and join.alias not in read
             and not kept_children
@@ -192,7 +219,8 @@ def reduce_joins(select: n.Select) -> n.Select | None:
         if query is None:
             continue
         if join.owner == base or (join.alias in dropped and join.owner not in dropped):
-            added.append(key_condition(join, query))
+            distinct = join.alias in dropped and not join.unique
+            added.append(key_condition(join, query, distinct))
     if not added:
         return None
     where: list[n.Expr] = [*added, *others]
@@ -206,9 +234,10 @@ def reduce_joins(select: n.Select) -> n.Select | None:
     )
 
 
-def key_condition(join: EquiJoin, query: n.Select) -> n.InSubquery:
-    """``local IN (keys)``, refused past KEY_LIMIT keys."""
-    return n.InSubquery(join.local, query, key_limit=KEY_LIMIT)
+def key_condition(join: EquiJoin, query: n.Select, distinct: bool = False) -> n.InSubquery:
+    """``local IN (keys)``, refused past KEY_LIMIT keys (and, when
+    ``distinct``, if a key repeats)."""
+    return n.InSubquery(join.local, query, key_limit=KEY_LIMIT, distinct_keys=distinct)
 
 
 def _aliases_read(select: n.Select, others: list[n.Expr]) -> set[str | None]:
@@ -249,4 +278,4 @@ def _all_tables(node: Any) -> set[str | None]:
     return found
 
 
-__all__ = ["KEY_LIMIT", "EquiJoin", "KeysOverflow", "equi_joins", "reduce_joins"]
+__all__ = ["KEY_LIMIT", "EquiJoin", "KeysOverflow", "check_keys", "equi_joins", "reduce_joins"]

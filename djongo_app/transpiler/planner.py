@@ -200,10 +200,16 @@ class Planner:
             # that runs the joins for when a key list is too long.
             reduced = reduce_joins(select)
             if reduced is not None:
-                return KeysFallbackPlan(
+                plan: Plan = KeysFallbackPlan(
                     self.plan_select(reduced, reduce=False),
                     self.plan_select(select, reduce=False),
                 )
+                # A many-to-many filter whose link rows turn out to be one
+                # per base row needs no join at all (a find): tried first.
+                dropped = reduce_joins(select, repeating=True)
+                if dropped is not None and dropped != reduced:
+                    plan = KeysFallbackPlan(self.plan_select(dropped, reduce=False), plan)
+                return plan
         if isinstance(select.source, n.Table):
             find = self.try_find(select, select.source, names)
             if find is not None:

@@ -30,7 +30,7 @@ from .expressions import (
     literal,
 )
 from .functions import is_null
-from .joins import KeysOverflow
+from .joins import check_keys
 from .like import like_to_regex
 from .scope import Context
 
@@ -280,13 +280,13 @@ class FilterCompiler:
         run = self.expressions._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
         member = polarity != expr.negated
 
-        key_limit = expr.key_limit
+        key_limit, distinct = expr.key_limit, expr.distinct_keys
 
         def bound(ctx: Context) -> dict[str, Any]:
             values = [row[0] for row in run(ctx)]
-            if key_limit is not None and len(values) > key_limit:
-                raise KeysOverflow(key_limit)
             non_null = [v for v in values if v is not None]
+            if key_limit is not None:
+                check_keys(non_null, key_limit, distinct)
             if member:
                 return {path: {"$in": non_null}} if non_null else MATCH_NONE
             if len(non_null) != len(values):

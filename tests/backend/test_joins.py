@@ -39,6 +39,27 @@ class KeyListTests(TestCase):
         self.assertEqual(Book.objects.filter(tags__label__in=["red", "blue"]).count(), 3)
         self.assertEqual(Book.objects.filter(tags__label__in=["red", "blue"]).distinct().count(), 2)
 
+    def test_many_to_many_filter_on_one_related_row_is_a_find(self):
+        """Each book links to the red tag once: the link rows' book keys do
+        not repeat, and the books are one find (no $lookup)."""
+        books = Book.objects.filter(tags__label="red").order_by("title")
+        with CaptureCommands() as commands:
+            titles = list(books.values_list("title", flat=True))
+        self.assertEqual(titles, ["both", "only red"])
+        self.assertEqual(commands.kind(), "find")
+        self.assertEqual(commands.filter(), {"id": {"$in": [self.both.pk, self.only_red.pk]}})
+        self.assertEqual(Book.objects.filter(tags__label="red").count(), 2)
+
+    def test_repeated_link_keys_keep_the_join(self):
+        """A book linked to two matching tags repeats its key: the plan
+        without the join gives way to the one with it."""
+        books = Book.objects.filter(tags__label__in=["red", "blue"]).order_by("title")
+        with CaptureCommands() as commands:
+            titles = list(books.values_list("title", flat=True))
+        self.assertEqual(titles, ["both", "both", "only red"])
+        self.assertEqual(commands.kind(), "aggregate")
+        self.assertEqual(len(commands.stages("$lookup")), 1)
+
     def test_filter_across_a_join(self):
         """The authors' keys, then one find of the books: no $lookup."""
         books = Book.objects.filter(author__age=30).order_by("title")

@@ -343,24 +343,53 @@ def test_too_many_join_keys_run_the_join():
     )
 
 
-def test_many_to_many_filter_keeps_its_joins():
-    """Entry.objects.filter(authors__name="x"): the through table's key is
-    not unique (an entry matching twice is two rows), so its join stays,
-    after an $in of the entries that can match: the keys of the through
-    rows whose author_id is among the matching authors'. Each key query
-    runs once (issue 14)."""
-    entry, through, author = '"e"', '"e_authors"', '"testapp_author"'
-    sql = (
-        f'SELECT {entry}."id" FROM {entry} '
-        f'INNER JOIN {through} ON ({entry}."id" = {through}."entry_id") '
-        f'INNER JOIN {author} ON ({through}."author_id" = {author}."id") '
-        f'WHERE {author}."name" = %s'
-    )
+M2M_SQL = (
+    'SELECT "e"."id" FROM "e" '
+    'INNER JOIN "e_authors" ON ("e"."id" = "e_authors"."entry_id") '
+    'INNER JOIN "testapp_author" ON ("e_authors"."author_id" = "testapp_author"."id") '
+    'WHERE "testapp_author"."name" = %s'
+)
+# The key queries of a many-to-many filter: the matching authors' keys,
+# then the entries' keys of the through rows of those authors.
+M2M_KEY_QUERIES = [
+    {
+        "find": "testapp_author",
+        "filter": {"name": {"$eq": "x"}},
+        "projection": {"id": 1, "_id": 0},
+        "limit": KEY_LIMIT + 1,
+    },
+    {
+        "find": "e_authors",
+        "filter": {"author_id": {"$in": [3]}},
+        "projection": {"entry_id": 1, "_id": 0},
+        "limit": KEY_LIMIT + 1,
+    },
+]
+
+
+def test_many_to_many_filter_with_distinct_keys_is_a_find():
+    """Entry.objects.filter(authors__name="x") where no entry key repeats
+    among the through rows: each entry matches one through row, so the
+    joins go and the entries are one find. Each key query runs once
+    (issue 14)."""
     context = Context(("x",), [(3,)])
-    pipeline = compile_sql(sql).command(context)["pipeline"]
+    assert compile_sql(M2M_SQL).command(context) == {
+        "find": "e",
+        "filter": {"id": {"$in": [3]}},
+        "projection": {"id": 1, "_id": 0},
+    }
+    assert context.subqueries == M2M_KEY_QUERIES
+
+
+def test_many_to_many_filter_with_repeated_keys_keeps_its_join():
+    """The same where an entry key repeats (an entry matching twice is two
+    rows): the through table's join stays, after an $in of the entries
+    that can match."""
+    context = Context(("x",), [(3,), (3,)])
+    pipeline = compile_sql(M2M_SQL).command(context)["pipeline"]
     # The author join only filters: its keys go into the through lookup.
     assert pipeline == [
-        {"$match": {"id": {"$in": [3]}}},
+        {"$match": {"id": {"$in": [3, 3]}}},
         {
             "$lookup": {
                 "from": "e_authors",
@@ -368,7 +397,7 @@ def test_many_to_many_filter_keeps_its_joins():
                 "foreignField": "entry_id",
                 "as": "__join__e_authors",
                 "pipeline": [
-                    {"$match": {"entry_id": {"$ne": None}, "author_id": {"$in": [3]}}},
+                    {"$match": {"entry_id": {"$ne": None}, "author_id": {"$in": [3, 3]}}},
                     {"$project": {"author_id": 1, "entry_id": 1, "_id": 0}},
                 ],
             }
@@ -376,21 +405,9 @@ def test_many_to_many_filter_keeps_its_joins():
         {"$unwind": {"path": "$__join__e_authors", "preserveNullAndEmptyArrays": False}},
         {"$project": {"_id": 0, "c0": "$id"}},
     ]
-    # The entries' keys: the through rows of the matching authors' keys.
-    assert context.subqueries == [
-        {
-            "find": "testapp_author",
-            "filter": {"name": {"$eq": "x"}},
-            "projection": {"id": 1, "_id": 0},
-            "limit": KEY_LIMIT + 1,
-        },
-        {
-            "find": "e_authors",
-            "filter": {"author_id": {"$in": [3]}},
-            "projection": {"entry_id": 1, "_id": 0},
-            "limit": KEY_LIMIT + 1,
-        },
-    ]
+    # The plan without the join ran the key queries first; the plan with
+    # it reads the same ones, which run once per statement.
+    assert [query["find"] for query in context.subqueries] == ["testapp_author", "e_authors"]
 
 
 def count_not_null(path):
