@@ -185,7 +185,10 @@ def reduce_joins(select: n.Select, repeating: bool = False) -> n.Select | None:
         for child in children[join.alias]:
             child_keys = keys_of(child) if child.join.kind == "INNER" else None
             if child_keys is not None:
-                conditions.append(key_condition(child, child_keys))
+                # Dropped, a join to a key that is not unique counts rows
+                # only while its keys do not repeat.
+                distinct = repeating and not child.unique
+                conditions.append(key_condition(child, child_keys, distinct))
         query = None
         if join.join.kind == "INNER" and conditions:
             query = n.Select(

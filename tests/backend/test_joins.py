@@ -60,6 +60,14 @@ class KeyListTests(TestCase):
         self.assertEqual(commands.kind(), "aggregate")
         self.assertEqual(len(commands.stages("$lookup")), 1)
 
+    def test_two_joins_to_keys_that_repeat(self):
+        """Authors by their books' tags: a book with two tags is two rows
+        of its author, as in SQL (the inner key list repeats)."""
+        authors = Author.objects.filter(books__tags__isnull=False).order_by("name")
+        self.assertEqual(list(authors.values_list("name", flat=True)), ["Ann", "Ann", "Bob"])
+        authors = Author.objects.filter(books__tags__label="red").order_by("name")
+        self.assertEqual(list(authors.values_list("name", flat=True)), ["Ann", "Bob"])
+
     def test_filter_across_a_join(self):
         """The authors' keys, then one find of the books: no $lookup."""
         books = Book.objects.filter(author__age=30).order_by("title")
