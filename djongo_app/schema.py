@@ -34,6 +34,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .compat import is_database_on_delete
 from .errors import wrap_pymongo_errors
+from .internal_types import INTEGER_TYPES
 from .lookups import COLUMN
 from .shell import RecordingCounters, RecordingDatabase
 from .transpiler.expressions import ExpressionCompiler
@@ -70,15 +71,7 @@ CASE_FUNCTIONS = (Lower, Upper)
 # their comparisons as they are.
 NON_STRING_TYPES = frozenset(
     {
-        "AutoField",
-        "BigAutoField",
-        "SmallAutoField",
-        "IntegerField",
-        "BigIntegerField",
-        "SmallIntegerField",
-        "PositiveIntegerField",
-        "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
+        *INTEGER_TYPES,
         "FloatField",
         "DecimalField",
         "BooleanField",
