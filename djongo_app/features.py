@@ -61,13 +61,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_foreign_keys = False
     can_create_inline_fk = False
     # Django 6.1's on_delete=DB_CASCADE/DB_SET_NULL/DB_SET_DEFAULT: MongoDB
-    # has no referential actions, so nothing would run them for deletes made
-    # outside Django, and inside Django the Python rules (CASCADE, ...) do
-    # the same work with the same statements. The system check (fields.E324)
-    # refuses them and so does the schema editor.
-    supports_on_delete_db_cascade = False
-    supports_on_delete_db_null = False
-    supports_on_delete_db_default = False
+    # has no referential actions; the schema editor records the rules in
+    # __schema__ and every DELETE on the referenced collection runs them
+    # (ondelete.py), in its transaction.
+    supports_on_delete_db_cascade = True
+    supports_on_delete_db_null = True
+    supports_on_delete_db_default = True
     indexes_foreign_keys = True
     supports_column_check_constraints = False
     # CHECK constraints become collection validators (NULL passes, as in SQL).
