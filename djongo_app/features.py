@@ -266,10 +266,6 @@ class DatabaseFeatures(BaseDatabaseFeatures):
         "transactions.tests.AtomicInsideTransactionTests.test_prevent_rollback",
         "transactions.tests.AtomicTests.test_prevent_rollback",
         "transactions.tests.AtomicWithoutAutocommitTests.test_prevent_rollback",
-        # Booleans are always compared explicitly in the dialect ("x" = True),
-        # where this test wants a lookup annotation compared bare (it runs on
-        # backends without a native boolean type from Django 6.1 on).
-        "lookup.tests.LookupTests.test_exact_booleanfield_annotation",
     }
     # Tests that only exist from a later series on: listing a test the
     # installed Django lacks would stop its runner.
