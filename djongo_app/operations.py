@@ -28,6 +28,7 @@ from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
+from . import internal_types
 from .codecs import DECIMAL128_DIGITS, INT64_MAX, INT64_MIN, TIME_FORMAT
 from .compat import OperationsCompatMixin
 from .counters import SCHEMA_COLLECTION
@@ -191,19 +192,7 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         return text
 
     # Lookups that compare text.
-    TEXT_LOOKUPS = frozenset(
-        {
-            "iexact",
-            "contains",
-            "icontains",
-            "startswith",
-            "istartswith",
-            "endswith",
-            "iendswith",
-            "regex",
-            "iregex",
-        }
-    )
+    TEXT_LOOKUPS = frozenset(internal_types.TEXT_LOOKUPS)
     # A text lookup on a column stored as another type reads it as the text
     # SQLite holds for it (and str() of the value gives): integers as digits,
     # ObjectIds as 24 hex digits, dates 2024-05-01, datetimes
@@ -212,19 +201,7 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     # 32 hex digits, as on SQLite) or are not Django's.
     text_casts = {
         **dict.fromkeys(
-            (
-                "AutoField",
-                "BigAutoField",
-                "SmallAutoField",
-                "IntegerField",
-                "BigIntegerField",
-                "SmallIntegerField",
-                "PositiveIntegerField",
-                "PositiveBigIntegerField",
-                "PositiveSmallIntegerField",
-                "ObjectIdField",
-                "ObjectIdAutoField",
-            ),
+            (*internal_types.INTEGER_TYPES, "ObjectIdField", "ObjectIdAutoField"),
             "CAST(%s AS TEXT)",
         ),
         "DateField": "DJ_TEXT('date', %s)",

@@ -34,6 +34,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .counters import SCHEMA_COLLECTION
 from .errors import wrap_pymongo_errors
+from .internal_types import INTEGER_TYPES
 from .lookups import COLUMN
 from .ondelete import add_reference, drop_references, reference_of, rename_references
 from .shell import RecordingCounters, RecordingDatabase
@@ -71,15 +72,7 @@ CASE_FUNCTIONS = (Lower, Upper)
 # their comparisons as they are.
 NON_STRING_TYPES = frozenset(
     {
-        "AutoField",
-        "BigAutoField",
-        "SmallAutoField",
-        "IntegerField",
-        "BigIntegerField",
-        "SmallIntegerField",
-        "PositiveIntegerField",
-        "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
+        *INTEGER_TYPES,
         "FloatField",
         "DecimalField",
         "BooleanField",

@@ -21,25 +21,12 @@ from django.db.models import Lookup
 from django.db.models.lookups import Exact
 from django.db.models.sql.where import AND, WhereNode
 
+from ..internal_types import TEXT_LOOKUPS
 from .array import ArrayField
 from .embedded import EmbeddedField
 
 # The lookups Djongo accepted with a dict on an EmbeddedField.
-DICT_LOOKUPS = (
-    "iexact",
-    "contains",
-    "icontains",
-    "startswith",
-    "istartswith",
-    "endswith",
-    "iendswith",
-    "regex",
-    "iregex",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-)
+DICT_LOOKUPS = (*TEXT_LOOKUPS, "gt", "gte", "lt", "lte")
 
 
 def dict_leaves(value, prefix=()):

@@ -440,24 +440,25 @@ FUNCTIONS: dict[str, Builder] = {
 }
 
 
+def _reduce(values: Any, first: Any, combine: Any) -> Any:
+    """Reduce an array: ``first`` (of ``$$this``) starts the value and
+    ``combine`` (of ``$$value`` and ``$$this``) adds each later element;
+    NULL for an empty array."""
+    return {
+        "$reduce": {
+            "input": values,
+            "initialValue": None,
+            "in": {"$cond": [{"$eq": ["$$value", None]}, first, combine]},
+        }
+    }
+
+
 def _fold(operator: str) -> Builder:
     """Fold an array of values with a two-argument ``operator``; NULL
     for an empty array."""
 
     def fold(values: Any) -> Any:
-        return {
-            "$reduce": {
-                "input": values,
-                "initialValue": None,
-                "in": {
-                    "$cond": [
-                        {"$eq": ["$$value", None]},
-                        "$$this",
-                        {operator: ["$$value", "$$this"]},
-                    ]
-                },
-            }
-        }
+        return _reduce(values, "$$this", {operator: ["$$value", "$$this"]})
 
     return fold
 
@@ -465,19 +466,7 @@ def _fold(operator: str) -> Builder:
 def _join(values: Any, delimiter: Any) -> Any:
     """Join an array of values as text; NULL for an empty array."""
     text = {"$toString": "$$this"}
-    return {
-        "$reduce": {
-            "input": values,
-            "initialValue": None,
-            "in": {
-                "$cond": [
-                    {"$eq": ["$$value", None]},
-                    text,
-                    {"$concat": ["$$value", delimiter, text]},
-                ]
-            },
-        }
-    }
+    return _reduce(values, text, {"$concat": ["$$value", delimiter, text]})
 
 
 # Aggregates that collect the group's non-NULL values into an array ($push,
