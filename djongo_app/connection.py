@@ -52,6 +52,7 @@ from .codecs import type_registry
 from .conflicts import Rules, read_rules
 from .counters import Counters
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
+from .ondelete import References
 from .savepoints import Journal
 
 DJANGO_KEYS = frozenset(
@@ -392,6 +393,8 @@ class MongoConnection:
         # Collection handles by name: pymongo builds a new one per lookup.
         self._collections: dict[str, Any] = {}
         self.counters = Counters(self.database)
+        # The database-level on_delete rules (DB_CASCADE, ...) by table.
+        self.references = References(self.database)
         self.transactions = transactions
         self.autocommit = True
         self._session: Any = None
@@ -565,6 +568,7 @@ class MongoConnection:
         to end, and the transaction waits for the DDL (until the server's
         transactionLifetimeLimitSeconds aborts it)."""
         self.rules.pop(collection, None)
+        self.references.forget()
         if self.in_transaction and self.journal.wrote_to(collection):
             raise TransactionManagementError(
                 f"djongo_app: the schema of {collection!r} cannot change inside a "

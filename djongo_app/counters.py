@@ -134,7 +134,9 @@ class Counters:
         if table not in self._auto_fields:
             entry = self.collection.find_one({"name": table}, session=session)
             fields = None
-            if entry is not None:
+            # An entry holding only on_delete rules (ondelete.py) has no
+            # counters either.
+            if entry is not None and "auto" in entry:
                 fields = tuple((entry.get("auto") or {}).get("field_names") or ())
             self._auto_fields[table] = fields
         return self._auto_fields[table]

@@ -61,13 +61,12 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_foreign_keys = False
     can_create_inline_fk = False
     # Django 6.1's on_delete=DB_CASCADE/DB_SET_NULL/DB_SET_DEFAULT: MongoDB
-    # has no referential actions, so nothing would run them for deletes made
-    # outside Django, and inside Django the Python rules (CASCADE, ...) do
-    # the same work with the same statements. The system check (fields.E324)
-    # refuses them and so does the schema editor.
-    supports_on_delete_db_cascade = False
-    supports_on_delete_db_null = False
-    supports_on_delete_db_default = False
+    # has no referential actions; the schema editor records the rules in
+    # __schema__ and every DELETE on the referenced collection runs them
+    # (ondelete.py), in its transaction.
+    supports_on_delete_db_cascade = True
+    supports_on_delete_db_null = True
+    supports_on_delete_db_default = True
     indexes_foreign_keys = True
     supports_column_check_constraints = False
     # CHECK constraints become collection validators (NULL passes, as in SQL).
@@ -267,26 +266,18 @@ class DatabaseFeatures(BaseDatabaseFeatures):
         "transactions.tests.AtomicInsideTransactionTests.test_prevent_rollback",
         "transactions.tests.AtomicTests.test_prevent_rollback",
         "transactions.tests.AtomicWithoutAutocommitTests.test_prevent_rollback",
-        # Booleans are always compared explicitly in the dialect ("x" = True),
-        # where this test wants a lookup annotation compared bare (it runs on
-        # backends without a native boolean type from Django 6.1 on).
-        "lookup.tests.LookupTests.test_exact_booleanfield_annotation",
     }
     # Tests that only exist from a later series on: listing a test the
     # installed Django lacks would stop its runner.
     django_test_expected_failures |= compat.since(
         {
             (6, 1): {
-                # Row order without order_by(): a row that rolling back a
-                # savepoint (the end of an earlier test of the TestCase)
-                # inserts again comes back at the end of MongoDB's natural
-                # order, where SQL databases keep it in place. Each passes
-                # on its own.
+                # The first row of a grouped subquery without ORDER BY: after
+                # an earlier test of the TestCase deleted every Book and a
+                # savepoint rollback restored them, MongoDB's $group hands
+                # the groups back in another order than SQLite's GROUP BY.
+                # It passes on its own.
                 "aggregation.tests.AggregateTestCase.test_string_agg_filter_outerref",
-                "defer.tests.DeferTests.test_fetch_peers_preserves_local_modification",
-                "defer.tests.DeferTests.test_only_values_does_not_defer",
-                "defer.tests.DeferTests.test_only_with_select_related",
-                "generic_relations.tests.GenericRelationsTests.test_fetch_mode_copied_reverse_fetching_many",
             },
         }
     )

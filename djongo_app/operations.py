@@ -23,7 +23,9 @@ from django.core.signals import setting_changed
 from django.db import DataError, NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
-from django.db.models.expressions import Col
+from django.db.models.expressions import Col, Exists, ExpressionWrapper, RawSQL
+from django.db.models.lookups import Lookup
+from django.db.models.sql.where import WhereNode
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
@@ -163,9 +165,15 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         return self.bulk_insert_batch_size
 
     def conditional_expression_supported_in_where_clause(self, expression):
-        # Django would otherwise write "WHERE boolean_field"; an explicit
-        # comparison keeps the dialect small and the NULL semantics clear.
-        return False
+        # Conditions (a lookup, EXISTS, a Q, a conditional RawSQL) stand
+        # bare in WHERE, as they do when filtered on directly; a boolean
+        # value (a column, CASE, ...) is compared explicitly ("x" = True),
+        # which keeps the dialect small and the NULL semantics clear.
+        if isinstance(expression, ExpressionWrapper) and expression.conditional:
+            return self.conditional_expression_supported_in_where_clause(expression.expression)
+        if isinstance(expression, RawSQL):
+            return expression.conditional
+        return isinstance(expression, Exists | Lookup | WhereNode)
 
     def returning_columns(self, fields):
         """Return ``RETURNING "table"."column", ...``: the columns an INSERT

@@ -68,6 +68,9 @@ from .errors import wrap_pymongo_errors
 
 # Reads of before-images: documents as raw BSON, restored as they were.
 RAW = CodecOptions(document_class=RawBSONDocument)
+# How many later documents a rollback re-inserts behind the deleted
+# documents it restores, to give them back their place (see _undo_delete).
+REORDER_LIMIT = 1000
 # What the redo log holds at most (inserted documents, and their bytes as
 # counted by _size); a transaction that wrote more cannot be rebuilt after
 # the server ended it.
@@ -241,10 +244,30 @@ def _undo_update(collection: Any, before: list[Any], session: Any) -> None:
 
 
 def _undo_delete(collection: Any, before: list[Any], session: Any) -> None:
-    if before:
-        collection.insert_many(
-            before, ordered=True, bypass_document_validation=True, session=session
+    """Insert the deleted documents again where they were in the
+    collection's natural order (which reads without ORDER BY follow, as
+    they follow a SQL table's physical order).
+
+    A re-inserted document would come last. The documents inserted after
+    it (a larger ``_id``: ObjectIds grow with the time of insertion) are
+    re-inserted behind it, byte for byte, when there are at most
+    :data:`REORDER_LIMIT`; past that, and when the ``_id`` values are not
+    of one type, the restored documents stay at the end.
+    """
+    if not before:
+        return
+    ids = [document["_id"] for document in before]
+    later: list[Any] = []
+    if len({type(value) for value in ids}) == 1:
+        later = list(
+            collection.find({"_id": {"$gt": min(ids)}}, session=session)
+            .sort("_id", 1)
+            .limit(REORDER_LIMIT + 1)
         )
+    if later and len(later) <= REORDER_LIMIT:
+        collection.delete_many({"_id": {"$in": [d["_id"] for d in later]}}, session=session)
+        before = sorted([*before, *later], key=lambda document: document["_id"])
+    collection.insert_many(before, ordered=True, bypass_document_validation=True, session=session)
 
 
 UNDO = {"insert": _undo_insert, "update": _undo_update, "delete": _undo_delete}

@@ -32,10 +32,11 @@ from django.db.models.functions import Lower, Upper
 from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from .compat import is_database_on_delete
+from .counters import SCHEMA_COLLECTION
 from .errors import wrap_pymongo_errors
 from .internal_types import INTEGER_TYPES
 from .lookups import COLUMN
+from .ondelete import add_reference, drop_references, reference_of, rename_references
 from .shell import RecordingCounters, RecordingDatabase
 from .transpiler.expressions import ExpressionCompiler
 from .transpiler.parser import parse
@@ -167,8 +168,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Models ------------------------------------------------------------------
 
     def create_model(self, model):
-        for field in model._meta.local_concrete_fields:
-            self._refuse_database_on_delete(model, field)
+        references = self._references_of(model, model._meta.local_concrete_fields)
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
@@ -186,6 +186,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             ]
             if auto:
                 self.counters.register(table, auto)
+            self._record_references(references)
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
                 self.create_model(field.remote_field.through)
@@ -199,6 +200,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         with wrap_pymongo_errors():
             self.database.drop_collection(table)
             self.counters.drop(table)
+            if self._references_of(model, model._meta.local_concrete_fields):
+                drop_references(self.schema_collection, table)
 
     def alter_db_table(self, model, old_db_table, new_db_table):
         if old_db_table == new_db_table:
@@ -208,6 +211,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         with wrap_pymongo_errors():
             self.database[old_db_table].rename(new_db_table)
             self.counters.rename(old_db_table, new_db_table)
+            if self._references_of(model, model._meta.local_concrete_fields):
+                rename_references(self.schema_collection, old_db_table, new_db_table)
 
     def alter_db_table_comment(self, model, old_db_table_comment, new_db_table_comment):
         pass
@@ -224,10 +229,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if field.column is None:
             return
-        self._refuse_database_on_delete(model, field)
+        references = self._references_of(model, [field])
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
+            self._record_references(references)
             default = self.effective_default(field)
             if default is not None or not field.null:
                 self.database[table].update_many(
@@ -248,6 +254,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
+            if self._references_of(model, [field]):
+                drop_references(self.schema_collection, table, field.column)
             self._update_validator(model, remove=[field])
             self._drop_indexes_on(table, [field.column])
             self.database[table].update_many(
@@ -264,11 +272,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return
         if old_field.column is None or new_field.column is None:
             return
-        self._refuse_database_on_delete(model, new_field)
+        references = self._references_of(model, [new_field])
         table = model._meta.db_table
         self._changed(table)
         collection = self.database[table]
         with wrap_pymongo_errors():
+            if self._references_of(model, [old_field]):
+                drop_references(self.schema_collection, table, old_field.column)
+            self._record_references(references)
             # The field's own indexes (unique, db_index) are found by their
             # key, as Django's SQL backends find constraints by column: a
             # name derived from an earlier table name still matches.
@@ -296,19 +307,26 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                     )
             self._update_validator(model, remove=[old_field], add=[new_field])
 
-    def _refuse_database_on_delete(self, model, field):
-        """Raise NotSupportedError for Django 6.1's DB_CASCADE, DB_SET_NULL
-        and DB_SET_DEFAULT: MongoDB has no referential actions to run them
-        (the system check fields.E324 says so too; this covers migrate
-        --skip-checks)."""
-        rule = getattr(field.remote_field, "on_delete", None)
-        if field.remote_field is None or not is_database_on_delete(rule):
-            return
-        python_rule = rule.__name__.removeprefix("DB_")
-        raise NotSupportedError(
-            f"on_delete={rule.__name__} ({model.__name__}.{field.name}) is not supported by "
-            f"djongo_app: MongoDB has no referential actions. Use on_delete={python_rule}."
-        )
+    @property
+    def schema_collection(self):
+        """The ``__schema__`` collection (recorded with ``collect_sql``)."""
+        return self.database[SCHEMA_COLLECTION]
+
+    def _references_of(self, model, fields):
+        """Return the database-level on_delete rules of ``fields`` as
+        (referenced table, Reference) pairs (see :mod:`.ondelete`)."""
+        pairs = []
+        for field in fields:
+            reference = reference_of(model, field, self.connection)
+            if reference is not None:
+                pairs.append((field.remote_field.model._meta.db_table, reference))
+        return pairs
+
+    def _record_references(self, pairs):
+        for referenced, reference in pairs:
+            add_reference(self.schema_collection, referenced, reference)
+        if pairs:
+            self.connection.connection.references.forget()
 
     # NOT NULL ------------------------------------------------------------------
 

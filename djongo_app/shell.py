@@ -98,6 +98,13 @@ def call(target: str, method: str, *arguments: Any) -> str:
     return f"{target}.{method}({', '.join(js(argument) for argument in arguments)});"
 
 
+def _options(kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return pymongo's update options as mongosh's (none: no argument)."""
+    names = {"upsert": "upsert", "array_filters": "arrayFilters"}
+    options = {names[k]: v for k, v in kwargs.items() if k in names and v}
+    return [options] if options else []
+
+
 class RecordingDatabase:
     """A stand-in for a pymongo ``Database`` that records writes as mongosh
     statements in ``collected`` and reads from ``database``."""
@@ -151,7 +158,10 @@ class RecordingCollection:
         self._record("dropIndex", name)
 
     def update_many(self, filter: Any, update: Any, **kwargs: Any) -> None:
-        self._record("updateMany", filter, update)
+        self._record("updateMany", filter, update, *_options(kwargs))
+
+    def update_one(self, filter: Any, update: Any, **kwargs: Any) -> None:
+        self._record("updateOne", filter, update, *_options(kwargs))
 
     def rename(self, new_name: str) -> None:
         self._record("renameCollection", new_name)

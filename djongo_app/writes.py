@@ -37,6 +37,7 @@ from pymongo.errors import BulkWriteError, WriteError
 
 from .conflicts import Checker, filter_paths, get_path
 from .errors import DUPLICATE_KEY_CODES
+from .ondelete import ACTIONS
 from .savepoints import RAW
 from .transpiler.nodes import OnConflict
 from .transpiler.plans import upsert_request
@@ -207,7 +208,29 @@ class Writer:
         return matched
 
     def delete(self, name: str, query: dict[str, Any]) -> int:
-        """Delete the documents ``query`` matches; return how many."""
+        """Delete the documents ``query`` matches; return how many.
+
+        The database-level ``on_delete`` rules of foreign keys that
+        reference collection ``name`` (:mod:`djongo_app.ondelete`) run
+        after it, on the children of the deleted documents.
+        """
+        references = self.connection.references.of(name)
+        if not references:
+            return self._delete(name, query)
+        collection = self.connection.database[name]
+        projection = {ref.to: 1 for ref in references}
+        removed = list(collection.find(query, projection, session=self.connection.session))
+        if not removed:
+            return 0
+        deleted = self._delete(name, {"_id": {"$in": [d["_id"] for d in removed]}})
+        for ref in references:
+            found = (get_path(d, ref.to) for d in removed)
+            values = list({_key(v): v for v in found if v is not None}.values())
+            if values:
+                ACTIONS[ref.on_delete](self, ref, {ref.column: {"$in": values}})
+        return deleted
+
+    def _delete(self, name: str, query: dict[str, Any]) -> int:
         connection = self.connection
         session = connection.session
         collection = connection.collection(name)
@@ -371,6 +394,14 @@ def _changed_paths(values: dict[str, Any], before: list[Any], codec_options: Any
 
 
 _MISSING = object()
+
+
+def _key(value: Any) -> Any:
+    """Return ``value`` in a hashable form (documents and lists, which a
+    referenced column may hold, as their BSON)."""
+    if isinstance(value, (dict, list)):
+        return bson.BSON.encode({"v": value})
+    return value
 
 
 def _decoded(document: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from unittest import skipUnless
 
 import django
 from django.core import exceptions
-from django.db import DatabaseError, DataError, NotSupportedError, connection, models
+from django.db import DatabaseError, DataError, connection, models
 from django.db.models import F
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext, isolate_apps
@@ -121,57 +121,6 @@ class NoPrecisionDecimalTests(TransactionTestCase):
     def drop(self, model):
         with connection.schema_editor() as editor:
             editor.delete_model(model)
-
-
-@skipUnless(compat.DATABASE_ON_DELETE, "DB_CASCADE and friends are from Django 6.1")
-@isolate_apps("tests.testapp")
-class DatabaseOnDeleteTests(TestCase):
-    """MongoDB has no referential actions: DB_CASCADE, DB_SET_NULL and
-    DB_SET_DEFAULT are refused by the system check and the schema editor,
-    never accepted and then ignored."""
-
-    def models(self):
-        class Parent(models.Model):
-            class Meta:
-                app_label = "testapp"
-
-        class Cascading(models.Model):
-            parent = models.ForeignKey(Parent, models.DB_CASCADE)
-
-            class Meta:
-                app_label = "testapp"
-
-        class Nulling(models.Model):
-            parent = models.ForeignKey(Parent, models.DB_SET_NULL, null=True)
-
-            class Meta:
-                app_label = "testapp"
-
-        class Defaulting(models.Model):
-            parent = models.ForeignKey(Parent, models.DB_SET_DEFAULT, db_default=1)
-
-            class Meta:
-                app_label = "testapp"
-
-        return [(Cascading, "DB_CASCADE"), (Nulling, "DB_SET_NULL"), (Defaulting, "DB_SET_DEFAULT")]
-
-    def test_system_check_refuses(self):
-        for model, rule in self.models():
-            with self.subTest(rule):
-                errors = model.check(databases=["default"])
-                self.assertEqual([e.id for e in errors], ["fields.E324"])
-                self.assertEqual(errors[0].msg, f"MongoDB (djongo_app) does not support a {rule}.")
-
-    def test_schema_editor_refuses(self):
-        for model, rule in self.models():
-            with self.subTest(rule), connection.schema_editor() as editor:
-                with self.assertRaisesMessage(
-                    NotSupportedError, f"on_delete={rule} ({model.__name__}.parent)"
-                ):
-                    editor.create_model(model)
-                with self.assertRaisesMessage(NotSupportedError, "no referential actions"):
-                    editor.add_field(model, model._meta.get_field("parent"))
-        self.assertNotIn("testapp_cascading", connection.introspection.table_names())
 
 
 @skipUnless(compat.DJANGO_6_1, "fetch modes are from Django 6.1")

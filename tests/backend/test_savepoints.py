@@ -3,6 +3,7 @@
 import contextlib
 import uuid
 from decimal import Decimal
+from unittest import mock
 
 from bson.codec_options import CodecOptions
 from bson.int64 import Int64
@@ -22,6 +23,7 @@ from django.test import TransactionTestCase
 from django.test.utils import CaptureQueriesContext, isolate_apps
 from pymongo import InsertOne
 
+from djongo_app import savepoints
 from djongo_app.testing import CaptureCommands
 from tests.compatapp.models import Post
 from tests.testapp.models import Author, Book, Counter, Everything, Nickname, Product, Tag
@@ -185,6 +187,35 @@ class NestedRollbackTests(SavepointTestCase):
         # check reads run inside it.
         self.assertEqual([next(iter(c)) for c in journaled], ["update"])
         self.assertEqual(committed(Author, "age"), [(2,)])
+
+
+class RestoredOrderTests(SavepointTestCase):
+    """Rows a rollback to a savepoint restores come back in their place in
+    the natural order, which reads without ORDER BY follow."""
+
+    def names(self):
+        return list(Author.objects.order_by().values_list("name", flat=True))
+
+    def delete_and_roll_back(self, *names):
+        with transaction.atomic():
+            with contextlib.suppress(Boom), transaction.atomic():
+                Author.objects.filter(name__in=names).delete()
+                raise Boom
+            return self.names()
+
+    def test_deleted_rows_come_back_in_place(self):
+        for name in ["Ann", "Bob", "Cy", "Dee"]:
+            Author.objects.create(name=name)
+        self.assertEqual(self.delete_and_roll_back("Bob"), ["Ann", "Bob", "Cy", "Dee"])
+        self.assertEqual(self.delete_and_roll_back("Ann", "Cy"), ["Ann", "Bob", "Cy", "Dee"])
+        self.assertEqual(self.names(), ["Ann", "Bob", "Cy", "Dee"])
+
+    def test_past_the_limit_they_come_back_last(self):
+        for name in ["Ann", "Bob", "Cy", "Dee"]:
+            Author.objects.create(name=name)
+        with mock.patch.object(savepoints, "REORDER_LIMIT", 1):
+            restored = self.delete_and_roll_back("Bob")
+        self.assertEqual(restored, ["Ann", "Cy", "Dee", "Bob"])
 
 
 class SchemaChangeTests(SavepointTestCase):
