@@ -77,6 +77,11 @@ class ExecutionContext:
         if defaults is not None:
             defaults.fill(self.connection.database, self.connection.session, documents)
 
+    def column_default(self, table, column):
+        """Return the aggregation expression of a column's db_default."""
+        defaults = self.connection.defaults.of(table)
+        return None if defaults is None else defaults.expression_of(column)
+
     # Writes: checked and journaled inside a savepoint (writes.py).
 
     def insert(self, table, documents, conflict=None, fresh=()):

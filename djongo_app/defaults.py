@@ -82,6 +82,18 @@ class TableDefaults:
     # (column, message) pairs of defaults that cannot be evaluated.
     unsupported: tuple[tuple[str, str], ...] = ()
 
+    def expression_of(self, column: str) -> Any:
+        """Return the aggregation expression of ``column``'s default (None
+        for a column without one: SQL's NULL)."""
+        for name, message in self.unsupported:
+            if name == column:
+                raise NotSupportedError(message)
+        expressions = dict(self.expressions)
+        if column in expressions:
+            return expressions[column]
+        constants = dict(self.constants)
+        return {"$literal": constants[column]} if column in constants else None
+
     def fill(self, database: Any, session: Any, documents: list[dict[str, Any]]) -> None:
         """Give each document the defaults of the columns it lacks."""
         for column, message in self.unsupported:

@@ -122,6 +122,26 @@ class DbDefaultTests(TransactionTestCase):
             [("a", 7, "boxed"), ("b", 7, "boxed")],
         )
 
+    def test_update_to_default(self):
+        """save() of a new instance of a stored row sets the fields it
+        leaves to the database back to their defaults (SET ... = DEFAULT)."""
+        stored_gadget = self.Gadget.objects.create(count=3, label="mine")
+        self.Gadget(pk=stored_gadget.pk, name="again").save()
+        stored_gadget.refresh_from_db()
+        self.assertEqual(
+            (stored_gadget.name, stored_gadget.count, stored_gadget.label), ("again", 7, "boxed")
+        )
+        self.assertEqual(self.Gadget.objects.count(), 1)
+        self.Gadget.objects.update(ratio=None)
+        table = connection.ops.quote_name(self.Gadget._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'UPDATE {table} SET "count" = %s, "ratio" = DEFAULT WHERE "id" = %s',
+                [5, stored_gadget.pk],
+            )
+        stored_gadget.refresh_from_db()
+        self.assertEqual((stored_gadget.count, stored_gadget.ratio), (5, 1.5))
+
     def test_add_field_fills_existing_documents(self):
         """AddField gives existing documents the default, as a SQL column
         added with DEFAULT fills its rows; the expression is evaluated by
