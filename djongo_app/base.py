@@ -118,9 +118,12 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         # Also done by the app's ready(); here for projects that, as in
         # Djongo's documentation, set ENGINE without "djongo_app" in
         # INSTALLED_APPS. (fields imports models, which need this module.)
+        from . import catalog
         from .fields import paths
 
         paths.install()
+        # The planner learns the models' unique keys (transpiler/joins.py).
+        catalog.install()
 
     def get_connection_params(self):
         return {

@@ -391,6 +391,8 @@ class MongoConnection:
         self.client = client
         self.name = name
         self.database = client[name]
+        # Collection handles by name: pymongo builds a new one per lookup.
+        self._collections: dict[str, Any] = {}
         self.counters = Counters(self.database)
         # The database-level on_delete rules (DB_CASCADE, ...) by table.
         self.references = References(self.database)
@@ -417,6 +419,13 @@ class MongoConnection:
         """Return True while statements run in a transaction (autocommit
         off, on a server with transactions)."""
         return not self.autocommit and self.transactions
+
+    def collection(self, name: str) -> Any:
+        """Return the handle of collection ``name`` (made once)."""
+        collection = self._collections.get(name)
+        if collection is None:
+            collection = self._collections[name] = self.database[name]
+        return collection
 
     @property
     def session(self) -> Any:

@@ -10,6 +10,7 @@ import time
 from bson import json_util
 from django.db import DatabaseError, ProgrammingError
 
+from .codecs import decode_row
 from .errors import DUPLICATE_KEY_CODES, error_code, wrap_pymongo_errors
 from .transpiler import plan_cache
 from .writes import Writer
@@ -38,9 +39,10 @@ class ExecutionContext:
     def __init__(self, connection, params):
         self.connection = connection
         self.params = params
+        self._subquery_rows = {}
 
     def collection(self, name):
-        return self.connection.database[name]
+        return self.connection.collection(name)
 
     @property
     def database(self):
@@ -52,8 +54,12 @@ class ExecutionContext:
 
     def run_subquery(self, plan):
         """Run an uncorrelated subquery while its statement is bound: inside
-        the statement's execution, never again to log it."""
-        return list(plan.execute(self).rows)
+        the statement's execution, never again to log it, and once however
+        many times the statement reads it."""
+        rows = self._subquery_rows.get(id(plan))
+        if rows is None:
+            rows = self._subquery_rows[id(plan)] = list(plan.execute(self).rows)
+        return rows
 
     # Counters run outside any transaction, like SQL sequences: ids taken
     # by a rolled-back insert are not reused, and concurrent transactions
@@ -127,7 +133,7 @@ class Cursor:
             )
         result = self._run(plan, ExecutionContext(self.connection, params), sql)
         self.last_command = result.command
-        self._rows = iter(result.rows)
+        self._rows = map(decode_row, result.rows) if result.read_from_server else iter(result.rows)
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
         self.description = (

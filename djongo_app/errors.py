@@ -33,8 +33,7 @@ raises :func:`not_supported` errors itself, and value conversions raise
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from bson import errors as bson_errors
@@ -235,14 +234,35 @@ def _message(exc: BaseException, full: bool = True) -> str:
     return _shorten(str(exc)) or type(exc).__name__
 
 
-@contextlib.contextmanager
-def wrap_pymongo_errors(command: Callable[[], Any] | None = None) -> Iterator[None]:
-    """Re-raise any driver error inside the block as a django.db error;
-    ``command`` returns the command run (see :func:`translate`)."""
-    try:
-        yield
-    except DRIVER_ERRORS as exc:
-        raise translate(exc, command) from exc
+class _WrapPymongoErrors:
+    """Re-raise any driver error inside the block as a django.db error.
+
+    A class rather than a generator context manager: it wraps every
+    statement and every fetch, and costs two plain method calls.
+    """
+
+    __slots__ = ("command",)
+
+    def __init__(self, command: Callable[[], Any] | None = None) -> None:
+        self.command = command
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: Any, traceback: Any) -> bool:
+        if exc is not None and isinstance(exc, DRIVER_ERRORS):
+            raise translate(exc, self.command) from exc
+        return False
+
+
+_wrapper = _WrapPymongoErrors()
+
+
+def wrap_pymongo_errors(command: Callable[[], Any] | None = None) -> _WrapPymongoErrors:
+    """Return a context manager that re-raises any driver error inside its
+    block as a django.db error; ``command`` returns the command run (see
+    :func:`translate`)."""
+    return _wrapper if command is None else _WrapPymongoErrors(command)
 
 
 def out_of_range(value: object, limit: str) -> DataError:

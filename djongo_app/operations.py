@@ -19,12 +19,14 @@ import uuid
 
 from bson.decimal128 import Decimal128
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DataError, NotSupportedError
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models.constants import OnConflict
 from django.db.models.expressions import Col, Exists, ExpressionWrapper, RawSQL
 from django.db.models.lookups import Lookup
 from django.db.models.sql.where import WhereNode
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
@@ -76,9 +78,30 @@ def _is_key(field):
 
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
+# quote_name()'s answers, by name.
+_quoted_names = {}
+QUOTED_NAMES_KEPT = 10_000
+
+# settings.USE_TZ, read once: each read of a setting runs Python code, and
+# the date converters run for every value read.
+_use_tz = []
+
+
+def use_tz():
+    """Return settings.USE_TZ (kept until the setting changes)."""
+    if not _use_tz:
+        _use_tz.append(settings.USE_TZ)
+    return _use_tz[0]
+
+
+@receiver(setting_changed)
+def _forget_use_tz(*, setting, **kwargs):
+    if setting == "USE_TZ":
+        _use_tz.clear()
+
 
 class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
-    compiler_module = "django.db.models.sql.compiler"
+    compiler_module = "djongo_app.compiler"
 
     # Mongo accepts up to 100,000 documents per insert command; smaller
     # batches keep each command well under the 48 MB message limit.
@@ -110,9 +133,14 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     def quote_name(self, name):
         """Return ``name`` quoted (see transpiler/quoting.py); a name that
         is already one quoted identifier is returned as it is."""
-        if is_quoted_identifier(name):
-            return name
-        return quote_identifier(name)
+        quoted = _quoted_names.get(name)
+        if quoted is None:
+            quoted = name if is_quoted_identifier(name) else quote_identifier(name)
+            # Names come from models, so they are few; the bound only
+            # keeps raw SQL with ever new names from growing the cache.
+            if len(_quoted_names) < QUOTED_NAMES_KEPT:
+                _quoted_names[name] = quoted
+        return quoted
 
     def max_name_length(self):
         # A collection namespace ("<db>.<collection>") is limited to 255
@@ -369,16 +397,22 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
     def adapt_datetimefield_value(self, value):
         if value is None or hasattr(value, "resolve_expression"):
             return value
-        if timezone.is_aware(value):
+        # BSON dates keep milliseconds: truncate so that a lookup compares
+        # the value that was stored.
+        microsecond = value.microsecond // 1000 * 1000
+        if value.utcoffset() is not None:
             if not settings.USE_TZ:
                 raise ValueError(
                     "djongo_app backend does not support timezone-aware "
                     "datetimes when USE_TZ is False."
                 )
-            value = timezone.make_naive(value, self.connection.timezone)
-        # BSON dates keep milliseconds: truncate so that a lookup compares
-        # the value that was stored.
-        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+            # timezone.make_naive() and the truncation in one replace().
+            return value.astimezone(self.connection.timezone).replace(
+                tzinfo=None, microsecond=microsecond
+            )
+        if microsecond != value.microsecond:
+            return value.replace(microsecond=microsecond)
+        return value
 
     def adapt_timefield_value(self, value):
         if value is None or hasattr(value, "resolve_expression"):
@@ -436,7 +470,7 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
             converters.append(self.convert_missing_to_default)
         converter = self.converters.get(expression.output_field.get_internal_type())
         if converter is not None:
-            converters.append(getattr(self, converter))
+            converters.append(converter.__get__(self))
         return converters
 
     def _reads_default_when_missing(self, expression):
@@ -453,20 +487,14 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         field = expression.target
         return field.get_db_prep_save(field.get_default(), connection)
 
-    converters = {
-        "DateTimeField": "convert_datetimefield_value",
-        "DateField": "convert_datefield_value",
-        "TimeField": "convert_timefield_value",
-        "DecimalField": "convert_decimalfield_value",
-        "UUIDField": "convert_uuidfield_value",
-        "BooleanField": "convert_booleanfield_value",
-        "BinaryField": "convert_binaryfield_value",
-        "JSONField": "convert_jsonfield_value",
-    }
-
     def convert_datetimefield_value(self, value, expression, connection):
         if value is None:
             return None
+        if type(value) is datetime.datetime and value.tzinfo is None:
+            # What BSON dates decode to (tz_aware=False): UTC, naive.
+            if use_tz():
+                return value.replace(tzinfo=self.connection.timezone)
+            return value
         if isinstance(value, str):
             value = parse_datetime(value)
         elif not isinstance(value, datetime.datetime) and isinstance(value, datetime.date):
@@ -533,3 +561,15 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
 
     def convert_binaryfield_value(self, value, expression, connection):
         return value if value is None else bytes(value)
+
+    # Internal type → the converter of its column.
+    converters = {
+        "DateTimeField": convert_datetimefield_value,
+        "DateField": convert_datefield_value,
+        "TimeField": convert_timefield_value,
+        "DecimalField": convert_decimalfield_value,
+        "UUIDField": convert_uuidfield_value,
+        "BooleanField": convert_booleanfield_value,
+        "BinaryField": convert_binaryfield_value,
+        "JSONField": convert_jsonfield_value,
+    }

@@ -53,6 +53,7 @@ savepoints: Django does not ask for them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -192,7 +193,7 @@ class Journal:
         savepoint is open) and ``redo`` (None if it cannot be redone)."""
         if redo is not None and redo[0] == "insert":
             self.redo_size += len(redo[1])
-            self.redo_bytes += sum(map(_size, redo[1]))
+            self.redo_bytes += _size(redo[1])
         if self.redo_size > REDO_LIMIT or self.redo_bytes > REDO_BYTES:
             # Too much to keep: this and later writes cannot be redone.
             redo = None
@@ -272,12 +273,12 @@ def _undo_delete(collection: Any, before: list[Any], session: Any) -> None:
 UNDO = {"insert": _undo_insert, "update": _undo_update, "delete": _undo_delete}
 
 
-def _size(document: Any) -> int:
-    """Return about how many bytes ``document`` holds (its top-level
+def _size(documents: list[Any]) -> int:
+    """Return about how many bytes ``documents`` hold (their top-level
     strings and binary values; enough to bound GridFS chunks)."""
-    return 16 * len(document) + sum(
-        len(value) for value in document.values() if isinstance(value, (str, bytes))
-    )
+    # One flat list of values: this runs on every insert of a transaction.
+    values = list(itertools.chain.from_iterable([d.values() for d in documents]))
+    return 16 * len(values) + sum([len(v) for v in values if isinstance(v, (str, bytes))])
 
 
 def _key(value: Any, codec_options: Any = bson.DEFAULT_CODEC_OPTIONS) -> bytes:

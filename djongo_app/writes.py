@@ -77,7 +77,11 @@ class Writer:
             return self._upsert(name, documents, conflict)
         connection = self.connection
         session = connection.session
-        collection = connection.database[name]
+        collection = connection.collection(name)
+        if conflict is None and session is None:
+            # Autocommit, the common case: nothing to check or journal.
+            collection.insert_many(documents, ordered=True)
+            return documents
         ignore = conflict is not None
         skipped: set[int] = set()
         if session is not None and (ignore or connection.journal.recording):
@@ -114,7 +118,7 @@ class Writer:
                 )
         connection = self.connection
         session = connection.session
-        collection = connection.database[name]
+        collection = connection.collection(name)
         _check_arbiter(name, conflict.target, connection.rules_of(name))
         update = conflict.update or ()
         requests = [upsert_request(document, conflict) for document in documents]
@@ -181,7 +185,7 @@ class Writer:
         """Update the documents ``query`` matches; return how many matched."""
         connection = self.connection
         session = connection.session
-        collection = connection.database[name]
+        collection = connection.collection(name)
         if not self._recording:
             matched = collection.update_many(query, update, session=session).matched_count
             if session is not None:
@@ -229,7 +233,7 @@ class Writer:
     def _delete(self, name: str, query: dict[str, Any]) -> int:
         connection = self.connection
         session = connection.session
-        collection = connection.database[name]
+        collection = connection.collection(name)
         if not self._recording:
             deleted = collection.delete_many(query, session=session).deleted_count
             if session is not None:
@@ -257,7 +261,7 @@ class Writer:
         :mod:`djongo_app.savepoints`).
         """
         connection = self.connection
-        collection = connection.database[name]
+        collection = connection.collection(name)
         function = getattr(collection, method)
         kind = PYMONGO_WRITES.get(method)
         session = kwargs.get("session")

@@ -307,27 +307,66 @@ def container_to_document(instance, connection):
 def container_from_document(container, document, connection):
     """Return the container instance of a stored sub-document; keys the
     document lacks read as the fields' defaults."""
-    container = embeddable(container)
+    container, loaders = _loaders(container, connection)
     instance = container.__new__(container)
     instance._state = ModelState()
-    extras = dict(document)
-    absent = []
-    for field in container_fields(container):
-        if field.column in extras:
-            value = from_db_value(field, extras.pop(field.column), connection)
+    values = instance.__dict__
+    found = 0
+    absent = None
+    for field, column, attname, converters in loaders:
+        if column in document:
+            found += 1
+            value = document[column]
+            for converter, expression in converters:
+                value = converter(value, expression, connection)
         else:
             value = field.get_default()
-            absent.append(field.column)
-        instance.__dict__[field.attname] = value
-    instance.__dict__[EXTRAS] = extras
+            if absent is None:
+                absent = []
+            absent.append(column)
+        values[attname] = value
+    if found == len(document):
+        values[EXTRAS] = {}
+    else:
+        columns = {column for _, column, _, _ in loaders}
+        values[EXTRAS] = {k: v for k, v in document.items() if k not in columns}
     if absent:
-        instance.__dict__[ABSENT] = frozenset(absent)
+        values[ABSENT] = frozenset(absent)
     return instance
+
+
+_loaders_cache = {}
+
+
+def _loaders(container, connection):
+    """Return the class of ``container``'s instances (:func:`embeddable`)
+    and (field, column, attname, converters) of each of its stored fields,
+    the converters being those :func:`from_db_value` applies (cached per
+    container and database alias)."""
+    key = (container, connection.alias)
+    found = _loaders_cache.get(key)
+    if found is None:
+        cls = embeddable(container)
+        found = _loaders_cache[key] = (
+            cls,
+            [
+                (field, field.column, field.attname, _converters(field, connection))
+                for field in container_fields(cls)
+            ],
+        )
+    return found
 
 
 def from_db_value(field, value, connection):
     """Apply to a nested stored value the converters Django applies to a
     column of ``field`` (the backend's, then the field's own)."""
+    for converter, expression in _converters(field, connection):
+        value = converter(value, expression, connection)
+    return value
+
+
+def _converters(field, connection):
+    """Return the (converter, expression) pairs of a nested ``field``."""
     cache = field.__dict__.setdefault("_djongo_converters", {})
     converters = cache.get(connection.alias)
     if converters is None:
@@ -340,9 +379,7 @@ def from_db_value(field, value, connection):
             )
         ]
         cache[connection.alias] = converters
-    for converter, expression in converters:
-        value = converter(value, expression, connection)
-    return value
+    return converters
 
 
 def container_to_primitive(instance):

@@ -23,6 +23,7 @@ import copy
 import json
 import operator
 
+from bson import ObjectId
 from django.apps import apps as global_apps
 from django.core import checks, exceptions
 from django.db import models, router
@@ -42,6 +43,7 @@ from .array import (
     ArrayRemove,
 )
 from .embedded import parse_json
+from .objectid import ObjectIdAutoField, ObjectIdField
 from .public import public_path
 from .vendor import check_migrated_on_mongodb
 
@@ -85,6 +87,19 @@ def primary_key_of(value):
 
 def unique(values):
     return list(dict.fromkeys(values))
+
+
+# to_python() of primary key fields → the type it returns unchanged.
+KEPT_TYPES = {
+    models.IntegerField.to_python: int,
+    models.CharField.to_python: str,
+    ObjectIdField.to_python: ObjectId,
+    ObjectIdAutoField.to_python: ObjectId,
+}
+
+
+class Stored(list):
+    """The ids of a stored array, already converted by from_db_value()."""
 
 
 class ArrayReferenceField(models.Field):
@@ -255,17 +270,45 @@ class ArrayReferenceField(models.Field):
     def from_db_value(self, value, expression, connection):
         if not isinstance(value, list):
             return value
-        target = self.referenced_pk
-        converters = [
-            *connection.ops.get_db_converters(target.cached_col),
-            *target.get_db_converters(connection),
-        ]
-        result = []
-        for item in value:
-            for converter in converters:
-                item = converter(item, target.cached_col, connection)
-            result.append(item)
-        return result
+        converters = self._item_converters(connection)
+        if converters:
+            column = self.referenced_pk.cached_col
+            result = []
+            for item in value:
+                for converter in converters:
+                    item = converter(item, column, connection)
+                result.append(item)
+            value = result
+        # What the descriptor stores (to_python()), made once here: the
+        # descriptor keeps a Stored list as it is. Ids already of the type
+        # to_python() returns need only the duplicates dropped.
+        if self._kept_types.issuperset(map(type, value)):
+            return Stored(dict.fromkeys(value))
+        return Stored(self.to_python(value))
+
+    def _item_converters(self, connection):
+        """Return the converters of the referenced primary key (cached per
+        database alias)."""
+        try:
+            return self._item_converters_cache[connection.alias]
+        except KeyError:
+            target = self.referenced_pk
+            converters = self._item_converters_cache[connection.alias] = (
+                *connection.ops.get_db_converters(target.cached_col),
+                *target.get_db_converters(connection),
+            )
+            return converters
+
+    @cached_property
+    def _item_converters_cache(self):
+        return {}
+
+    @cached_property
+    def _kept_types(self):
+        """Return the types whose values the referenced key's to_python()
+        returns unchanged (none if unknown)."""
+        kept = KEPT_TYPES.get(type(self.referenced_pk).to_python)
+        return frozenset() if kept is None else frozenset({kept})
 
     def value_from_object(self, obj):
         return list(obj.__dict__.get(self.attname) or [])
@@ -613,10 +656,18 @@ class ForwardArrayReferenceDescriptor:
         else:
             # Model.__init__ (adding) sets the loaded or constructed value.
             assigned = not instance._state.adding
-        instance.__dict__[attname] = value if value is None else self.field.to_python(value)
-        mark_assigned(instance, attname, assigned)
-        cache = getattr(instance, "_prefetched_objects_cache", {})
-        cache.pop(self.field.name, None)
+        if type(value) is Stored:
+            # Read from the database and converted by from_db_value(): kept.
+            pass
+        elif value is not None:
+            value = self.field.to_python(value)
+        values = instance.__dict__
+        values[attname] = value
+        if assigned or ASSIGNED in values:
+            mark_assigned(instance, attname, assigned)
+        cache = values.get("_prefetched_objects_cache")
+        if cache:
+            cache.pop(self.field.name, None)
 
 
 class ReverseArrayReferenceDescriptor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -32,7 +33,22 @@ class PlanCache:
         self.misses = 0
 
     def get(self, sql: str, *, has_params: bool = True) -> Plan:
-        """Return the plan for ``sql``, compiling it on first use."""
+        """Return the plan for ``sql``, compiling it on first use.
+
+        A multi-row INSERT whose rows are the same placeholders (Django's
+        bulk_create) shares the plan of its first row, whatever the number
+        of rows: one cache entry and one parse per shape, not per batch size.
+        """
+        if sql.startswith("INSERT"):
+            repeated = repeated_rows(sql)
+            if repeated is not None:
+                one_row, count = repeated
+                plan = self._get(one_row, has_params).for_rows(count)  # type: ignore[attr-defined]
+                if plan is not None:
+                    return plan
+        return self._get(sql, has_params)
+
+    def _get(self, sql: str, has_params: bool) -> Plan:
         key = (sql, has_params)
         with self._lock:
             plan = self._plans.get(key)
@@ -55,6 +71,40 @@ class PlanCache:
         with self._lock:
             self._plans.clear()
             self.hits = self.misses = 0
+
+
+# One VALUES row of placeholders, DEFAULTs and NULLs: nothing in it a
+# repetition could read differently.
+_ROW = re.compile(r"\((?:%s|DEFAULT|NULL)(?:, (?:%s|DEFAULT|NULL))*\)")
+_VALUES = " VALUES ("
+
+
+def repeated_rows(sql: str) -> tuple[str, int] | None:
+    """Return ``sql`` with its first VALUES row only and the number of rows,
+    when it is an INSERT of several rows that are all the same text of
+    placeholders and the rest of it has none; otherwise None.
+
+    The parameters of row i then follow those of row i - 1, so a plan of
+    the first row runs every row.
+    """
+    start = sql.find(_VALUES)
+    # Outside any quoted name or string: an even number of double quotes
+    # before it, and no single quote.
+    if start < 0 or sql.count('"', 0, start) % 2 or "'" in sql[:start]:
+        return None
+    start += len(_VALUES) - 1
+    end = sql.find(")", start) + 1
+    row = sql[start:end]
+    if not _ROW.fullmatch(row):
+        return None
+    separator = ", " + row
+    position, count = end, 1
+    while sql.startswith(separator, position):
+        position += len(separator)
+        count += 1
+    if count == 1 or "%s" in sql[:start] or "%s" in sql[position:]:
+        return None
+    return sql[:end] + sql[position:], count
 
 
 def compile_sql(sql: str, *, has_params: bool = True) -> Plan:

@@ -20,6 +20,7 @@ from ..errors import not_supported
 from . import jsonpath
 from . import nodes as n
 from .functions import AGGREGATES, FUNCTIONS, is_null, modulo
+from .joins import check_keys
 from .like import like_to_regex
 from .scope import Context, Scope
 
@@ -358,10 +359,13 @@ class ExpressionCompiler:
 
             return from_lookup
         run = self._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
+        key_limit, distinct = expr.key_limit, expr.distinct_keys
 
         def bound(ctx: Context) -> Any:
             rows = run(ctx)
             values = [row[0] for row in rows]
+            if key_limit is not None:
+                check_keys([v for v in values if v is not None], key_limit, distinct)
             if not member and any(v is None for v in values):
                 return False
             test = {"$in": [value(ctx), literal([v for v in values if v is not None])]}

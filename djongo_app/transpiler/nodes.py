@@ -159,6 +159,12 @@ class InSubquery(Expr):
     expr: Expr
     query: Select | Compound
     negated: bool = False
+    # Set by the planner's join reduction (joins.py): more rows than this
+    # raise plans.KeysOverflow, and the statement runs with its joins.
+    key_limit: int | None = None
+    # Set there too, for a dropped join to a key that is not unique: a
+    # repeated key (a row the join matched twice) raises KeysOverflow.
+    distinct_keys: bool = False
 
 
 @dataclass(frozen=True)

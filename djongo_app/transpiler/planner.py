@@ -32,18 +32,24 @@ from .functions import (
     PYTHON_FUNCTIONS,
     is_null,
 )
+from .joins import equi_joins, reduce_joins
 from .plans import (
     AggregatePlan,
     ConstantPlan,
+    ConstantValue,
     CountPlan,
     DeletePlan,
     ExplainPlan,
     FindPlan,
     Getter,
     InsertPlan,
+    KeysFallbackPlan,
+    PagedJoinPlan,
+    ParamValue,
     Plan,
     UpdatePlan,
     WholeDocumentsPlan,
+    columns_row_builder,
     get_path,
     path_row_builder,
 )
@@ -146,6 +152,9 @@ class _GroupState:
 class Planner:
     def __init__(self, sql: str):
         self.sql = sql
+        # One plan per distinct subquery: an execution runs each plan once
+        # (ExecutionContext.run_subquery).
+        self._subquery_plans: dict[n.Query, Plan] = {}
 
     def plan(self, statement: n.Statement) -> Plan:
         if isinstance(statement, n.Explain):
@@ -161,7 +170,10 @@ class Planner:
         return self.plan_delete(statement)
 
     def subquery_plan(self, query: n.Query) -> Plan:
-        return self.plan_select(query)
+        plan = self._subquery_plans.get(query)
+        if plan is None:
+            plan = self._subquery_plans[query] = self.plan_select(query)
+        return plan
 
     def compilers(
         self,
@@ -174,7 +186,7 @@ class Planner:
 
     # SELECT ---------------------------------------------------------------
 
-    def plan_select(self, select: n.Query) -> Plan:
+    def plan_select(self, select: n.Query, *, reduce: bool = True) -> Plan:
         if isinstance(select, n.Compound):
             pipeline = self.build_compound_pipeline(select)
             return AggregatePlan(
@@ -183,10 +195,28 @@ class Planner:
         names = tuple(_item_name(item) for item in select.items)
         if select.source is None:
             return self.plan_constant_select(select, names)
+        if reduce and select.joins:
+            # Filtering joins as key lists first (joins.py), with the plan
+            # that runs the joins for when a key list is too long.
+            reduced = reduce_joins(select)
+            if reduced is not None:
+                plan: Plan = KeysFallbackPlan(
+                    self.plan_select(reduced, reduce=False),
+                    self.plan_select(select, reduce=False),
+                )
+                # A many-to-many filter whose link rows turn out to be one
+                # per base row needs no join at all (a find): tried first.
+                dropped = reduce_joins(select, repeating=True)
+                if dropped is not None and dropped != reduced:
+                    plan = KeysFallbackPlan(self.plan_select(dropped, reduce=False), plan)
+                return plan
         if isinstance(select.source, n.Table):
             find = self.try_find(select, select.source, names)
             if find is not None:
                 return find
+            paged = self.try_paged_joins(select, names)
+            if paged is not None:
+                return paged
         pipeline = self.build_pipeline(select, allow_finishers=True)
         if pipeline.whole_documents:
             # Its columns are whatever fields the documents hold: the rows
@@ -250,7 +280,8 @@ class Planner:
             collection=table.name,
             filter=filters.compile(select.where),
             projection=_projection(paths),
-            row=path_row_builder(getters),
+            row=(len(paths) == len(getters) and columns_row_builder(paths))
+            or path_row_builder(getters),
             sort=tuple(sort),
             skip=select.offset,
             limit=select.limit,
@@ -273,6 +304,125 @@ class Planner:
         sort = self.column_sort(select, scope)
         return WholeDocumentsPlan(
             table.name, filters.compile(select.where), tuple(sort), select.offset, select.limit
+        )
+
+    def try_paged_joins(self, select: n.Select, names: tuple[str, ...]) -> Plan | None:
+        """Plan a page of a SELECT whose joins are all to unique keys (what
+        ``select_related`` and the admin's changelist send): ``$match``,
+        ``$sort``, ``$skip`` and ``$limit`` on the base collection first,
+        then one ``$lookup`` per join for the page's documents only.
+
+        Such a join cannot add rows, nor reorder them. An INNER one drops
+        a row whose key matches nothing (a dangling or NULL foreign key, a
+        joined row that fails its conditions): the page then keeps those
+        rows, each marked, and a marked row makes the plan run the general
+        pipeline instead (:class:`~.plans.PagedJoinPlan`), so that rows
+        after the page take their place as SQL says. Return None when the
+        statement is not of this shape.
+        """
+        source = select.source
+        if (
+            not isinstance(source, n.Table)
+            or not select.joins
+            or select.limit is None
+            or select.group_by
+            or select.having is not None
+            or select.distinct
+            or _has_aggregate(select)
+            or self.window_calls(select)
+            or any(
+                isinstance(item.expr, n.Star) or _python_function(item.expr)
+                for item in select.items
+            )
+            or correlated_subqueries(
+                (
+                    select.where,
+                    tuple(item.expr for item in select.items),
+                    tuple(order.expr for order in select.order_by),
+                    tuple(join.on for join in select.joins),
+                )
+            )
+        ):
+            return None
+        joins = equi_joins(select)
+        if joins is None or not all(join.unique for join in joins):
+            return None
+        base = source.alias
+        inner = {j.alias for j in joins if j.join.kind == "INNER"}
+        if any(j.owner != base and j.owner not in inner for j in joins):
+            # A join hanging off a LEFT join: its row may be missing.
+            return None
+        if any(referenced_tables(c) - {j.alias} for j in joins for c in j.extra):
+            return None
+        base_only: list[n.Expr] = []
+        pushed: dict[str, list[n.Expr]] = {j.alias: [] for j in joins}
+        for conjunct in _conjuncts(select.where):
+            tables = {base if t is None else t for t in referenced_tables(conjunct)}
+            if tables <= {base}:
+                base_only.append(conjunct)
+            elif len(tables) == 1 and tables <= inner:
+                pushed[next(iter(tables))].append(conjunct)
+            else:
+                return None
+        scope = Scope(
+            {
+                base: Source(),
+                **{j.alias: Source(prefix=f"{JOIN_PREFIX}{j.alias}.") for j in joins},
+            },
+            default=base,
+        )
+        base_scope = single_table(base)
+        sort: list[tuple[str, int]] = []
+        for order in select.order_by:
+            expr = _resolve_order_reference(order.expr, select)
+            if not (isinstance(expr, n.Column) and expr.table in {None, base}):
+                return None
+            path = _safe_path(base_scope, expr)
+            if path is None:
+                return None
+            sort.append((path, -1 if order.descending else 1))
+
+        stages: list[Bound] = []
+        _, filters = self.compilers(base_scope)
+        if base_only:
+            stages.append(_match_stage(filters.compile(_and_of(base_only))))
+        stages.extend(_window_stages(sort, select.offset, select.limit))
+        read = _columns_read(select)
+        may_be_missing: set[str] = set()
+        for j in joins:
+            stages.extend(
+                self.join_stages(
+                    j.join,
+                    scope,
+                    pushed[j.alias],
+                    may_be_missing,
+                    columns=None if read is None else read.get(j.alias, set()),
+                    preserve=True,
+                )
+            )
+            may_be_missing.add(j.alias)
+        expressions, _ = self.compilers(scope)
+        output: dict[str, Bound] = {
+            f"c{index}": expressions.value(item.expr) for index, item in enumerate(select.items)
+        }
+        output_keys = tuple(output)
+        markers = {
+            f"__found{index}": {"$ne": [{"$type": f"${JOIN_PREFIX}{alias}"}, "missing"]}
+            for index, alias in enumerate(sorted(inner))
+        }
+        project = _project_stage(output)
+        stages.append(lambda ctx: {"$project": {**project(ctx)["$project"], **markers}})
+        general = self.build_pipeline(select, allow_finishers=True)
+        fallback = AggregatePlan(
+            general.collection,
+            general.stages,
+            general.output_keys,
+            names,
+            general.finishers,
+            general.empty_result,
+        )
+        return PagedJoinPlan(
+            source.name, stages, output_keys, names, markers=tuple(markers), fallback=fallback
         )
 
     def build_query_pipeline(
@@ -411,10 +561,20 @@ class Planner:
             stages.append(_match_stage(filters.compile(_and_of(base_only))))
         # Aliases whose row can be missing: the LEFT-joined tables.
         may_be_missing: set[str] = set()
+        read = _columns_read(select)
         for join in select.joins:
-            stages.extend(self.join_stages(join, scope, per_join[join.table.alias], may_be_missing))
+            alias = join.table.alias
+            stages.extend(
+                self.join_stages(
+                    join,
+                    scope,
+                    per_join[alias],
+                    may_be_missing,
+                    columns=None if read is None else read.get(alias, set()),
+                )
+            )
             if join.kind == "LEFT":
-                may_be_missing.add(join.table.alias)
+                may_be_missing.add(alias)
         for node in where_subqueries:
             stages.append(self.subquery_lookup(node, lookups[node], scope))
         if rest:
@@ -648,7 +808,9 @@ class Planner:
         aggregates: list[n.Func],
     ) -> Pipeline:
         """The grouped-lookup plan when every base document is its own
-        group: sort and cut the page of documents, then one ``$lookup``."""
+        group: sort and cut the page of documents, then one ``$lookup``
+        whose pipeline computes the aggregates, so that each document of
+        the page receives one small document, not its joined rows."""
         expressions, _ = self.compilers(scope)
         sort_keys = [
             (scope.path(expr), -1 if descending else 1)  # type: ignore[arg-type]
@@ -656,30 +818,36 @@ class Planner:
         ]
         stages.extend(_window_stages(sort_keys, select.offset, select.limit))
         local_path = scope.path(local)
+        group: dict[str, Any] = {"_id": None}
+        results: list[Any] = []
+        for index, aggregate in enumerate(aggregates):
+            group_fields, result = _aggregate_in_lookup(aggregate, index)
+            group.update(group_fields)
+            results.append(result)
+        # Exact SQL equality: $lookup alone would also match a joined array
+        # holding the key; a NULL key matches nothing.
         lookup = {
             "$lookup": {
                 "from": joined_table,
                 "localField": local_path,
                 "foreignField": foreign.name,
+                "let": {"local": {"$ifNull": [f"${local_path}", None]}},
+                "pipeline": [
+                    {"$match": {foreign.name: {"$ne": None}}},
+                    {"$match": {"$expr": {"$eq": [f"${foreign.name}", "$$local"]}}},
+                    {"$group": group},
+                ],
                 "as": LOOKUP_JOINED,
             }
         }
         stages.append(lambda ctx: lookup)
-        columns = _unique(a.args[0].name for a in aggregates)  # type: ignore[attr-defined]
-        joined_values = {
-            f"{LOOKUP_VALUES}{i}": _document_joined_values(local_path, foreign.name, name)
-            for i, name in enumerate(columns)
-        }
-        if joined_values:
-            stages.append(lambda ctx: {"$addFields": joined_values})
         output: dict[str, Bound] = {}
         for index, item in enumerate(select.items):
             expr = item.expr
             if isinstance(expr, n.Column):
                 output[f"c{index}"] = expressions.value(expr)
             else:
-                name = expr.args[0].name  # type: ignore[attr-defined]
-                value = _aggregate_of_values(expr, f"${LOOKUP_VALUES}{columns.index(name)}")
+                value = results[aggregates.index(expr)]  # type: ignore[arg-type]
                 output[f"c{index}"] = lambda ctx, value=value: value
         stages.append(_project_stage(output))
         return Pipeline(
@@ -748,8 +916,19 @@ class Planner:
         return keys, extra
 
     def join_stages(
-        self, join: n.Join, scope: Scope, pushed: list[n.Expr], may_be_missing: set[str]
+        self,
+        join: n.Join,
+        scope: Scope,
+        pushed: list[n.Expr],
+        may_be_missing: set[str],
+        *,
+        columns: set[str] | None = None,
+        preserve: bool | None = None,
     ) -> list[Bound]:
+        """Return the $lookup and $unwind of ``join``: ``pushed`` conditions
+        inside the lookup's pipeline, the joined documents cut to
+        ``columns`` (all of them when None); an INNER join drops the rows
+        it matches nothing for unless ``preserve`` says otherwise."""
         alias = join.table.alias
         target = f"{JOIN_PREFIX}{alias}"
         keys, extra = self.join_keys(join, scope, may_be_missing)
@@ -766,8 +945,12 @@ class Planner:
         if conditions:
             _, inner_filters = self.compilers(inner_scope)
             pipeline.append(_match_stage(inner_filters.compile(_and_of(conditions))))
+        if columns is not None:
+            projection = {"$project": _projection(sorted(columns))}
+            pipeline.append(lambda ctx: projection)
         lookup_from = join.table.name
-        preserve = join.kind == "LEFT"
+        if preserve is None:
+            preserve = join.kind == "LEFT"
 
         def lookup(ctx: Any) -> dict[str, Any]:
             spec: dict[str, Any] = {
@@ -956,9 +1139,9 @@ class Planner:
                 if isinstance(expr, n.Default):
                     values.append(None)
                 elif isinstance(expr, n.Param):
-                    values.append(lambda ctx, i=expr.index: ctx.params[i])
+                    values.append(ParamValue(expr.index))
                 elif isinstance(expr, n.Literal):
-                    values.append(lambda ctx, v=expr.value: v)
+                    values.append(ConstantValue(expr.value))
                 else:
                     # Computed on the server first (e.g. bulk_create with
                     # Lower("name")); reading columns here is an error.
@@ -1145,6 +1328,24 @@ def _resolve_order_reference(expr: n.Expr, select: n.Select) -> n.Expr:
     return expr
 
 
+def _columns_read(select: n.Select) -> dict[str | None, set[str]] | None:
+    """Return the columns of each alias that ``select`` reads anywhere
+    (subqueries included), or None when it reads whole rows (``*``)."""
+    if any(isinstance(item.expr, n.Star) for item in select.items):
+        return None
+    found: dict[str | None, set[str]] = {}
+    stack: list[Any] = [select]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, n.Column):
+            found.setdefault(node.table, set()).add(node.name)
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        elif isinstance(node, n.Node):
+            stack.extend(getattr(node, name) for name in getattr(node, "__dataclass_fields__", ()))
+    return found
+
+
 def _projection(paths: list[str]) -> dict[str, int]:
     projection: dict[str, int] = {}
     # A find projection cannot select an array element ("tags.0" projects
@@ -1265,25 +1466,33 @@ def _joined_values(foreign: str, column: str) -> dict[str, Any]:
     }
 
 
-def _document_joined_values(local: str, foreign: str, column: str) -> dict[str, Any]:
-    """The values of ``column`` in the joined documents of one base document
-    (none when its join value is NULL: $lookup would match NULL to NULL)."""
-    matching = {
-        "$filter": {
-            "input": f"${LOOKUP_JOINED}",
-            "as": "row",
-            "cond": {
-                "$and": [
-                    {"$ne": [{"$ifNull": [f"${local}", None]}, None]},
-                    {"$eq": [f"$$row.{foreign}", f"${local}"]},
-                ]
-            },
-        }
-    }
-    return {"$map": {"input": matching, "as": "row", "in": {"$ifNull": [f"$$row.{column}", None]}}}
+def _aggregate_in_lookup(aggregate: n.Func, index: int) -> tuple[dict[str, Any], Any]:
+    """Return the $group fields that compute ``aggregate`` over a lookup's
+    joined rows, and the expression reading its SQL value from the lookup's
+    result (an array of that one group, empty when no row joined)."""
+    column = f"${aggregate.args[0].name}"  # type: ignore[attr-defined]
+    key = f"a{index}"
+
+    def first(name: str) -> dict[str, Any]:
+        # The field of the one result document; null when there is none.
+        return {"$getField": {"field": name, "input": {"$first": f"${LOOKUP_JOINED}"}}}
+
+    if aggregate.distinct:
+        values = {"$ifNull": [first(key), []]}
+        return {key: {"$addToSet": column}}, _aggregate_of_values(aggregate, values)
+    present = {"$cond": [{"$eq": [{"$ifNull": [column, None]}, None]}, 0, 1]}
+    name = aggregate.name
+    if name == "COUNT":
+        return {key: {"$sum": present}}, {"$ifNull": [first(key), 0]}
+    if name == "SUM":
+        count = f"n{index}"
+        value = {"$cond": [{"$gt": [{"$ifNull": [first(count), 0]}, 0]}, first(key), None]}
+        return {key: {"$sum": column}, count: {"$sum": present}}, value
+    operator = {"AVG": "$avg", "MIN": "$min", "MAX": "$max"}[name]
+    return {key: {operator: column}}, {"$ifNull": [first(key), None]}
 
 
-def _aggregate_of_values(aggregate: n.Func, values: str) -> dict[str, Any]:
+def _aggregate_of_values(aggregate: n.Func, values: Any) -> dict[str, Any]:
     """An SQL aggregate over a list of values (NULLs ignored; SUM, AVG, MIN
     and MAX of no value are NULL, COUNT is 0)."""
     present: Any = {"$filter": {"input": values, "cond": {"$ne": ["$$this", None]}}}

@@ -12,8 +12,10 @@ turn documents into tuples in the SELECT's column order.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -22,6 +24,7 @@ from bson import ObjectId, json_util
 
 from . import nodes as n
 from .expressions import Bound
+from .joins import KeysOverflow
 from .scope import Context
 
 # Builds a row from a document and the statement's parameters (a SELECT
@@ -76,6 +79,9 @@ class Result:
     lastrowid: Any = None
     description: Sequence[str] | None = None
     command: dict[str, Any] | None = None
+    # Whether rows may hold values read from the server, which the cursor
+    # decodes (Decimal128); an INSERT returns the values it wrote.
+    read_from_server: bool = True
 
 
 def first_batch_fetched(rows: Iterable[Any]) -> Iterator[Any]:
@@ -131,6 +137,48 @@ def get_path(document: Any, path: str) -> Any:
         else:
             return None
     return value
+
+
+def key_reader(keys: Sequence[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """Return a function reading the top-level ``keys`` of a document as
+    a tuple, None for a missing key; it runs in C unless a key is missing."""
+    keys = tuple(keys)
+    if len(keys) == 1:
+        (key,) = keys
+        return lambda document: (document.get(key),)
+    if not keys:
+        return lambda document: ()
+    read_all = operator.itemgetter(*keys)
+
+    def read(document: dict[str, Any]) -> tuple[Any, ...]:
+        try:
+            return read_all(document)  # type: ignore[no-any-return]
+        except KeyError:
+            return tuple(map(document.get, keys))
+
+    return read
+
+
+class ColumnsReader:
+    """The row builder of SELECT columns that are all top-level fields: a
+    :func:`key_reader` of them (FindPlan maps ``read`` over the documents,
+    without the parameters)."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, paths: Sequence[str]):
+        self.read = key_reader(paths)
+
+    def __call__(self, document: dict[str, Any], params: Sequence[Any]) -> tuple[Any, ...]:
+        return self.read(document)
+
+
+def columns_row_builder(paths: Sequence[str]) -> RowBuilder | None:
+    """Return a :class:`ColumnsReader` of ``paths``, or None when one of
+    them is a path into a document."""
+    if any("." in path for path in paths):
+        return None
+    return ColumnsReader(paths)
 
 
 def path_row_builder(getters: Sequence[Getter]) -> RowBuilder:
@@ -189,9 +237,38 @@ class FindPlan(Plan):
             limit=self.limit or 0,
             session=ctx.session,
         )
-        row, params = self.row, ctx.params
-        rows = first_batch_fetched(row(doc, params) for doc in cursor)
+        row = self.row
+        if isinstance(row, ColumnsReader):
+            rows = first_batch_fetched(map(row.read, cursor))
+        else:
+            rows = first_batch_fetched(map(row, cursor, itertools.repeat(ctx.params)))
         return Result(rows=rows, description=self.columns, command=command)
+
+
+@dataclass
+class KeysFallbackPlan(Plan):
+    """A plan whose joins were reduced to key lists (joins.py), and the
+    plan of the same statement with its joins, run when a key list would
+    pass KEY_LIMIT."""
+
+    plan: Plan
+    fallback: Plan
+
+    @property
+    def collection(self) -> str:
+        return self.plan.collection  # type: ignore[attr-defined, no-any-return]
+
+    def command(self, ctx: Context) -> dict[str, Any]:
+        try:
+            return self.plan.command(ctx)
+        except KeysOverflow:
+            return self.fallback.command(ctx)
+
+    def execute(self, ctx: Executor) -> Result:
+        try:
+            return self.plan.execute(ctx)
+        except KeysOverflow:
+            return self.fallback.execute(ctx)
 
 
 @dataclass
@@ -287,7 +364,7 @@ class AggregatePlan(Plan):
             if not documents:
                 documents = self._empty_input_row(ctx)
             cursor = iter(documents)
-        rows: Iterator[tuple[Any, ...]] = (tuple(doc.get(key) for key in keys) for doc in cursor)
+        rows: Iterator[tuple[Any, ...]] = map(key_reader(keys), cursor)
         if self.finishers:
             rows = map(self._finish, rows)
         return Result(rows=first_batch_fetched(rows), description=self.columns, command=command)
@@ -307,6 +384,30 @@ class AggregatePlan(Plan):
 
 
 @dataclass
+class PagedJoinPlan(AggregatePlan):
+    """A page cut before its joins (Planner.try_paged_joins).
+
+    Each document carries, under ``markers``, whether each INNER join found
+    its row; if one did not, the rows after the page would have taken its
+    place, so the statement runs as ``fallback`` (the general pipeline).
+    """
+
+    markers: tuple[str, ...] = ()
+    fallback: Plan | None = None
+
+    def execute(self, ctx: Executor) -> Result:
+        command = self.command(ctx)
+        cursor = ctx.collection(self.collection).aggregate(command["pipeline"], session=ctx.session)
+        documents = list(cursor)
+        if self.markers and self.fallback is not None:
+            for document in documents:
+                if not all(document.get(marker) for marker in self.markers):
+                    return self.fallback.execute(ctx)
+        rows = list(map(key_reader(self.output_keys), documents))
+        return Result(rows=rows, description=self.columns, command=command)
+
+
+@dataclass
 class ConstantPlan(Plan):
     """A SELECT without FROM: one row of constants and parameters."""
 
@@ -322,6 +423,30 @@ class ConstantPlan(Plan):
         return Result(rows=[tuple(command["values"])], description=self.columns, command=command)
 
 
+class ParamValue:
+    """An INSERT value that is the statement's parameter ``index``."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __call__(self, ctx: Context) -> Any:
+        return ctx.params[self.index]
+
+
+class ConstantValue:
+    """An INSERT value written in the SQL (a literal)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __call__(self, ctx: Context) -> Any:
+        return self.value
+
+
 @dataclass
 class InsertPlan(Plan):
     """Insert documents, giving auto-increment columns their next ids.
@@ -329,6 +454,11 @@ class InsertPlan(Plan):
     Columns named in RETURNING that the statement gives no value are
     treated as auto-increment columns even when ``__schema__`` has no entry
     for the table yet; the entry is then created on first use.
+
+    A plan of one VALUES row serves any number of rows of the same
+    placeholders (what ``bulk_create`` sends): :meth:`for_rows` returns it
+    bound to that count, and its documents are built by a row builder
+    compiled once, without per-row planning.
     """
 
     collection: str
@@ -340,10 +470,28 @@ class InsertPlan(Plan):
     computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
     conflict: n.OnConflict | None = None
     writes = True
+    # How many times the VALUES rows repeat, each time with the next
+    # ``param_count`` parameters (set by for_rows).
+    repeat: int = 1
+
+    def __post_init__(self) -> None:
+        self._build = _compile_row_builder(self.columns, self.rows, self.computed)
+
+    def for_rows(self, count: int) -> InsertPlan | None:
+        """Return this plan for ``count`` repetitions of its rows, or None
+        when its documents need more than parameters (computed values)."""
+        if self._build is None:
+            return None
+        plan = copy.copy(self)
+        plan.repeat = count
+        plan.param_count = self.param_count * count
+        return plan
 
     def documents(
         self, ctx: Context, computed: dict[tuple[int, int], Any] | None = None
     ) -> list[dict[str, Any]]:
+        if self._build is not None:
+            return self._build(ctx.params, self.repeat)
         computed = computed or {}
         documents = []
         for row_index, row in enumerate(self.rows):
@@ -394,22 +542,30 @@ class InsertPlan(Plan):
         # Columns every row takes from a counter: their values are new.
         fresh = []
         for column in self.auto_columns(ctx, documents):
-            if all(get_path(document, column) is None for document in documents):
+            lastrowid, every_row = self._assign_ids(ctx, documents, column)
+            if every_row:
                 fresh.append(column)
-            lastrowid = self._assign_ids(ctx, documents, column)
         stored = (
             ctx.insert(self.collection, documents, self.conflict, tuple(fresh)) if documents else []
         )
         # A row left out by ON CONFLICT DO NOTHING returns nothing; one
         # that updated a stored row returns that row's values.
-        kept = [row for row in stored if row is not None]
-        rows = [tuple(get_path(d, c) for c in self.returning) for d in kept]
+        kept = stored if self.conflict is None else [row for row in stored if row is not None]
+        rows: list[tuple[Any, ...]] = []
+        if len(self.returning) == 1:
+            get = _getter(self.returning[0])
+            rows = [(get(d),) for d in kept]
+        elif self.returning:
+            getters = [_getter(column) for column in self.returning]
+            rows = [tuple(get(d) for get in getters) for d in kept]
         return Result(
-            rows=rows if self.returning else [],
+            rows=rows,
             rowcount=len(kept),
             lastrowid=lastrowid,
             description=self.returning,
             command=self.command_of(documents),
+            # Rows an upsert updated were read back from the server.
+            read_from_server=self.conflict is not None and self.conflict.update is not None,
         )
 
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -426,19 +582,93 @@ class InsertPlan(Plan):
             if c != "_id" and any(get_path(d, c) is None for d in documents)
         )
 
-    def _assign_ids(self, ctx: Executor, documents: list[dict[str, Any]], column: str) -> Any:
-        missing = [d for d in documents if get_path(d, column) is None]
-        explicit = [get_path(d, column) for d in documents if get_path(d, column) is not None]
+    def _assign_ids(
+        self, ctx: Executor, documents: list[dict[str, Any]], column: str
+    ) -> tuple[Any, bool]:
+        """Give ``column`` its next counter values where documents lack it;
+        return the last document's value and whether every document took
+        one from the counter."""
+        get = _getter(column)
+        values = list(map(get, documents))
+        missing = [d for d, value in zip(documents, values, strict=True) if value is None]
+        explicit = [value for value in values if value is not None]
         if explicit:
             highest = max(explicit)
             if isinstance(highest, int):
                 ctx.advance_ids(self.collection, column, highest)
         if not missing:
-            return explicit[-1] if explicit else None
+            return (explicit[-1] if explicit else None), False
         first = ctx.reserve_ids(self.collection, column, len(missing))
-        for offset, document in enumerate(missing):
-            set_path(document, column, first + offset)
-        return get_path(documents[-1], column)
+        if "." in column:
+            for offset, document in enumerate(missing, start=first):
+                set_path(document, column, offset)
+        else:
+            for offset, document in enumerate(missing, start=first):
+                document[column] = offset
+        return get(documents[-1]), not explicit
+
+
+def _getter(path: str) -> Callable[[dict[str, Any]], Any]:
+    """Return a function reading ``path`` of a document (None if missing)."""
+    if "." in path:
+        return lambda document: get_path(document, path)
+    return operator.methodcaller("get", path)
+
+
+def _compile_row_builder(
+    columns: tuple[str, ...],
+    rows: list[list[Callable[[Context], Any] | None]],
+    computed: dict[tuple[int, int], Bound],
+) -> Callable[[Sequence[Any], int], list[dict[str, Any]]] | None:
+    """Return a function (params, repeat) → documents for rows whose values
+    are parameters, literals and DEFAULTs (a DEFAULT leaves its key out),
+    repeated ``repeat`` times with the parameters that follow; None for
+    anything else (computed values, nested column paths).
+
+    One row of parameters alone, in column order (what ``bulk_create``
+    sends), becomes ``dict(zip(columns, params))`` per document: no
+    per-value work.
+    """
+    if computed or any("." in column for column in columns):
+        return None
+    # Per row: (column, index of its parameter in the row or None, constant).
+    templates: list[list[tuple[str, int | None, Any]]] = []
+    for row in rows:
+        cells: list[tuple[str, int | None, Any]] = []
+        width = 0
+        for column, value in zip(columns, row, strict=True):
+            if isinstance(value, ParamValue):
+                cells.append((column, width, None))
+                width += 1
+            elif isinstance(value, ConstantValue):
+                cells.append((column, None, value.value))
+            elif value is not None:
+                return None
+        templates.append(cells)
+    if len(templates) == 1 and len(templates[0]) == len(columns):
+        (cells,) = templates
+        if all(index is not None for _, index, _ in cells):
+
+            def build_plain(values: Sequence[Any], repeat: int) -> list[dict[str, Any]]:
+                # zip() stops at the last column: each document takes the
+                # next len(columns) parameters.
+                items = iter(values)
+                return [dict(zip(columns, items, strict=False)) for _ in range(repeat)]
+
+            return build_plain
+
+    def build(values: Sequence[Any], repeat: int) -> list[dict[str, Any]]:
+        items = iter(values)
+        documents = []
+        for _ in range(repeat):
+            for cells in templates:
+                document = {}
+                for column, index, constant in cells:
+                    document[column] = constant if index is None else next(items)
+                documents.append(document)
+        return documents
+
+    return build
 
 
 def upsert_request(

@@ -13,6 +13,7 @@ whose ``a`` is NULL, exactly as on SQLite.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +31,7 @@ from .expressions import (
     literal,
 )
 from .functions import is_null
+from .joins import check_keys
 from .like import like_to_regex
 from .scope import Context
 
@@ -279,9 +281,18 @@ class FilterCompiler:
         run = self.expressions._uncorrelated_subquery(expr.query, "An IN (SELECT ...) subquery")
         member = polarity != expr.negated
 
+        key_limit, distinct = expr.key_limit, expr.distinct_keys
+
         def bound(ctx: Context) -> dict[str, Any]:
             values = [row[0] for row in run(ctx)]
             non_null = [v for v in values if v is not None]
+            if key_limit is not None:
+                check_keys(non_null, key_limit, distinct)
+                # In key order, as mongod scans an index's points: the test
+                # server scans them in the list's order and takes that for
+                # the index's order when a sort on the same key follows.
+                with contextlib.suppress(TypeError):
+                    non_null.sort()
             if member:
                 return {path: {"$in": non_null}} if non_null else MATCH_NONE
             if len(non_null) != len(values):

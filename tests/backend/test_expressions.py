@@ -410,18 +410,54 @@ class JoinOrderTests(TestCase):
         Book.objects.create(title="long", author=ann, pages=500)
         Book.objects.create(title="short", author=ann, pages=5)
         with CaptureCommands() as commands:
+            rows = list(
+                Book.objects.filter(pages__gt=100, author__name="Ann").values_list(
+                    "title", "author__name"
+                )
+            )
+        self.assertEqual(rows, [("long", "Ann")])
+        pipeline = commands.pipeline()
+        # The books whose author can match come first (issue 14), then the
+        # join, with the author's condition inside its lookup.
+        self.assertEqual(
+            pipeline[0], {"$match": {"author_id": {"$in": [ann.pk]}, "pages": {"$gt": 100}}}
+        )
+        self.assertEqual(
+            pipeline[1]["$lookup"]["pipeline"],
+            [
+                {"$match": {"id": {"$ne": None}, "name": {"$eq": "Ann"}}},
+                {"$project": {"id": 1, "name": 1, "_id": 0}},
+            ],
+        )
+
+    def test_join_that_only_filters_is_a_find(self):
+        """A join to a primary key that only filters runs as the matching
+        keys and one find with $in (issue 14)."""
+        ann = Author.objects.create(name="Ann")
+        bob = Author.objects.create(name="Bob")
+        Book.objects.create(title="long", author=ann, pages=500)
+        Book.objects.create(title="short", author=ann, pages=5)
+        Book.objects.create(title="other", author=bob, pages=600)
+        with CaptureCommands() as commands:
             titles = list(
                 Book.objects.filter(pages__gt=100, author__name="Ann").values_list(
                     "title", flat=True
                 )
             )
         self.assertEqual(titles, ["long"])
-        pipeline = commands.pipeline()
-        self.assertEqual(pipeline[0], {"$match": {"pages": {"$gt": 100}}})
         self.assertEqual(
-            pipeline[1]["$lookup"]["pipeline"],
-            [{"$match": {"id": {"$ne": None}, "name": {"$eq": "Ann"}}}],
+            list(commands),
+            [
+                {
+                    "find": "testapp_book",
+                    "filter": {"author_id": {"$in": [ann.pk]}, "pages": {"$gt": 100}},
+                    "projection": {"title": 1, "_id": 0},
+                }
+            ],
         )
+        with CaptureCommands() as commands:
+            self.assertEqual(Book.objects.filter(author__name="Ann").count(), 2)
+        self.assertEqual(commands.kind(), "count")
 
     def test_base_filter_precedes_correlated_subquery(self):
         ann = Author.objects.create(name="Ann", age=30)

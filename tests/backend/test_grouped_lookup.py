@@ -77,12 +77,13 @@ class GroupedLookupTests(TestCase):
             self.annotated().order_by("-pk")[:5], ["a7", "a6", "a5", "a4", "a3"]
         )
         # Django groups by the primary key alone: each author is its own
-        # group, so the page is sorted and cut first, then one $lookup.
+        # group, so the page is sorted and cut first, then one $lookup
+        # whose pipeline ends in the aggregates: one small document per
+        # author, not its books (issue 14).
         self.assertEqual(command["pipeline"][:2], [{"$sort": {"id": -1}}, {"$limit": 5}])
         self.assertEqual(list(command["pipeline"][2]), ["$lookup"])
-        self.assertEqual(
-            stage_names(command), ["$sort", "$limit", "$lookup", "$addFields", "$project"]
-        )
+        self.assertEqual(list(command["pipeline"][2]["$lookup"]["pipeline"][-1]), ["$group"])
+        self.assertEqual(stage_names(command), ["$sort", "$limit", "$lookup", "$project"])
 
     def test_groups_of_several_documents(self):
         for author in self.authors[:4]:

@@ -77,10 +77,10 @@ class ChainedLeftJoinTests(TestCase):
             list(Author.objects.values_list("name", "books__reviews__id"))
         lookups = commands.stages("$lookup")
         self.assertEqual(
-            [lookup["pipeline"] for lookup in lookups],
+            [lookup["pipeline"][0] for lookup in lookups],
             [
-                [{"$match": {"author_id": {"$ne": None}}}],
-                [{"$match": {"book_id": {"$ne": None}}}],
+                {"$match": {"author_id": {"$ne": None}}},
+                {"$match": {"book_id": {"$ne": None}}},
             ],
         )
 

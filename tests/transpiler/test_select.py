@@ -8,6 +8,7 @@ base-table ``$match`` comes before any ``$lookup``.
 import pytest
 
 from djongo_app.transpiler import compile_sql
+from djongo_app.transpiler.joins import KEY_LIMIT
 
 from .utils import (
     AGE,
@@ -142,10 +143,14 @@ JOINED = "__join__testapp_author"
 ID_GUARD = {"id": {"$ne": None}}
 
 
+# The author columns these statements read: the lookup fetches only them.
+AUTHOR_READ = {"$project": {"id": 1, "name": 1, "_id": 0}}
+
+
 def lookup(local, match=None):
     """The $lookup of the author; ``match`` adds to its NULL guard."""
     spec = {"from": "testapp_author", "localField": local, "foreignField": "id", "as": JOINED}
-    spec["pipeline"] = [{"$match": {**ID_GUARD, **(match or {})}}]
+    spec["pipeline"] = [{"$match": {**ID_GUARD, **(match or {})}}, AUTHOR_READ]
     return {"$lookup": spec}
 
 
@@ -160,15 +165,17 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
     ("sql", "params", "pipeline"),
     [
         pytest.param(
-            # Book.objects.filter(author__name="x", pages__gt=10)
-            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            # Book.objects.select_related("author").filter(author__name="x",
+            # pages__gt=10): the books whose author_id is among the keys of
+            # the matching authors, then the join for the author's columns.
+            f"SELECT {BOOK_COLUMNS}, {NAME} FROM {BOOK} {INNER_JOIN_AUTHOR} "
             f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)',
             ("x", 10),
             [
-                {"$match": {"pages": {"$gt": 10}}},
+                {"$match": {"author_id": {"$in": [7]}, "pages": {"$gt": 10}}},
                 lookup("author_id", {"name": {"$eq": "x"}}),
                 unwind(False),
-                BOOK_OUTPUT,
+                {"$project": {"_id": 0, "c0": "$id", "c1": "$title", "c2": f"${JOINED}.name"}},
             ],
             id="inner-join-match-first",
         ),
@@ -262,7 +269,145 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
     ],
 )
 def test_join(sql, params, pipeline):
-    assert_command(command(sql, params), {"aggregate": "testapp_book", "pipeline": pipeline})
+    assert_command(
+        command(sql, params, subquery_rows=[(7,)]),
+        {"aggregate": "testapp_book", "pipeline": pipeline},
+    )
+
+
+AUTHOR_KEYS = {
+    "find": "testapp_author",
+    "filter": {"name": {"$eq": "x"}},
+    "projection": {"id": 1, "_id": 0},
+    "limit": KEY_LIMIT + 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param(
+            # Book.objects.filter(author__name="x", pages__gt=10): the join
+            # to a unique key only filters, so it becomes the keys of the
+            # matching authors and the books are one find on author_id.
+            f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+            f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s) ORDER BY {BOOK}."id" DESC LIMIT 20',
+            {
+                "find": "testapp_book",
+                "filter": {"author_id": {"$in": [7, 9]}, "pages": {"$gt": 10}},
+                "projection": {"id": 1, "title": 1, "_id": 0},
+                "sort": {"id": -1},
+                "limit": 20,
+            },
+            id="filter-only-join-is-a-find",
+        ),
+        pytest.param(
+            # Book.objects.filter(author__name="x", pages__gt=10).count()
+            f'SELECT COUNT(*) AS "__count" FROM {BOOK} {INNER_JOIN_AUTHOR} '
+            f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)',
+            {
+                "count": "testapp_book",
+                "query": {"author_id": {"$in": [7, 9]}, "pages": {"$gt": 10}},
+            },
+            id="filter-only-join-count",
+        ),
+    ],
+)
+def test_filter_only_join(sql, expected):
+    """A join to a unique key that only filters runs as the joined keys
+    first and an $in on the base collection (issue 14)."""
+    context = Context(("x", 10), [(7,), (9,), (None,)])
+    plan = compile_sql(sql)
+    assert_command(plan.command(context), expected)
+    assert context.subqueries == [AUTHOR_KEYS]
+
+
+def test_too_many_join_keys_run_the_join():
+    """Past KEY_LIMIT keys the statement runs with its join (issue 14)."""
+    sql = (
+        f"SELECT {BOOK_COLUMNS} FROM {BOOK} {INNER_JOIN_AUTHOR} "
+        f'WHERE ({NAME} = %s AND {BOOK}."pages" > %s)'
+    )
+    rows = [(i,) for i in range(KEY_LIMIT + 1)]
+    assert_command(
+        command(sql, ("x", 10), subquery_rows=rows),
+        {
+            "aggregate": "testapp_book",
+            "pipeline": [
+                {"$match": {"pages": {"$gt": 10}}},
+                lookup("author_id", {"name": {"$eq": "x"}}),
+                unwind(False),
+                BOOK_OUTPUT,
+            ],
+        },
+    )
+
+
+M2M_SQL = (
+    'SELECT "e"."id" FROM "e" '
+    'INNER JOIN "e_authors" ON ("e"."id" = "e_authors"."entry_id") '
+    'INNER JOIN "testapp_author" ON ("e_authors"."author_id" = "testapp_author"."id") '
+    'WHERE "testapp_author"."name" = %s'
+)
+# The key queries of a many-to-many filter: the matching authors' keys,
+# then the entries' keys of the through rows of those authors.
+M2M_KEY_QUERIES = [
+    {
+        "find": "testapp_author",
+        "filter": {"name": {"$eq": "x"}},
+        "projection": {"id": 1, "_id": 0},
+        "limit": KEY_LIMIT + 1,
+    },
+    {
+        "find": "e_authors",
+        "filter": {"author_id": {"$in": [3]}},
+        "projection": {"entry_id": 1, "_id": 0},
+        "limit": KEY_LIMIT + 1,
+    },
+]
+
+
+def test_many_to_many_filter_with_distinct_keys_is_a_find():
+    """Entry.objects.filter(authors__name="x") where no entry key repeats
+    among the through rows: each entry matches one through row, so the
+    joins go and the entries are one find. Each key query runs once
+    (issue 14)."""
+    context = Context(("x",), [(3,)])
+    assert compile_sql(M2M_SQL).command(context) == {
+        "find": "e",
+        "filter": {"id": {"$in": [3]}},
+        "projection": {"id": 1, "_id": 0},
+    }
+    assert context.subqueries == M2M_KEY_QUERIES
+
+
+def test_many_to_many_filter_with_repeated_keys_keeps_its_join():
+    """The same where an entry key repeats (an entry matching twice is two
+    rows): the through table's join stays, after an $in of the entries
+    that can match."""
+    context = Context(("x",), [(3,), (3,)])
+    pipeline = compile_sql(M2M_SQL).command(context)["pipeline"]
+    # The author join only filters: its keys go into the through lookup.
+    assert pipeline == [
+        {"$match": {"id": {"$in": [3, 3]}}},
+        {
+            "$lookup": {
+                "from": "e_authors",
+                "localField": "id",
+                "foreignField": "entry_id",
+                "as": "__join__e_authors",
+                "pipeline": [
+                    {"$match": {"entry_id": {"$ne": None}, "author_id": {"$in": [3, 3]}}},
+                    {"$project": {"author_id": 1, "entry_id": 1, "_id": 0}},
+                ],
+            }
+        },
+        {"$unwind": {"path": "$__join__e_authors", "preserveNullAndEmptyArrays": False}},
+        {"$project": {"_id": 0, "c0": "$id"}},
+    ]
+    # The plan without the join ran the key queries first; the plan with
+    # it reads the same ones, which run once per statement.
+    assert [query["find"] for query in context.subqueries] == ["testapp_author", "e_authors"]
 
 
 def count_not_null(path):
@@ -349,7 +494,11 @@ SUM_AGE_NULL = {"$set": {"a1": {"$cond": [{"$eq": ["$a1_n", 0]}, None, "$a1"]}}}
                         "localField": "id",
                         "foreignField": "author_id",
                         "as": "__join__testapp_book",
-                        "pipeline": [{"$match": {"author_id": {"$ne": None}}}],
+                        "pipeline": [
+                            {"$match": {"author_id": {"$ne": None}}},
+                            # Only the columns the statement reads.
+                            {"$project": {"author_id": 1, "id": 1, "_id": 0}},
+                        ],
                     }
                 },
                 {
@@ -502,7 +651,7 @@ def lookup_guards(sql):
     for stage in command(sql)["pipeline"]:
         if "$lookup" in stage:
             pipeline = stage["$lookup"].get("pipeline", [])
-            guards.append(pipeline[0]["$match"] if pipeline else None)
+            guards.append(pipeline[0].get("$match") if pipeline else None)
     return guards
 
 

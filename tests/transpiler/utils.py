@@ -39,9 +39,13 @@ class Context:
         self.params = tuple(params)
         self.subquery_rows = list(subquery_rows)
         self.subqueries: list[dict[str, Any]] = []
+        self._ran: set[int] = set()
 
     def run_subquery(self, plan: Any) -> list[tuple]:
-        self.subqueries.append(plan.command(self))
+        # Each plan runs once per statement, as in ExecutionContext.
+        if id(plan) not in self._ran:
+            self._ran.add(id(plan))
+            self.subqueries.append(plan.command(self))
         return list(self.subquery_rows)
 
 

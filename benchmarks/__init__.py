@@ -1,0 +1,1 @@
+"""Benchmarks of djongo_app against raw pymongo (``python -m benchmarks``)."""

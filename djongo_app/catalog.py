@@ -1,0 +1,58 @@
+"""The planner's knowledge of unique keys, read from the installed models.
+
+A column is a unique key of a table when a concrete model with that
+``db_table`` declares its field ``primary_key``, ``unique`` (a
+``OneToOneField`` too) or a one-column ``UniqueConstraint`` without a
+condition. The schema editor creates a unique index for each of these, so
+the planner may rely on them (transpiler/catalog.py). A table no model
+describes has only ``_id``.
+"""
+
+from django.apps import apps
+from django.db import models
+
+from .transpiler import catalog
+
+
+class ModelCatalog:
+    def __init__(self):
+        self._models = None
+        self._unique = {}
+
+    def unique_columns(self, table):
+        if not apps.ready:
+            return frozenset()
+        found = apps.get_models(include_auto_created=True)
+        # get_models() is cached; a new list means the registry changed.
+        if found is not self._models:
+            self._unique = _unique_columns(found)
+            self._models = found
+        return self._unique.get(table, frozenset())
+
+
+def _unique_columns(found):
+    unique = {}
+    for model in found:
+        opts = model._meta
+        columns = {field.column for field in opts.local_concrete_fields if field.unique}
+        if opts.pk is not None and opts.pk.column:
+            columns.add(opts.pk.column)
+        for constraint in opts.constraints:
+            if (
+                isinstance(constraint, models.UniqueConstraint)
+                and len(constraint.fields) == 1
+                and constraint.condition is None
+                and not constraint.expressions
+            ):
+                columns.add(opts.get_field(constraint.fields[0]).column)
+        for fields in opts.unique_together:
+            if len(fields) == 1:
+                columns.add(opts.get_field(fields[0]).column)
+        unique[opts.db_table] = frozenset(unique.get(opts.db_table, frozenset()) | columns)
+    return unique
+
+
+def install():
+    """Let the planner use the models' unique keys (idempotent)."""
+    if not isinstance(catalog._catalog, ModelCatalog):
+        catalog.install(ModelCatalog())

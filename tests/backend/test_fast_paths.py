@@ -1,0 +1,221 @@
+"""The shortcuts taken for speed give the answers of the general paths
+(issue 14)."""
+
+import contextlib
+import datetime
+import pickle
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower
+from django.test import TestCase, TransactionTestCase, override_settings
+
+from djongo_app.testing import CaptureCommands
+from djongo_app.transpiler import compile_sql, plan_cache
+from djongo_app.transpiler.cache import repeated_rows
+from tests.testapp.models import Author, Blog, Book, Entry, Reader, Tag
+
+
+class Boom(Exception):
+    pass
+
+
+def stored(model, *columns):
+    """Return the committed documents of ``model`` as another client reads
+    them, sorted."""
+    connection.ensure_connection()
+    table = connection.connection.database[model._meta.db_table]
+    return sorted(tuple(d.get(c) for c in columns) for d in table.find({}))
+
+
+class BulkInsertTests(TestCase):
+    def test_every_batch_size_shares_one_plan(self):
+        """bulk_create of 3 and of 5 rows: one plan of one row."""
+        Author.objects.bulk_create(Author(name=f"a{i}", age=i) for i in range(3))
+        size = plan_cache.info().size
+        authors = Author.objects.bulk_create(Author(name=f"b{i}", age=i) for i in range(5))
+        self.assertEqual(plan_cache.info().size, size)
+        self.assertEqual(len({a.pk for a in authors}), 5)
+        self.assertEqual(
+            list(Author.objects.filter(name__startswith="b").values_list("name", "age")),
+            [(f"b{i}", i) for i in range(5)],
+        )
+
+    def test_documents_hold_the_columns_in_order(self):
+        with CaptureCommands() as commands:
+            Author.objects.bulk_create(
+                [Author(name="x", age=1, email="x@e.org"), Author(name="y", age=None)]
+            )
+        documents = commands[0]["documents"]
+        self.assertEqual(
+            [{k: v for k, v in d.items() if k not in {"id", "_id"}} for d in documents],
+            [
+                {"name": "x", "email": "x@e.org", "age": 1, "active": True},
+                {"name": "y", "email": None, "age": None, "active": True},
+            ],
+        )
+
+    def test_a_row_with_an_expression_among_plain_rows(self):
+        Author.objects.bulk_create(
+            [Author(name="plain"), Author(name=Lower(Value("LOUD"))), Author(name="also")]
+        )
+        self.assertEqual(
+            sorted(Author.objects.values_list("name", flat=True)), ["also", "loud", "plain"]
+        )
+
+    def test_repeated_rows_only_for_the_same_placeholders(self):
+        table = '"t"'
+        self.assertEqual(
+            repeated_rows(f'INSERT INTO {table} ("a") VALUES (%s), (%s) RETURNING "t"."id"'),
+            (f'INSERT INTO {table} ("a") VALUES (%s) RETURNING "t"."id"', 2),
+        )
+        for sql in (
+            f'INSERT INTO {table} ("a") VALUES (%s)',
+            f'INSERT INTO {table} ("a", "b") VALUES (%s, DEFAULT), (%s, %s)',
+            f'INSERT INTO {table} ("a") VALUES (LOWER(%s)), (LOWER(%s))',
+            # A quoted name that reads like a VALUES list.
+            'INSERT INTO "x VALUES (%s), (%s)" ("a") VALUES (1)',
+        ):
+            with self.subTest(sql):
+                self.assertIsNone(repeated_rows(sql))
+
+    def test_plan_of_one_row_serves_many(self):
+        plan = compile_sql('INSERT INTO "t" ("a", "b") VALUES (%s, DEFAULT)').for_rows(3)
+        self.assertEqual(plan.param_count, 3)
+
+
+class ReadTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.ann = Author.objects.create(name="Ann")
+        Book.objects.create(
+            title="t",
+            author=cls.ann,
+            price=Decimal("1.25"),
+            created=datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC),
+        )
+
+    def test_raw_cursor_reads_decimals(self):
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT "price" FROM "testapp_book"')
+            self.assertEqual(cursor.fetchall(), [(Decimal("1.25"),)])
+
+    def test_datetimes_follow_use_tz(self):
+        created = Book.objects.get().created
+        self.assertEqual(
+            created, datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
+        )
+        with override_settings(USE_TZ=False):
+            self.assertIsNone(Book.objects.get().created.tzinfo)
+        self.assertEqual(Book.objects.get().created.tzinfo, datetime.UTC)
+
+    def test_missing_column_reads_as_null(self):
+        books = connection.connection.database["testapp_book"]
+        books.update_many({}, {"$unset": {"rating": ""}}, session=connection.connection.session)
+        self.assertEqual(list(Book.objects.values_list("title", "rating")), [("t", None)])
+
+
+class LoadedDocumentTests(TestCase):
+    def test_stored_references_and_documents_round_trip(self):
+        readers = [Reader.objects.create(name=n) for n in ("r1", "r2")]
+        entry = Entry.objects.create(headline="h", blog=Blog(name="b"))
+        entry.readers.add(*readers)
+        loaded = Entry.objects.get(pk=entry.pk)
+        self.assertEqual(loaded.readers.ids, [r.pk for r in readers])
+        self.assertEqual(loaded.blog, Blog(name="b"))
+        copy = pickle.loads(pickle.dumps(loaded))
+        self.assertEqual(copy.readers.ids, [r.pk for r in readers])
+        # A loaded array is not an assignment: save() leaves it alone.
+        loaded.headline = "h2"
+        loaded.save()
+        self.assertEqual(Entry.objects.get(pk=entry.pk).readers.ids, [r.pk for r in readers])
+
+    def test_duplicate_stored_ids_read_once(self):
+        reader = Reader.objects.create(name="r")
+        entry = Entry.objects.create(headline="h", blog=Blog(name="b"))
+        connection.connection.database["testapp_entry"].update_one(
+            {"id": entry.pk},
+            {"$set": {"readers": [reader.pk, reader.pk]}},
+            session=connection.connection.session,
+        )
+        self.assertEqual(Entry.objects.get(pk=entry.pk).readers.ids, [reader.pk])
+
+    def test_unknown_keys_of_an_embedded_document_are_kept(self):
+        entry = Entry.objects.create(headline="h", blog=Blog(name="b"))
+        connection.connection.database["testapp_entry"].update_one(
+            {"id": entry.pk},
+            {"$set": {"blog.extra": 1}},
+            session=connection.connection.session,
+        )
+        loaded = Entry.objects.get(pk=entry.pk)
+        loaded.save()
+        document = connection.connection.database["testapp_entry"].find_one(
+            {"id": entry.pk}, session=connection.connection.session
+        )
+        self.assertEqual(document["blog"]["extra"], 1)
+
+
+class JournaledInsertTests(TransactionTestCase):
+    """The shared plan of a bulk_create writes through the savepoint
+    journal like any other INSERT (the fast path skips only the checks an
+    autocommit insert does not need)."""
+
+    available_apps = ["tests.testapp"]
+
+    def setUp(self):
+        if not connection.features.supports_transactions:
+            self.skipTest("the server is standalone: no transactions")
+
+    def test_autocommit_bulk_create_is_one_insert(self):
+        with CaptureCommands() as commands:
+            tags = Tag.objects.bulk_create([Tag(label=f"t{i}") for i in range(5)])
+        self.assertEqual([c["insert"] for c in commands if "insert" in c], ["testapp_tag"])
+        self.assertEqual(len(commands[-1]["documents"]), 5)
+        self.assertEqual(stored(Tag, "id", "label"), [(t.pk, t.label) for t in tags])
+
+    def test_bulk_create_in_a_rolled_back_savepoint_is_undone(self):
+        with transaction.atomic():
+            Tag.objects.bulk_create([Tag(label=f"kept{i}") for i in range(3)])
+            with contextlib.suppress(Boom), transaction.atomic():
+                Tag.objects.bulk_create([Tag(label=f"gone{i}") for i in range(4)])
+                self.assertEqual(Tag.objects.count(), 7)
+                raise Boom
+            self.assertEqual(Tag.objects.count(), 3)
+            Tag.objects.bulk_create([Tag(label=f"late{i}") for i in range(2)])
+        self.assertEqual(
+            [label for (label,) in stored(Tag, "label")],
+            ["kept0", "kept1", "kept2", "late0", "late1"],
+        )
+
+    def test_ignore_conflicts_over_a_shared_plan(self):
+        """Many rows with ON CONFLICT DO NOTHING: the repeated-row plan
+        keeps its conflict clause."""
+        Tag.objects.create(label="red")
+        with CaptureCommands() as commands:
+            Tag.objects.bulk_create(
+                [Tag(label=label) for label in ("red", "blue", "green", "blue")],
+                ignore_conflicts=True,
+            )
+        insert = next(c for c in commands if "insert" in c)
+        self.assertIs(insert["ordered"], False)
+        self.assertEqual(stored(Tag, "label"), [("blue",), ("green",), ("red",)])
+
+
+class LookupProjectionTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        ann = Author.objects.create(name="Ann", age=30, email="ann@example.com")
+        for index in range(3):
+            Book.objects.create(title=f"b{index}", author=ann, pages=index)
+
+    def test_lookup_fetches_only_the_selected_columns(self):
+        """A joined author read for its name alone: the $lookup's pipeline
+        projects that column (and no email, no age)."""
+        books = Book.objects.select_related("author").only("title", "author__name")
+        with CaptureCommands() as commands:
+            rows = [(b.title, b.author.name) for b in books.order_by("-pages")[:2]]
+        self.assertEqual(rows, [("b2", "Ann"), ("b1", "Ann")])
+        (lookup,) = commands.stages("$lookup")
+        projection = lookup["pipeline"][-1]["$project"]
+        self.assertEqual({k for k, v in projection.items() if v and k != "_id"}, {"id", "name"})

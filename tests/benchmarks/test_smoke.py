@@ -1,0 +1,56 @@
+"""The benchmark command runs end to end with tiny sizes (issue 14).
+
+Only that it runs and reports every operation is checked here: speed
+targets live in benchmarks/ and docs/performance.md, not in tests.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from djongo_app.testing import server_uri
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_benchmark_runs_with_tiny_sizes(tmp_path):
+    figures = tmp_path / "figures.json"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks",
+        "--rows=40",
+        "--rounds=1",
+        "--reps=0.05",
+        "--scale=80",
+        "--scale-rounds=1",
+        "--scale-reps=1",
+        "--backends=djongo_app,sqlite",
+        f"--json={figures}",
+    ]
+    env = {**os.environ, "MONGODB_URI": server_uri()}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(figures.read_text())
+    timings = report["timings"]
+    assert set(timings["get(pk=)"]) == {"djongo_app", "sqlite"}
+    assert set(timings["prefetch_related ArrayReferenceField [:20]"]) == {"djongo_app"}
+    for operation, backends in timings.items():
+        for backend, cell in backends.items():
+            assert cell["orm_cpu"] and cell["raw_cpu"], (operation, backend)
+    assert set(report["layers"]["get(pk=)"]["djongo_app"]) == {
+        "django",
+        "backend",
+        "driver",
+        "other",
+    }
+    assert set(report["scale"]["Blog annotate(Count(entry))[:20]"]["djongo_app"]) >= {
+        "40:orm_wall",
+        "80:orm_wall",
+    }
+    assert "| get(pk=) |" in result.stdout
