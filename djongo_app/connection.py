@@ -51,6 +51,7 @@ from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, Op
 from .codecs import type_registry
 from .conflicts import Rules, read_rules
 from .counters import Counters
+from .defaults import Defaults
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
 from .ondelete import References
 from .savepoints import Journal
@@ -395,6 +396,8 @@ class MongoConnection:
         self.counters = Counters(self.database)
         # The database-level on_delete rules (DB_CASCADE, ...) by table.
         self.references = References(self.database)
+        # The columns' db_default values by table.
+        self.defaults = Defaults(self.database)
         self.transactions = transactions
         self.autocommit = True
         self._session: Any = None
@@ -569,6 +572,7 @@ class MongoConnection:
         transactionLifetimeLimitSeconds aborts it)."""
         self.rules.pop(collection, None)
         self.references.forget()
+        self.defaults.forget(collection)
         if self.in_transaction and self.journal.wrote_to(collection):
             raise TransactionManagementError(
                 f"djongo_app: the schema of {collection!r} cannot change inside a "

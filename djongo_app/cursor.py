@@ -77,6 +77,17 @@ class ExecutionContext:
     def drop_ids(self, table):
         self.connection.counters.drop(table)
 
+    def fill_defaults(self, table, documents):
+        """Give the documents the db_default of each column they lack."""
+        defaults = self.connection.defaults.of(table)
+        if defaults is not None:
+            defaults.fill(self.connection.database, self.connection.session, documents)
+
+    def column_default(self, table, column):
+        """Return the aggregation expression of a column's db_default."""
+        defaults = self.connection.defaults.of(table)
+        return None if defaults is None else defaults.expression_of(column)
+
     # Writes: checked and journaled inside a savepoint (writes.py).
 
     def insert(self, table, documents, conflict=None, fresh=()):

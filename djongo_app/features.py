@@ -40,7 +40,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
     supports_ignore_conflicts = True
     supports_update_conflicts = True
     supports_update_conflicts_with_target = True
-    supports_expression_defaults = False
+    supports_expression_defaults = True
     supports_sequence_reset = True
     # UPDATE ... RETURNING is not in the dialect (Django 6.0+): after save(),
     # fields assigned expressions (F("n") + 1) are deferred and read back
@@ -257,6 +257,7 @@ class DatabaseFeatures(BaseDatabaseFeatures):
         "expressions.tests.FTimeDeltaTests.test_datetime_subtraction_microseconds",
         "expressions.tests.FTimeDeltaTests.test_duration_with_datetime_microseconds",
         "expressions.tests.FTimeDeltaTests.test_negative_timedelta_update",
+        "field_defaults.tests.DefaultTests.test_bulk_create_all_db_defaults_one_field",
         "get_or_create.tests.UpdateOrCreateTransactionTests.test_updates_in_transaction",
         "timezones.tests.LegacyDatabaseTests.test_naive_datetime_with_microsecond",
         "timezones.tests.NewDatabaseTests.test_aware_datetime_in_local_timezone_with_microsecond",

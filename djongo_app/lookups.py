@@ -26,6 +26,7 @@ dotted column names (``"t"."blog.name"``), written by
 from django.db import NotSupportedError
 from django.db.models.expressions import ExpressionList
 from django.db.models.fields import json as json_fields
+from django.db.models.functions import Cast
 from django.db.models.lookups import IsNull
 
 from . import compat
@@ -108,6 +109,27 @@ def json_in(self, compiler, connection):
     return f"({sql})", tuple(param for _, params in parts for param in params)
 
 
+# Column types stored as documents or arrays: a value of one of them is
+# already what a cast to JSON means.
+DOCUMENT_TYPES = frozenset({"object", "array"})
+
+
+def json_cast(self, compiler, connection, **extra_context):
+    """``CAST(<x> AS OBJECT)`` for a value stored as a document or array
+    (or of no known type); casting anything else to JSON would parse text
+    as JSON, which MongoDB's query language cannot do, so it raises."""
+    if self.output_field.db_type(connection) in DOCUMENT_TYPES:
+        source = self.get_source_expressions()[0]
+        source_field = getattr(source, "_output_field_or_none", None)
+        if source_field is not None and source_field.db_type(connection) not in DOCUMENT_TYPES:
+            raise NotSupportedError(
+                f"Cast({source!r}, {type(self.output_field).__name__}()) is not supported by "
+                "djongo_app: MongoDB cannot parse text as JSON in a query; store the value "
+                "in a JSONField instead."
+            )
+    return self.as_sql(compiler, connection, **extra_context)
+
+
 def json_null(self, compiler, connection):
     """JSONNull() (Django 6.1) as a value: stored as null, not as 'null'."""
     return "%s", (None,)
@@ -140,6 +162,7 @@ def dotted_column_sql(sql, key):
 
 
 AS_MONGODB = {
+    Cast: json_cast,
     json_fields.KeyTransform: key_transform,
     json_fields.HasKeyLookup: has_key,
     json_fields.KeyTransformIsNull: key_transform_isnull,

@@ -33,6 +33,13 @@ from django.db.models.sql.query import Query
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from .counters import SCHEMA_COLLECTION
+from .defaults import (
+    compile_expression,
+    default_entry,
+    drop_default,
+    record_default,
+    set_defaults,
+)
 from .errors import wrap_pymongo_errors
 from .internal_types import INTEGER_TYPES
 from .lookups import COLUMN
@@ -168,7 +175,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     # Models ------------------------------------------------------------------
 
     def create_model(self, model):
-        references = self._references_of(model, model._meta.local_concrete_fields)
+        fields = model._meta.local_concrete_fields
+        references = self._references_of(model, fields)
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
@@ -187,6 +195,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if auto:
                 self.counters.register(table, auto)
             self._record_references(references)
+            entries = [default_entry(model, f, self.connection) for f in fields]
+            if any(entries):
+                set_defaults(self.schema_collection, table, [e for e in entries if e])
+                self._defaults_changed(table)
         for field in model._meta.local_many_to_many:
             if field.remote_field.through._meta.auto_created:
                 self.create_model(field.remote_field.through)
@@ -234,11 +246,16 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         self._changed(table)
         with wrap_pymongo_errors():
             self._record_references(references)
-            default = self.effective_default(field)
-            if default is not None or not field.null:
-                self.database[table].update_many(
-                    {field.column: {"$exists": False}}, {"$set": {field.column: default}}
-                )
+            entry = self._record_default(model, field)
+            # Existing documents take the db_default (evaluated by the
+            # server), as a SQL column added with a DEFAULT fills its rows.
+            update = self._default_update(model, field, entry)
+            if update is None:
+                default = self.effective_default(field)
+                if default is not None or not field.null:
+                    update = {"$set": {field.column: default}}
+            if update is not None:
+                self.database[table].update_many({field.column: {"$exists": False}}, update)
             self._update_validator(model, add=[field])
             indexes = self._field_index_models(model, field)
             if indexes:
@@ -256,6 +273,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         with wrap_pymongo_errors():
             if self._references_of(model, [field]):
                 drop_references(self.schema_collection, table, field.column)
+            if field.has_db_default():
+                drop_default(self.schema_collection, table, field.column)
+                self._defaults_changed(table)
             self._update_validator(model, remove=[field])
             self._drop_indexes_on(table, [field.column])
             self.database[table].update_many(
@@ -280,6 +300,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if self._references_of(model, [old_field]):
                 drop_references(self.schema_collection, table, old_field.column)
             self._record_references(references)
+            if old_field.has_db_default() and old_field.column != new_field.column:
+                drop_default(self.schema_collection, table, old_field.column)
+            entry = self._record_default(model, new_field, replace=old_field.has_db_default())
             # The field's own indexes (unique, db_index) are found by their
             # key, as Django's SQL backends find constraints by column: a
             # name derived from an earlier table name still matches.
@@ -300,11 +323,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             if created:
                 collection.create_indexes(created)
             if old_field.null and not new_field.null:
-                default = self.effective_default(new_field)
-                if default is not None:
-                    collection.update_many(
-                        {new_field.column: None}, {"$set": {new_field.column: default}}
-                    )
+                update = self._default_update(model, new_field, entry)
+                if update is None:
+                    default = self.effective_default(new_field)
+                    if default is not None:
+                        update = {"$set": {new_field.column: default}}
+                if update is not None:
+                    collection.update_many({new_field.column: None}, update)
             self._update_validator(model, remove=[old_field], add=[new_field])
 
     @property
@@ -327,6 +352,40 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             add_reference(self.schema_collection, referenced, reference)
         if pairs:
             self.connection.connection.references.forget()
+
+    def _record_default(self, model, field, replace=False):
+        """Record the ``db_default`` of ``field`` in its collection's
+        ``__schema__`` entry (see :mod:`.defaults`), forgetting an earlier
+        one when ``replace``; return the entry recorded, or None."""
+        entry = default_entry(model, field, self.connection)
+        if entry is None and not replace:
+            return None
+        table = model._meta.db_table
+        record_default(self.schema_collection, table, entry, field.column)
+        self._defaults_changed(table)
+        return entry
+
+    def _defaults_changed(self, table):
+        if not self.collect_sql:
+            self.connection.connection.defaults.forget(table)
+
+    def _default_update(self, model, field, entry):
+        """Return the update that gives a document ``field``'s recorded
+        default ``entry``, or None without one. An unsupported expression
+        raises NotSupportedError when documents would need its value."""
+        if entry is None:
+            return None
+        column = field.column
+        if "value" in entry:
+            return {"$set": {column: entry["value"]}}
+        if "sql" in entry:
+            table = model._meta.db_table
+            expression = compile_expression(table, entry["sql"], entry["params"])
+            return [{"$set": {column: expression}}]
+        stored = self.connection.connection.database[model._meta.db_table]
+        if not self.collect_sql and stored.find_one({}, {"_id": 1}) is not None:
+            raise NotSupportedError(entry["unsupported"])
+        return None
 
     # NOT NULL ------------------------------------------------------------------
 

@@ -386,7 +386,7 @@ class ExpressionCompiler:
         return self.truth(between_as_and(expr), polarity)
 
     def truth_Like(self, expr: n.Like, polarity: bool) -> Bound:
-        if not isinstance(expr.pattern, n.Param | n.Literal):
+        if not self.is_bound_pattern(expr.pattern):
             return self.substring_truth(expr, polarity)
         value = self.value(expr.expr)
         pattern = self.pattern_value(expr.pattern)
@@ -466,6 +466,14 @@ class ExpressionCompiler:
 
         return bound
 
+    def is_bound_pattern(self, expr: n.Expr) -> bool:
+        """Return whether a LIKE or REGEXP pattern is known before the
+        statement runs: a parameter, a literal or an uncorrelated scalar
+        subquery (run first, as any uncorrelated subquery is)."""
+        if isinstance(expr, n.ScalarSubquery):
+            return expr not in self.lookups
+        return isinstance(expr, n.Param | n.Literal)
+
     def pattern_value(self, expr: n.Expr) -> Callable[[Context], Any]:
         """Return the bound Python value of a LIKE or REGEXP pattern."""
         if isinstance(expr, n.Param):
@@ -474,6 +482,10 @@ class ExpressionCompiler:
         if isinstance(expr, n.Literal):
             value = expr.value
             return lambda ctx: value
+        if self.is_bound_pattern(expr):
+            assert isinstance(expr, n.ScalarSubquery)
+            run = self._uncorrelated_subquery(expr.query, "A scalar subquery")
+            return lambda ctx: next(iter(run(ctx)), (None,))[0]
         raise not_supported("A LIKE or REGEXP pattern computed from columns", self.sql)
 
     # Subqueries -------------------------------------------------------------

@@ -170,35 +170,7 @@ def reduce_joins(select: n.Select, repeating: bool = False) -> n.Select | None:
         if join.owner in children:
             children[join.owner].append(join)
 
-    keys: dict[str, n.Select | None] = {}
-
-    def keys_of(join: EquiJoin) -> n.Select | None:
-        """SELECT foreign FROM joined WHERE <what the joined rows must meet>."""
-        if join.alias in keys:
-            return keys[join.alias]
-        conditions: list[n.Expr] = list(pushed[join.alias])
-        for condition in join.extra:
-            if referenced_tables(condition) - {join.alias} or correlated_subqueries(condition):
-                keys[join.alias] = None
-                return None
-            conditions.append(condition)
-        for child in children[join.alias]:
-            child_keys = keys_of(child) if child.join.kind == "INNER" else None
-            if child_keys is not None:
-                # Dropped, a join to a key that is not unique counts rows
-                # only while its keys do not repeat.
-                distinct = repeating and not child.unique
-                conditions.append(key_condition(child, child_keys, distinct))
-        query = None
-        if join.join.kind == "INNER" and conditions:
-            query = n.Select(
-                items=(n.SelectItem(n.Column(join.foreign.name, join.alias)),),
-                source=n.Table(join.join.table.name, join.alias),
-                where=and_of(conditions),
-                limit=KEY_LIMIT + 1,
-            )
-        keys[join.alias] = query
-        return query
+    keys_of = _KeyQueries(pushed, children, repeating)
 
     # Aliases read outside their own join and its WHERE conditions.
     read = _aliases_read(select, others)
@@ -235,6 +207,51 @@ def reduce_joins(select: n.Select, repeating: bool = False) -> n.Select | None:
         joins=tuple(join.join for join in joins if join.alias not in dropped),
         where=and_of(where),
     )
+
+
+class _KeyQueries:
+    """``keys_of(join)``: SELECT foreign FROM joined WHERE <what the joined
+    rows must meet>, or None when the join cannot be reduced to its keys;
+    computed once per join. (A class rather than a recursive closure,
+    which would leave a reference cycle behind each compiled statement.)"""
+
+    def __init__(
+        self,
+        pushed: dict[str, list[n.Expr]],
+        children: dict[str, list[EquiJoin]],
+        repeating: bool,
+    ) -> None:
+        self.pushed = pushed
+        self.children = children
+        self.repeating = repeating
+        self.keys: dict[str, n.Select | None] = {}
+
+    def __call__(self, join: EquiJoin) -> n.Select | None:
+        if join.alias in self.keys:
+            return self.keys[join.alias]
+        conditions: list[n.Expr] = list(self.pushed[join.alias])
+        for condition in join.extra:
+            if referenced_tables(condition) - {join.alias} or correlated_subqueries(condition):
+                self.keys[join.alias] = None
+                return None
+            conditions.append(condition)
+        for child in self.children[join.alias]:
+            child_keys = self(child) if child.join.kind == "INNER" else None
+            if child_keys is not None:
+                # Dropped, a join to a key that is not unique counts rows
+                # only while its keys do not repeat.
+                distinct = self.repeating and not child.unique
+                conditions.append(key_condition(child, child_keys, distinct))
+        query = None
+        if join.join.kind == "INNER" and conditions:
+            query = n.Select(
+                items=(n.SelectItem(n.Column(join.foreign.name, join.alias)),),
+                source=n.Table(join.join.table.name, join.alias),
+                where=and_of(conditions),
+                limit=KEY_LIMIT + 1,
+            )
+        self.keys[join.alias] = query
+        return query
 
 
 def key_condition(join: EquiJoin, query: n.Select, distinct: bool = False) -> n.InSubquery:

@@ -593,7 +593,7 @@ class Parser:
         column = self.parse_column_name()
         if self.advance().value not in {"=", "=="}:
             raise self.error("Expected '=' in SET")
-        return n.Assignment(column, self.parse_expr())
+        return n.Assignment(column, self.parse_value_or_default())
 
     def parse_delete(self) -> n.Delete:
         self.expect_keyword("DELETE")

@@ -1164,6 +1164,12 @@ class Planner:
                 constants[assignment.column] = lambda ctx, i=value.index: ctx.params[i]
             elif isinstance(value, n.Literal):
                 constants[assignment.column] = lambda ctx, v=value.value: v
+            elif isinstance(value, n.Default):
+                # SET column = DEFAULT (save() of a row whose field holds
+                # its DatabaseDefault): the default as the server reads it.
+                computed[assignment.column] = lambda ctx, t=update.table, c=assignment.column: (
+                    ctx.column_default(t, c)
+                )
             else:
                 computed[assignment.column] = expressions.value(value)
 

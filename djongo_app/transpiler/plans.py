@@ -54,6 +54,8 @@ class Executor(Context, Protocol):
 
     def advance_ids(self, table: str, column: str, value: int) -> None: ...
 
+    def fill_defaults(self, table: str, documents: list[dict[str, Any]]) -> None: ...
+
     def insert(
         self,
         table: str,
@@ -533,6 +535,9 @@ class InsertPlan(Plan):
 
     def execute(self, ctx: Executor) -> Result:
         documents = self.documents(ctx, self.computed_values(ctx))
+        # Columns left out or written as DEFAULT take their db_default
+        # (djongo_app/defaults.py) before counters fill what still lacks.
+        ctx.fill_defaults(self.collection, documents)
         lastrowid = None
         # Columns every row takes from a counter: their values are new.
         fresh = []

@@ -1,10 +1,12 @@
 """Django's JSONField: native storage and key, has_key, contains lookups."""
 
 from django.db import NotSupportedError, connection
+from django.db.models import JSONField
 from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Cast
 from django.test import TestCase
 
-from tests.testapp.models import Document
+from tests.testapp.models import Author, Document, Review
 
 
 class JSONFieldTests(TestCase):
@@ -216,3 +218,23 @@ class JSONKeyTrustTests(TestCase):
         Document.objects.create(name="object", data={"a": {"b": 1}})
         self.assertEqual(self.names(Document.objects.filter(data__a__b=1)), ["object"])
         self.assertEqual(self.names(Document.objects.filter(data__a__0__b=1)), ["array"])
+
+
+class JsonCastTests(TestCase):
+    """Cast(..., JSONField()): a value stored as a document passes through;
+    text would have to be parsed as JSON, which MongoDB's query language
+    cannot do, so it is refused instead of returned as a string."""
+
+    def test_cast_of_a_json_value_is_the_value(self):
+        Review.objects.create(stars=1, note={"a": [1, 2]})
+        self.assertEqual(
+            list(Review.objects.annotate(j=Cast("note", JSONField())).values_list("j", flat=True)),
+            [{"a": [1, 2]}],
+        )
+
+    def test_cast_of_text_to_json_is_refused(self):
+        from django.db import NotSupportedError
+
+        Author.objects.create(name='"quoted"')
+        with self.assertRaisesMessage(NotSupportedError, "cannot parse text as JSON"):
+            list(Author.objects.annotate(j=Cast("name", JSONField())))

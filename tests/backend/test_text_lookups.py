@@ -7,7 +7,7 @@ import decimal
 import uuid
 
 from django.db import NotSupportedError
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.test import TestCase
 
 from djongo_app.testing import CaptureCommands
@@ -229,3 +229,48 @@ class RelatedTests(TestCase):
             list(Book.objects.filter(author__age__endswith="1").values_list("title", flat=True)),
             ["T"],
         )
+
+
+class SubqueryPatternTests(TestCase):
+    """A text lookup whose right-hand side is an uncorrelated subquery: the
+    subquery runs first and its value is the pattern, with SQL's meaning
+    (a LIKE pattern's own wildcards count)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.ada = Author.objects.create(name="Ada", age=36)
+        cls.grace = Author.objects.create(name="Grace", age=85)
+        Author.objects.create(name="a%", age=1)
+
+    def youngest(self):
+        return Subquery(Author.objects.order_by("age").values("name")[:1])
+
+    def test_iexact_regex_and_iregex_match_the_subquery_value(self):
+        oldest = Subquery(Author.objects.order_by("-age").values("name")[:1])
+        for lookup, expected in [
+            ("iexact", ["Grace"]),
+            ("regex", ["Grace"]),
+            ("iregex", ["Grace"]),
+        ]:
+            with self.subTest(lookup=lookup):
+                names = Author.objects.filter(**{f"name__{lookup}": oldest}).values_list(
+                    "name", flat=True
+                )
+                self.assertEqual(sorted(names), expected)
+
+    def test_a_like_wildcard_in_the_subquery_value_is_a_wildcard(self):
+        # "a%" as an ILIKE pattern matches every name starting with a or A.
+        names = Author.objects.filter(name__iexact=self.youngest()).values_list("name", flat=True)
+        self.assertEqual(sorted(names), ["Ada", "a%"])
+
+    def test_empty_subquery_matches_nothing(self):
+        # (No parameter in the subquery: Django's IExact rewrites the first
+        # parameter of its right-hand side, whatever it is.)
+        empty = Subquery(Author.objects.filter(name__isnull=True).values("name")[:1])
+        self.assertFalse(Author.objects.filter(name__iexact=empty).exists())
+        self.assertFalse(Author.objects.exclude(name__regex=empty).exists())
+
+    def test_correlated_pattern_is_refused(self):
+        same = Subquery(Author.objects.filter(pk=OuterRef("pk")).values("name")[:1])
+        with self.assertRaisesMessage(NotSupportedError, "A LIKE pattern computed from columns"):
+            list(Author.objects.filter(name__iexact=same))
