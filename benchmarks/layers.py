@@ -155,11 +155,15 @@ class Sampler:
             self.counts[self.layer_of_stack(frame)] += 1
 
 
-def sample(call, reps, setup=None, first=0, interval=0.001, min_cpu=2.0, max_wall=8.0):
-    """Run ``call(i)`` for i from ``first`` under the sampler (``setup(i)``
-    before each call, unsampled): ``reps`` calls, more until they have used ``min_cpu``
-    seconds of CPU in all or the loop has run ``max_wall`` seconds; return
-    the split and the number of samples it rests on.
+def sample(
+    call, reps, setup=None, cleanup=None, first=0, interval=0.001, min_cpu=2.0, max_wall=8.0
+):
+    """Run ``call(i)`` for i from ``first`` under the sampler: ``reps``
+    calls, more until they have used ``min_cpu`` seconds of CPU in all or
+    the loop has run ``max_wall`` seconds; return the split and the number
+    of samples it rests on. ``setup(i)`` runs before each call and
+    ``cleanup()`` after every ``reps`` calls, unsampled, so that writes do
+    not pile up.
 
     The kernel's timer ticks (often 250 a second) bound the rate, whatever
     ``interval`` asks: 2 s of CPU give about 500 samples, a standard error
@@ -183,6 +187,8 @@ def sample(call, reps, setup=None, first=0, interval=0.001, min_cpu=2.0, max_wal
             sampler.active = False
             used += time.process_time() - started
             i += 1
+            if cleanup is not None and (i - first) % reps == 0:
+                cleanup()
     finally:
         sampler.active = False
         signal.setitimer(signal.ITIMER_PROF, 0, 0)

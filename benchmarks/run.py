@@ -143,14 +143,14 @@ def main(argv=None):
             operations = [name for name in operations if args.only in name]
         run_rounds(args, workers, backends, applicable, operations, results)
         if not args.no_profile:
-            # The backends sample side by side: a share is a ratio within
-            # one process, and the sampler counts only that process's CPU.
+            # One backend at a time: the test server has failed commits of
+            # concurrent bulk inserts from two workers.
             for name in operations:
-                asked = [backend for backend in backends if name in applicable[backend]]
-                for backend in asked:
-                    workers[backend].send(cmd="profile", op=name, factor=args.reps)
-                for backend in asked:
-                    results["layers"].setdefault(name, {})[backend] = workers[backend].receive()
+                for backend in backends:
+                    if name in applicable[backend]:
+                        results["layers"].setdefault(name, {})[backend] = workers[backend].ask(
+                            cmd="profile", op=name, factor=args.reps
+                        )
         if args.scale:
             run_scale(args, workers, backends, results)
     finally:

@@ -197,6 +197,7 @@ def main():
                 operation.orm,
                 reps,
                 setup=operation.setup,
+                cleanup=operation.cleanup,
                 first=10_000,
                 min_cpu=2.0 * factor,
                 max_wall=8.0 * factor,
