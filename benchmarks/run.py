@@ -49,8 +49,14 @@ class Worker:
         )
 
     def ask(self, **command):
+        self.send(**command)
+        return self.receive()
+
+    def send(self, **command):
         self.process.stdin.write(json.dumps(command) + "\n")
         self.process.stdin.flush()
+
+    def receive(self):
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError(f"the {self.backend} worker ended (see its output above)")
@@ -137,6 +143,8 @@ def main(argv=None):
             operations = [name for name in operations if args.only in name]
         run_rounds(args, workers, backends, applicable, operations, results)
         if not args.no_profile:
+            # One backend at a time: the test server has failed commits of
+            # concurrent bulk inserts from two workers.
             for name in operations:
                 for backend in backends:
                     if name in applicable[backend]:
@@ -254,7 +262,17 @@ def report(results, backends, operations):
             raws = [median(cells[b][f"raw_{side}"]) for b in backends if b in cells]
             lines.append(f"| {name} | " + " | ".join(row) + f" | {duration(median(raws))} |")
     if results["layers"]:
-        lines += ["", "Layer split of the ORM side's CPU: Django / backend / driver / other", ""]
+        samples = [
+            cell.get("samples", 0)
+            for split in results["layers"].values()
+            for cell in split.values()
+        ]
+        lines += [
+            "",
+            "Layer split of the ORM side's CPU: Django / backend / driver / other",
+            f"(sampling profiler: {min(samples)} to {max(samples)} samples per cell)",
+            "",
+        ]
         lines += ["| operation | " + " | ".join(TITLES[b] for b in backends) + " |"]
         lines += ["|---" * (len(backends) + 1) + "|"]
         for name in operations:

@@ -9,8 +9,9 @@ per line on stdin and answers each with one JSON line on stdout:
 * ``{"cmd": "run", "op": NAME, "reps": K}``: run the operation K times
   through the ORM and K times through pymongo, alternating; answer the
   mean client CPU and wall time per call of each.
-* ``{"cmd": "profile", "op": NAME, "reps": K}``: the layer split of the
-  ORM side (benchmarks.layers).
+* ``{"cmd": "profile", "op": NAME, "factor": F}``: the layer split of the
+  ORM side from a sampling profiler (benchmarks.layers), with the number
+  of samples it rests on.
 * ``{"cmd": "grow", "rows": N}``: add entries up to N (the scale side).
 * ``{"cmd": "scale", "op": NAME, "reps": K}``: like run, for the scale
   operations (the raw side reads the ORM's own collections).
@@ -188,12 +189,20 @@ def main():
                 # The backend refuses the operation (an answer, not a crash).
                 answer = {"unsupported": str(exc)}
         elif cmd == "profile":
+            # The layer split from a sampling profiler (benchmarks.layers).
             operation = operations[command["op"]]
-            reps = max(1, round(min(operation.reps, 10) * command.get("factor", 1)))
-            if operation.setup is None:
-                answer = layers.profile(operation.orm, reps)
-            else:
-                answer = profile_with_setup(operation, reps, layers)
+            factor = command.get("factor", 1)
+            reps = max(1, round(min(operation.reps, 10) * factor))
+            split, samples = layers.sample(
+                operation.orm,
+                reps,
+                setup=operation.setup,
+                cleanup=operation.cleanup,
+                first=10_000,
+                min_cpu=2.0 * factor,
+                max_wall=8.0 * factor,
+            )
+            answer = {**split, "samples": samples}
             if operation.cleanup is not None:
                 operation.cleanup()
         elif cmd == "grow":
@@ -212,19 +221,6 @@ def main():
             answer = {"error": f"unknown command {cmd!r}"}
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
-
-
-def profile_with_setup(operation, reps, layers):
-    import cProfile
-    import pstats
-
-    profiler = cProfile.Profile(time.process_time)
-    for i in range(10_000, 10_000 + reps):
-        operation.setup(i)
-        profiler.enable()
-        operation.orm(i)
-        profiler.disable()
-    return layers.split(pstats.Stats(profiler))
 
 
 if __name__ == "__main__":

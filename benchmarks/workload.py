@@ -394,16 +394,20 @@ class Workload:
         # The admin ---------------------------------------------------------
         from .benchapp.admin import changelist_page
 
+        # Pages 1 to 5, or as many as the entries fill (a page past the
+        # last one redirects).
+        pages = max(1, min(5, rows // PAGE))
+
         def admin_raw(i):
             # The filtered and the full count (show_full_result_count).
             raw.entries.count_documents({})
             raw.entries.count_documents({})
             list(raw.entries.distinct("rating"))
-            entries = page(raw.entries.find({}).skip(PAGE * (i % 5)))
+            entries = page(raw.entries.find({}).skip(PAGE * (i % pages)))
             list(raw.blogs.find({"id": {"$in": list({e["blog_id"] for e in entries})}}))
 
         def admin_orm(i):
-            changelist_page(i % 5 + 1)
+            changelist_page(i % pages + 1)
 
         return [
             Operation(

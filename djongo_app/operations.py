@@ -400,6 +400,10 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         # BSON dates keep milliseconds: truncate so that a lookup compares
         # the value that was stored.
         microsecond = value.microsecond // 1000 * 1000
+        if value.tzinfo is datetime.UTC and use_tz() and self.connection.timezone is datetime.UTC:
+            # The usual case (aware UTC stored as UTC): astimezone() would
+            # change nothing.
+            return value.replace(tzinfo=None, microsecond=microsecond)
         if value.utcoffset() is not None:
             if not settings.USE_TZ:
                 raise ValueError(

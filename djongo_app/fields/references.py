@@ -472,11 +472,17 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         # In the queryset's order, as all() without prefetching gives them.
         found = list(queryset.filter(pk__in=wanted))
         related = []
+        unused = {id(obj) for obj in found}
         for owner in instances:
             ids = set(owner.__dict__.get(attname) or ())
             for obj in found:
                 if obj.pk in ids:
-                    obj = copy.copy(obj)
+                    # Each owner needs an object of its own (it is tagged
+                    # with its owner); the first owner takes the one read.
+                    if id(obj) in unused:
+                        unused.discard(id(obj))
+                    else:
+                        obj = copy.copy(obj)
                     obj._array_reference_owner = id(owner)
                     related.append(obj)
         return self._prefetch_result(related)

@@ -110,6 +110,26 @@ class ReadTests(TestCase):
             self.assertIsNone(Book.objects.get().created.tzinfo)
         self.assertEqual(Book.objects.get().created.tzinfo, datetime.UTC)
 
+    def test_aware_datetimes_are_stored_as_naive_utc(self):
+        """A UTC datetime (the shortcut) and the same instant in another
+        zone (the general path) store the same BSON date, in milliseconds."""
+        utc = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.UTC)
+        other = utc.astimezone(datetime.timezone(datetime.timedelta(hours=-5)))
+        Book.objects.all().delete()
+        Book.objects.bulk_create(
+            [
+                Book(title="utc", author=self.ann, created=utc),
+                Book(title="other", author=self.ann, created=other),
+            ]
+        )
+        expected = datetime.datetime(2024, 5, 6, 7, 8, 9, 123000)
+        books = connection.connection.database["testapp_book"]
+        found = {
+            d["title"]: d["created"] for d in books.find({}, session=connection.connection.session)
+        }
+        self.assertEqual(found, {"utc": expected, "other": expected})
+        self.assertEqual(Book.objects.filter(created=other).count(), 2)
+
     def test_missing_column_reads_as_null(self):
         books = connection.connection.database["testapp_book"]
         books.update_many({}, {"$unset": {"rating": ""}}, session=connection.connection.session)

@@ -1,7 +1,9 @@
 """The savepoint journal's bookkeeping (no server: positions and limits)."""
 
+import bson
 import pytest
 from django.db import DatabaseError
+from django.utils.safestring import SafeString
 
 from djongo_app.savepoints import REDO_BYTES, Journal
 
@@ -66,6 +68,23 @@ def test_knows_the_collections_the_transaction_wrote_to():
         True,
         False,
     )
+
+
+@pytest.mark.parametrize(
+    "large",
+    [
+        pytest.param("x" * REDO_BYTES, id="str"),
+        pytest.param(bson.Binary(b"x" * REDO_BYTES), id="Binary"),
+        pytest.param(SafeString("x" * REDO_BYTES), id="str-subclass"),
+    ],
+)
+def test_every_kind_of_string_counts_towards_the_size_limit(large):
+    journal = Journal()
+    small = [{"_id": i, "n": i, "at": None} for i in range(3)]
+    journal.record("insert", "a", [1], ("insert", small))
+    assert journal.entries[0].redo is not None
+    journal.record("insert", "a", [2], ("insert", [*small, {"_id": 9, "data": large}]))
+    assert journal.entries[1].redo is None
 
 
 def test_rollback_over_an_opaque_write_refuses_before_writing():

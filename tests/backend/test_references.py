@@ -181,6 +181,17 @@ class PrefetchTests(TestCase):
             [r.name for r in Entry.objects.get(headline="a").readers.all()], ["r0", "r2"]
         )
 
+    def test_forward_prefetch_gives_each_owner_its_own_objects(self):
+        """An object two owners reference is two instances, as a row of
+        Django's many-to-many prefetch is per owner."""
+        entries = {e.headline: e for e in Entry.objects.prefetch_related("readers")}
+        first = next(r for r in entries["a"].readers.all() if r.name == "r0")
+        second = next(r for r in entries["b"].readers.all() if r.name == "r0")
+        self.assertIsNot(first, second)
+        self.assertEqual(first.pk, second.pk)
+        first.name = "changed"
+        self.assertEqual(second.name, "r0")
+
     def test_reverse_prefetch_is_one_query(self):
         with CaptureQueriesContext(connection) as queries:
             readers = list(Reader.objects.prefetch_related("entries"))

@@ -44,6 +44,7 @@ def test_benchmark_runs_with_tiny_sizes(tmp_path):
         for backend, cell in backends.items():
             assert cell["orm_cpu"] and cell["raw_cpu"], (operation, backend)
     assert set(report["layers"]["get(pk=)"]["djongo_app"]) == {
+        "samples",
         "django",
         "backend",
         "driver",
