@@ -114,7 +114,7 @@ def equi_joins(select: n.Select) -> list[EquiJoin] | None:
         extra: list[n.Expr] = []
         for conjunct in conjuncts(join.on):
             if pair is None:
-                pair = _equality(conjunct, alias)
+                pair = equality_pair(conjunct, alias)
                 if pair is not None:
                     continue
             extra.append(conjunct)
@@ -129,7 +129,9 @@ def equi_joins(select: n.Select) -> list[EquiJoin] | None:
     return found
 
 
-def _equality(expr: n.Expr, alias: str) -> tuple[n.Column, n.Column] | None:
+def equality_pair(expr: n.Expr, alias: str) -> tuple[n.Column, n.Column] | None:
+    """``(other, joined)`` when ``expr`` is ``other = joined`` (either way
+    round) with ``joined`` a column of ``alias`` and ``other`` not; else None."""
     if not (isinstance(expr, n.Comparison) and expr.op == "="):
         return None
     left, right = expr.left, expr.right
@@ -278,7 +280,7 @@ def _aliases_read(select: n.Select, others: list[n.Expr]) -> set[str | None]:
     for join in select.joins:
         for conjunct in conjuncts(join.on):
             tables = _all_tables(conjunct)
-            if _equality(conjunct, join.table.alias) is None:
+            if equality_pair(conjunct, join.table.alias) is None:
                 found |= tables
     return found
 

@@ -32,7 +32,7 @@ from .functions import (
     PYTHON_FUNCTIONS,
     is_null,
 )
-from .joins import equi_joins, reduce_joins
+from .joins import equality_pair, equi_joins, reduce_joins
 from .plans import (
     AggregatePlan,
     ConstantPlan,
@@ -692,7 +692,7 @@ class Planner:
             return None
         join = select.joins[0]
         base, joined = source.alias, join.table.alias
-        pair = _equi_join_pair(join.on, joined)
+        pair = equality_pair(join.on, joined)
         if pair is None or pair[0].table != base or "." in pair[1].name:
             return None
         local, foreign = pair
@@ -896,7 +896,7 @@ class Planner:
         keys: JoinKeys | None = None
         extra: list[n.Expr] = []
         for conjunct in _conjuncts(join.on):
-            pair = _equi_join_pair(conjunct, alias) if keys is None else None
+            pair = equality_pair(conjunct, alias) if keys is None else None
             if pair is None:
                 extra.append(conjunct)
                 continue
@@ -1506,19 +1506,6 @@ def _aggregate_of_values(aggregate: n.Func, values: Any) -> dict[str, Any]:
         return {"$cond": [{"$eq": [count, 0]}, None, {"$sum": present}]}
     operator = {"AVG": "$avg", "MIN": "$min", "MAX": "$max"}[name]
     return {operator: present}
-
-
-def _equi_join_pair(expr: n.Expr, alias: str) -> tuple[n.Column, n.Column] | None:
-    if not (isinstance(expr, n.Comparison) and expr.op == "="):
-        return None
-    left, right = expr.left, expr.right
-    if not (isinstance(left, n.Column) and isinstance(right, n.Column)):
-        return None
-    if right.table == alias and left.table != alias:
-        return left, right
-    if left.table == alias and right.table != alias:
-        return right, left
-    return None
 
 
 def _has_aggregate(select: n.Select) -> bool:
