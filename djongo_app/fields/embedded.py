@@ -307,10 +307,24 @@ def container_to_document(instance, connection):
 def container_from_document(container, document, connection):
     """Return the container instance of a stored sub-document; keys the
     document lacks read as the fields' defaults."""
-    container, loaders = _loaders(container, connection)
+    loader = _loaders_cache.get((container, connection.alias))
+    if loader is None:
+        loader = _loaders(container, connection)
+    container, loaders, columns, attnames, converted = loader
     instance = container.__new__(container)
     instance._state = ModelState()
     values = instance.__dict__
+    if document.keys() == columns:
+        # Every field stored and nothing else (the usual case): the values
+        # are copied in C, and only those with converters are visited.
+        values.update(zip(attnames, map(document.__getitem__, columns), strict=True))
+        for attname, converters in converted:
+            value = values[attname]
+            for converter, expression in converters:
+                value = converter(value, expression, connection)
+            values[attname] = value
+        values[EXTRAS] = {}
+        return instance
     found = 0
     absent = None
     for field, column, attname, converters in loaders:
@@ -328,7 +342,6 @@ def container_from_document(container, document, connection):
     if found == len(document):
         values[EXTRAS] = {}
     else:
-        columns = {column for _, column, _, _ in loaders}
         values[EXTRAS] = {k: v for k, v in document.items() if k not in columns}
     if absent:
         values[ABSENT] = frozenset(absent)
@@ -339,20 +352,26 @@ _loaders_cache = {}
 
 
 def _loaders(container, connection):
-    """Return the class of ``container``'s instances (:func:`embeddable`)
-    and (field, column, attname, converters) of each of its stored fields,
-    the converters being those :func:`from_db_value` applies (cached per
-    container and database alias)."""
+    """Return, for ``container`` (cached per container and database alias):
+    the class of its instances (:func:`embeddable`); (field, column,
+    attname, converters) of each of its stored fields, the converters
+    being those :func:`from_db_value` applies; the columns (the keys of a
+    dict, in field order); the attnames in the same order; and (attname,
+    converters) of the fields that have converters."""
     key = (container, connection.alias)
     found = _loaders_cache.get(key)
     if found is None:
         cls = embeddable(container)
+        loaders = [
+            (field, field.column, field.attname, _converters(field, connection))
+            for field in container_fields(cls)
+        ]
         found = _loaders_cache[key] = (
             cls,
-            [
-                (field, field.column, field.attname, _converters(field, connection))
-                for field in container_fields(cls)
-            ],
+            loaders,
+            dict.fromkeys(column for _, column, _, _ in loaders).keys(),
+            tuple(attname for _, _, attname, _ in loaders),
+            tuple((attname, converters) for _, _, attname, converters in loaders if converters),
         )
     return found
 
