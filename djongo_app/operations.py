@@ -535,7 +535,7 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
             # What BSON dates decode to (tz_aware=False): UTC, naive. It
             # runs for every datetime read: combine() takes a fifth of the
             # time of replace(tzinfo=...) on CPython 3.11.
-            if use_tz():
+            if _use_tz[0] if _use_tz else use_tz():
                 return _combine(value, value.time(), self.connection.timezone)
             return value
         if value is None:

@@ -6,6 +6,7 @@ instances live inside the field of another model and are stored as a
 sub-document (``{"blog": {"name": ..., "url": ...}}``).
 """
 
+import functools
 import json
 
 from django.core import checks, exceptions
@@ -307,24 +308,21 @@ def container_to_document(instance, connection):
 def container_from_document(container, document, connection):
     """Return the container instance of a stored sub-document; keys the
     document lacks read as the fields' defaults."""
+    return read_container(container, document, None, connection)
+
+
+def read_container(container, value, expression, connection):
+    """Return :func:`container_from_document` of ``value`` when it is a
+    dict, else ``value``: EmbeddedField's converter, with its container
+    bound (one call per value read)."""
+    if not isinstance(value, dict):
+        return value
+    document = value
     loader = _loaders_cache.get((container, connection.alias))
-    if loader is None:
-        loader = _loaders(container, connection)
-    container, loaders, columns, attnames, converted = loader
+    container, loaders = loader if loader is not None else _loaders(container, connection)
     instance = container.__new__(container)
     instance._state = ModelState()
     values = instance.__dict__
-    if document.keys() == columns:
-        # Every field stored and nothing else (the usual case): the values
-        # are copied in C, and only those with converters are visited.
-        values.update(zip(attnames, map(document.__getitem__, columns), strict=True))
-        for attname, converters in converted:
-            value = values[attname]
-            for converter, expression in converters:
-                value = converter(value, expression, connection)
-            values[attname] = value
-        values[EXTRAS] = {}
-        return instance
     found = 0
     absent = None
     for field, column, attname, converters in loaders:
@@ -342,6 +340,7 @@ def container_from_document(container, document, connection):
     if found == len(document):
         values[EXTRAS] = {}
     else:
+        columns = {column for _, column, _, _ in loaders}
         values[EXTRAS] = {k: v for k, v in document.items() if k not in columns}
     if absent:
         values[ABSENT] = frozenset(absent)
@@ -352,26 +351,20 @@ _loaders_cache = {}
 
 
 def _loaders(container, connection):
-    """Return, for ``container`` (cached per container and database alias):
-    the class of its instances (:func:`embeddable`); (field, column,
-    attname, converters) of each of its stored fields, the converters
-    being those :func:`from_db_value` applies; the columns (the keys of a
-    dict, in field order); the attnames in the same order; and (attname,
-    converters) of the fields that have converters."""
+    """Return the class of ``container``'s instances (:func:`embeddable`)
+    and (field, column, attname, converters) of each of its stored fields,
+    the converters being those :func:`from_db_value` applies (cached per
+    container and database alias)."""
     key = (container, connection.alias)
     found = _loaders_cache.get(key)
     if found is None:
         cls = embeddable(container)
-        loaders = [
-            (field, field.column, field.attname, _converters(field, connection))
-            for field in container_fields(cls)
-        ]
         found = _loaders_cache[key] = (
             cls,
-            loaders,
-            dict.fromkeys(column for _, column, _, _ in loaders).keys(),
-            tuple(attname for _, _, attname, _ in loaders),
-            tuple((attname, converters) for _, _, attname, converters in loaders if converters),
+            [
+                (field, field.column, field.attname, _converters(field, connection))
+                for field in container_fields(cls)
+            ],
         )
     return found
 
@@ -497,7 +490,11 @@ class ConvertingAttribute(DeferredAttribute):
     """Converts assigned dicts (and lists of dicts) to container instances."""
 
     def __set__(self, instance, value):
-        instance.__dict__[self.field.attname] = self.field.convert_assigned(value)
+        # Containers (what the fields' from_db_value() reads) and None are
+        # kept as they are.
+        if value is not None and not isinstance(value, models.Model):
+            value = self.field.convert_assigned(value)
+        instance.__dict__[self.field.attname] = value
 
 
 def check_container(field, container):
@@ -648,9 +645,14 @@ class EmbeddedField(ContainerOptions, models.Field):
         super().save_form_data(instance, data)
 
     def from_db_value(self, value, expression, connection):
-        if not isinstance(value, dict):
-            return value
-        return container_from_document(self.model_container, value, connection)
+        return read_container(self.model_container, value, expression, connection)
+
+    def get_db_converters(self, connection):
+        if type(self).from_db_value is not EmbeddedField.from_db_value:
+            return super().get_db_converters(connection)
+        # from_db_value() with the container bound: a value read costs one
+        # Python call.
+        return [functools.partial(read_container, self.model_container)]
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None or hasattr(value, "resolve_expression"):
