@@ -13,6 +13,8 @@ from bson import Decimal128, ObjectId
 from django.db import models
 from django.db.models.sql import compiler
 
+from .preparers import save_preparer
+
 # Types whose instances are never expressions (no resolve_expression or
 # as_sql): a row of them needs no per-value check. Anything else is
 # checked the way Django checks it.
@@ -100,6 +102,20 @@ def insert_shape(table, fields, ops):
     return shape
 
 
+def save_preparers(connection, shape):
+    """Return the save preparers (preparers.py) of an insert shape's
+    fields, kept per connection (they hold its DatabaseOperations). Keyed
+    by the shape's identity: shapes stay in ``_shapes`` for good, and two
+    models on one table have shapes of their own."""
+    cache = connection.__dict__.setdefault("_djongo_save_preparers", {})
+    preparers = cache.get(id(shape))
+    if preparers is None:
+        fields = shape[3]
+        preparers = tuple(save_preparer(field, connection) for field in fields)
+        cache[id(shape)] = preparers
+    return preparers
+
+
 class SQLInsertCompiler(compiler.SQLInsertCompiler):
     """Write the INSERT Django would, without its per-value assembly.
 
@@ -107,13 +123,13 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
     value and then flattens them. Here, when no field has a placeholder of
     its own and no ON CONFLICT clause is asked for, a row of plain values
     is the same ``(%s, ..., %s)`` text, written once, and the values are
-    prepared in one loop with the same calls (``pre_save``,
-    ``get_db_prep_save``). A row holding an expression is written the way
-    Django writes it. The SQL text and parameters are Django's, so the
-    transpiler's plan cache serves every batch size of a model with one
-    plan (transpiler/cache.py). Fields with a ``db_default`` take Django's
-    path (which, from Django 6.0, leaves out a column that is DEFAULT in
-    every row).
+    prepared in one loop with the same calls (``pre_save``, and
+    ``get_db_prep_save`` or its shortcut in preparers.py). A row holding
+    an expression is written the way Django writes it. The SQL text and
+    parameters are Django's, so the transpiler's plan cache serves every
+    batch size of a model with one plan (transpiler/cache.py). Fields with
+    a ``db_default`` take Django's path (which, from Django 6.0, leaves out
+    a column that is DEFAULT in every row).
     """
 
     def as_sql(self):
@@ -125,6 +141,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
         if query.raw:
             read = shape_reader(fields)
         connection = self.connection
+        preparers = save_preparers(connection, shape)
         is_plain = PLAIN_TYPES.issuperset
         rows, params = [], []
         for obj in query.objs:
@@ -134,8 +151,7 @@ class SQLInsertCompiler(compiler.SQLInsertCompiler):
                 values = [field.pre_save(obj, True) for field in fields]
             if is_plain(map(type, values)):
                 prepared = [
-                    field.get_db_prep_save(value, connection)
-                    for field, value in zip(fields, values, strict=True)
+                    prepare(value) for prepare, value in zip(preparers, values, strict=True)
                 ]
                 if is_plain(map(type, prepared)) or not any(
                     hasattr(value, "as_sql") for value in prepared

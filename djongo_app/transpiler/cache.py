@@ -98,10 +98,16 @@ def repeated_rows(sql: str) -> tuple[str, int] | None:
     if not _ROW.fullmatch(row):
         return None
     separator = ", " + row
-    position, count = end, 1
-    while sql.startswith(separator, position):
-        position += len(separator)
-        count += 1
+    # The repetitions counted and compared in C; a count that takes in a
+    # match past the rows falls back to stepping through them.
+    repeats = sql.count(separator, end)
+    if sql.startswith(separator * repeats, end):
+        position, count = end + len(separator) * repeats, repeats + 1
+    else:
+        position, count = end, 1
+        while sql.startswith(separator, position):
+            position += len(separator)
+            count += 1
     if count == 1 or "%s" in sql[:start] or "%s" in sql[position:]:
         return None
     return sql[:end] + sql[position:], count
