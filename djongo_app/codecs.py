@@ -7,6 +7,7 @@ operations.py); this covers raw parameters such as a ``date`` passed to
 
 import datetime
 import decimal
+import itertools
 
 from bson.codec_options import TypeEncoder, TypeRegistry
 from bson.decimal128 import Decimal128
@@ -86,3 +87,11 @@ def decode_row(row):
     if Decimal128 not in map(type, row):
         return row
     return tuple(value.to_decimal() if type(value) is Decimal128 else value for value in row)
+
+
+def decode_rows(rows):
+    """Return the list ``rows`` with its Decimal128 values as Decimals (the
+    list itself when it holds none, which is checked in C)."""
+    if Decimal128 not in map(type, itertools.chain.from_iterable(rows)):
+        return rows
+    return list(map(decode_row, rows))

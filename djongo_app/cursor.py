@@ -10,8 +10,8 @@ import time
 from bson import json_util
 from django.db import DatabaseError, ProgrammingError
 
-from .codecs import decode_row
-from .errors import DUPLICATE_KEY_CODES, error_code, wrap_pymongo_errors
+from .codecs import decode_row, decode_rows
+from .errors import DRIVER_ERRORS, DUPLICATE_KEY_CODES, error_code, translate, wrap_pymongo_errors
 from .transpiler import plan_cache
 from .writes import Writer
 
@@ -115,6 +115,8 @@ class Cursor:
         self.connection = connection
         self.closed = False
         self._rows = iter(())
+        # Whether the rows may hold values to decode (codecs.decode_row).
+        self._decode = False
         self.rowcount = -1
         self.lastrowid = None
         self.description = None
@@ -133,14 +135,11 @@ class Cursor:
             )
         result = self._run(plan, ExecutionContext(self.connection, params), sql)
         self.last_command = result.command
-        self._rows = map(decode_row, result.rows) if result.read_from_server else iter(result.rows)
+        self._rows = iter(result.rows)
+        self._decode = result.read_from_server
         self.rowcount = result.rowcount
         self.lastrowid = result.lastrowid
-        self.description = (
-            [(name, None, None, None, None, None, None) for name in result.description]
-            if result.description is not None
-            else None
-        )
+        self.description = None if result.description is None else _description(result.description)
 
     def _run(self, plan, context, sql):
         """Run ``plan``: the one execution boundary of a statement.
@@ -159,8 +158,12 @@ class Cursor:
         for delay in (*TRANSIENT_RETRY_DELAYS, None):
             retryable = delay is not None and connection.restartable
             try:
-                with wrap_pymongo_errors(lambda: plan.command(context)):
+                try:
                     result = plan.execute(context)
+                except DRIVER_ERRORS as exc:
+                    # What wrap_pymongo_errors() does, without a context
+                    # manager made per statement.
+                    raise translate(exc, lambda: plan.command(context)) from exc
             except DatabaseError as exc:
                 cause = exc.__cause__
                 # Under a savepoint the write was checked for duplicates in
@@ -200,20 +203,33 @@ class Cursor:
             rowcount += max(self.rowcount, 0)
         self.rowcount = rowcount
 
+    # The fetches read the server's next batch when the rows run out: its
+    # errors are translated as wrap_pymongo_errors() does. Rows are decoded
+    # a batch at a time (one check of the batch in C, not a call per row).
+
     def fetchone(self):
         self._check_open()
-        with wrap_pymongo_errors():
-            return next(self._rows, None)
+        try:
+            row = next(self._rows, None)
+        except DRIVER_ERRORS as exc:
+            raise translate(exc) from exc
+        return decode_row(row) if self._decode and row is not None else row
 
     def fetchmany(self, size=None):
         self._check_open()
-        with wrap_pymongo_errors():
-            return list(itertools.islice(self._rows, size or self.arraysize))
+        try:
+            rows = list(itertools.islice(self._rows, size or self.arraysize))
+        except DRIVER_ERRORS as exc:
+            raise translate(exc) from exc
+        return decode_rows(rows) if self._decode else rows
 
     def fetchall(self):
         self._check_open()
-        with wrap_pymongo_errors():
-            return list(self._rows)
+        try:
+            rows = list(self._rows)
+        except DRIVER_ERRORS as exc:
+            raise translate(exc) from exc
+        return decode_rows(rows) if self._decode else rows
 
     def __iter__(self):
         return self
@@ -243,6 +259,25 @@ class Cursor:
     def _check_open(self):
         if self.closed:
             raise ProgrammingError("djongo_app: the cursor is closed.")
+
+
+# PEP 249 descriptions, by column names: the same few for every statement.
+_descriptions = {}
+DESCRIPTIONS_KEPT = 10_000
+
+
+def _description(names):
+    """Return the PEP 249 description of columns ``names`` (a tuple, as
+    sqlite3 gives: it is shared by the statements of those columns)."""
+    names = tuple(names)
+    description = _descriptions.get(names)
+    if description is None:
+        if len(_descriptions) >= DESCRIPTIONS_KEPT:
+            _descriptions.clear()
+        description = _descriptions[names] = tuple(
+            (name, None, None, None, None, None, None) for name in names
+        )
+    return description
 
 
 class _CommandText:

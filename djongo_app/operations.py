@@ -29,6 +29,7 @@ from django.db.models.sql.where import WhereNode
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime, parse_time
+from django.utils.functional import cached_property
 
 from . import internal_types
 from .codecs import DECIMAL128_DIGITS, INT64_MAX, INT64_MIN, TIME_FORMAT
@@ -76,6 +77,8 @@ def _is_key(field):
     return bool(field.primary_key or field.is_relation)
 
 
+_combine = datetime.datetime.combine
+
 OFFSET = re.compile(r"^([+-])(\d{2})(?::?(\d{2}))?$")
 
 # quote_name()'s answers, by name.
@@ -85,6 +88,11 @@ QUOTED_NAMES_KEPT = 10_000
 # settings.USE_TZ, read once: each read of a setting runs Python code, and
 # the date converters run for every value read.
 _use_tz = []
+
+# DatabaseOperations.get_db_converters()'s answers for plain columns, per
+# connection; more columns than this start the record afresh (models made
+# and dropped by tests would otherwise pile up).
+COLUMN_CONVERTERS_KEPT = 10_000
 
 
 def use_tz():
@@ -468,7 +476,38 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         qualify, never aggregates or other expressions over them (the Max of
         nothing stays NULL); a NULL that comes from a LEFT JOIN finding no
         document cannot be told apart and reads as the default too.
+
+        Django asks for every selected column of every query: a plain
+        column's answer is kept per field (with the settings it depends on).
+        The list returned is shared: callers concatenate it, never change it.
         """
+        if type(expression) is not Col:
+            return self._db_converters(expression)
+        target = expression.target
+        output = expression.output_field
+        enforce = self.connection.settings_dict.get("ENFORCE_SCHEMA", True)
+        # Without the schema, what the field says of NULL and defaults.
+        defaults = enforce or (target.null, target.has_default())
+        key = (id(target), id(output), enforce)
+        kept = self._converters_of_columns.get(key)
+        # The fields are kept with the answer: an id is only unique among
+        # live objects.
+        if kept is None or kept[0] is not target or kept[1] is not output or kept[2] != defaults:
+            if len(self._converters_of_columns) >= COLUMN_CONVERTERS_KEPT:
+                self._converters_of_columns.clear()
+            kept = self._converters_of_columns[key] = (
+                target,
+                output,
+                defaults,
+                self._db_converters(expression),
+            )
+        return kept[3]
+
+    @cached_property
+    def _converters_of_columns(self):
+        return {}
+
+    def _db_converters(self, expression):
         converters = super().get_db_converters(expression)
         if self._reads_default_when_missing(expression):
             converters.append(self.convert_missing_to_default)
@@ -492,13 +531,15 @@ class DatabaseOperations(OperationsCompatMixin, BaseDatabaseOperations):
         return field.get_db_prep_save(field.get_default(), connection)
 
     def convert_datetimefield_value(self, value, expression, connection):
+        if value.__class__ is datetime.datetime and value.tzinfo is None:
+            # What BSON dates decode to (tz_aware=False): UTC, naive. It
+            # runs for every datetime read: combine() takes a fifth of the
+            # time of replace(tzinfo=...) on CPython 3.11.
+            if _use_tz[0] if _use_tz else use_tz():
+                return _combine(value, value.time(), self.connection.timezone)
+            return value
         if value is None:
             return None
-        if type(value) is datetime.datetime and value.tzinfo is None:
-            # What BSON dates decode to (tz_aware=False): UTC, naive.
-            if use_tz():
-                return value.replace(tzinfo=self.connection.timezone)
-            return value
         if isinstance(value, str):
             value = parse_datetime(value)
         elif not isinstance(value, datetime.datetime) and isinstance(value, datetime.date):

@@ -6,6 +6,7 @@ instances live inside the field of another model and are stored as a
 sub-document (``{"blog": {"name": ..., "url": ...}}``).
 """
 
+import functools
 import json
 
 from django.core import checks, exceptions
@@ -307,7 +308,18 @@ def container_to_document(instance, connection):
 def container_from_document(container, document, connection):
     """Return the container instance of a stored sub-document; keys the
     document lacks read as the fields' defaults."""
-    container, loaders = _loaders(container, connection)
+    return read_container(container, document, None, connection)
+
+
+def read_container(container, value, expression, connection):
+    """Return :func:`container_from_document` of ``value`` when it is a
+    dict, else ``value``: EmbeddedField's converter, with its container
+    bound (one call per value read)."""
+    if not isinstance(value, dict):
+        return value
+    document = value
+    loader = _loaders_cache.get((container, connection.alias))
+    container, loaders = loader if loader is not None else _loaders(container, connection)
     instance = container.__new__(container)
     instance._state = ModelState()
     values = instance.__dict__
@@ -478,7 +490,11 @@ class ConvertingAttribute(DeferredAttribute):
     """Converts assigned dicts (and lists of dicts) to container instances."""
 
     def __set__(self, instance, value):
-        instance.__dict__[self.field.attname] = self.field.convert_assigned(value)
+        # Containers (what the fields' from_db_value() reads) and None are
+        # kept as they are.
+        if value is not None and not isinstance(value, models.Model):
+            value = self.field.convert_assigned(value)
+        instance.__dict__[self.field.attname] = value
 
 
 def check_container(field, container):
@@ -629,9 +645,14 @@ class EmbeddedField(ContainerOptions, models.Field):
         super().save_form_data(instance, data)
 
     def from_db_value(self, value, expression, connection):
-        if not isinstance(value, dict):
-            return value
-        return container_from_document(self.model_container, value, connection)
+        return read_container(self.model_container, value, expression, connection)
+
+    def get_db_converters(self, connection):
+        if type(self).from_db_value is not EmbeddedField.from_db_value:
+            return super().get_db_converters(connection)
+        # from_db_value() with the container bound: a value read costs one
+        # Python call.
+        return [functools.partial(read_container, self.model_container)]
 
     def get_db_prep_value(self, value, connection, prepared=False):
         if value is None or hasattr(value, "resolve_expression"):

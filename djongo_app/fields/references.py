@@ -270,7 +270,10 @@ class ArrayReferenceField(models.Field):
     def from_db_value(self, value, expression, connection):
         if not isinstance(value, list):
             return value
-        converters = self._item_converters(connection)
+        try:
+            converters = self._item_converters_cache[connection.alias]
+        except KeyError:
+            converters = self._item_converters(connection)
         if converters:
             column = self.referenced_pk.cached_col
             result = []
@@ -643,9 +646,14 @@ class ForwardArrayReferenceDescriptor:
                 raise instance.DoesNotExist(
                     f"{instance._meta.object_name} matching query does not exist."
                 )
-        manager = manager_class(self.field.related_model, ForwardManagerMixin)(self.field, instance)
-        manager.model = self.field.related_model
+        manager = self.related_manager_class(self.field, instance)
+        manager.model = self.field.to
         return manager
+
+    @cached_property
+    def related_manager_class(self):
+        # Asked for at the first access, once the models are loaded.
+        return manager_class(self.field.related_model, ForwardManagerMixin)
 
     def __set__(self, instance, value):
         attname = self.field.attname

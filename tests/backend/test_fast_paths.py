@@ -5,12 +5,14 @@ import contextlib
 import datetime
 import pickle
 from decimal import Decimal
+from unittest import mock
 
 from django.db import connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
-from django.test import TestCase, TransactionTestCase, override_settings
+from django.test import SimpleTestCase, TestCase, TransactionTestCase, override_settings
 
+from djongo_app.fields import EmbeddedField
 from djongo_app.testing import CaptureCommands
 from djongo_app.transpiler import compile_sql, plan_cache
 from djongo_app.transpiler.cache import repeated_rows
@@ -239,3 +241,119 @@ class LookupProjectionTests(TestCase):
         (lookup,) = commands.stages("$lookup")
         projection = lookup["pipeline"][-1]["$project"]
         self.assertEqual({k for k, v in projection.items() if v and k != "_id"}, {"id", "name"})
+
+
+class ReadPathTests(TestCase):
+    """The read path's shortcuts (converters kept per column, rows decoded
+    a batch at a time, one call per embedded document) read what the
+    general path reads (issue 14)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.ann = Author.objects.create(name="Ann")
+        for title, price in (("a", None), ("b", Decimal("2.50")), ("c", None)):
+            Book.objects.create(title=title, author=cls.ann, price=price)
+
+    def raw_authors(self):
+        return connection.connection.database["testapp_author"]
+
+    def test_column_converters_follow_enforce_schema_and_the_field(self):
+        """A key the document lacks reads as the default only without the
+        schema, and only while the field is NOT NULL with a default."""
+        self.raw_authors().insert_one(
+            {"id": 9000, "name": "bare"},
+            bypass_document_validation=True,
+            session=connection.connection.session,
+        )
+
+        def active():
+            return Author.objects.values_list("active", flat=True).get(pk=9000)
+
+        self.assertIsNone(active())
+        with mock.patch.dict(connection.settings_dict, {"ENFORCE_SCHEMA": False}):
+            self.assertIs(active(), True)
+            field = Author._meta.get_field("active")
+            with mock.patch.object(field, "null", True):
+                self.assertIsNone(active())
+            self.assertIs(active(), True)
+        self.assertIsNone(active())
+
+    def test_column_converters_may_be_concatenated(self):
+        col = Book._meta.get_field("created").get_col("testapp_book")
+        first = connection.ops.get_db_converters(col)
+        kept = list(first)
+        # What Django's compiler does with it.
+        combined = first + [str]  # noqa: RUF005
+        self.assertEqual(combined, [*kept, str])
+        self.assertEqual(connection.ops.get_db_converters(col), kept)
+
+    def test_datetimes_read_as_replace_gives_them(self):
+        """Naive UTC datetimes, with microseconds, at any moment of the
+        day, become aware in the connection's time zone."""
+        moments = [
+            datetime.datetime(2024, 1, 2, 0, 0, 0, 0, tzinfo=datetime.UTC),
+            datetime.datetime(2024, 3, 31, 23, 59, 59, 999000, tzinfo=datetime.UTC),
+        ]
+        for i, moment in enumerate(moments):
+            Book.objects.filter(title="abc"[i]).update(created=moment)
+        read = dict(Book.objects.filter(created__isnull=False).values_list("title", "created"))
+        self.assertEqual(read, {"a": moments[0], "b": moments[1]})
+        self.assertEqual({d.tzinfo for d in read.values()}, {datetime.UTC})
+
+    def test_fetches_decode_decimals_in_any_row_of_a_batch(self):
+        sql = 'SELECT "title", "price" FROM "testapp_book" ORDER BY "title"'
+        expected = [("a", None), ("b", Decimal("2.50")), ("c", None)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            self.assertEqual(cursor.fetchmany(2), expected[:2])
+            self.assertEqual(cursor.fetchone(), expected[2])
+            self.assertIsNone(cursor.fetchone())
+            cursor.execute(sql)
+            self.assertEqual(cursor.fetchone(), expected[0])
+            self.assertEqual(cursor.fetchall(), expected[1:])
+            self.assertEqual(
+                cursor.description,
+                (
+                    ("title", None, None, None, None, None, None),
+                    ("price", None, None, None, None, None, None),
+                ),
+            )
+
+    def test_assigned_containers_are_kept_and_dicts_converted(self):
+        entry = Entry(headline="h")
+        blog = Blog(name="b")
+        entry.blog = blog
+        self.assertIs(entry.blog, blog)
+        entry.blog = {"name": "d"}
+        self.assertEqual(entry.blog, Blog(name="d"))
+
+    def test_embedded_documents_with_missing_or_unknown_keys(self):
+        entries = connection.connection.database["testapp_entry"]
+        entries.insert_many(
+            [
+                {"id": 9001, "headline": "exact", "blog": {"name": "x", "url": "", "rank": 1}},
+                {"id": 9002, "headline": "extra", "blog": {"name": "y", "more": 2}},
+            ],
+            bypass_document_validation=True,
+            session=connection.connection.session,
+        )
+        exact, extra = Entry.objects.filter(pk__in=[9001, 9002]).order_by("pk")
+        self.assertEqual(exact.blog, Blog(name="x", url="", rank=1))
+        self.assertEqual(extra.blog, Blog(name="y"))
+        extra.save()
+        self.assertEqual(
+            entries.find_one({"id": 9002}, session=connection.connection.session)["blog"]["more"], 2
+        )
+
+
+class EmbeddedConverterTests(SimpleTestCase):
+    def test_a_subclass_reading_its_own_way_keeps_its_from_db_value(self):
+        class Upper(EmbeddedField):
+            def from_db_value(self, value, expression, connection):
+                return value
+
+        plain = EmbeddedField(model_container=Blog)
+        custom = Upper(model_container=Blog)
+        (convert,) = plain.get_db_converters(connection)
+        self.assertEqual(convert({"name": "n"}, None, connection), Blog(name="n"))
+        self.assertEqual(custom.get_db_converters(connection), [custom.from_db_value])
