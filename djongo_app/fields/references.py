@@ -423,6 +423,9 @@ class ArrayReferenceManagerMixin:
         cache = getattr(self.instance, "_prefetched_objects_cache", {})
         if self.prefetch_cache_name in cache:
             return cache[self.prefetch_cache_name]
+        # The relation's filter is deferred (_apply_rel_filters), as in
+        # Django's related managers: prefetch_related() takes a queryset
+        # per owner only to fill its cache, and never builds that filter.
         queryset = self._apply_rel_filters(self._unfiltered_queryset())
         # The related objects take the instance's fetch mode (Django 6.1),
         # as those of Django's related managers do.
@@ -462,6 +465,7 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         self._remove_prefetched_objects()
 
     def _apply_rel_filters(self, queryset):
+        queryset._defer_next_filter = True
         return queryset.filter(pk__in=self.ids)
 
     def _holder_queryset(self):
@@ -531,6 +535,7 @@ class ReverseManagerMixin(ArrayReferenceManagerMixin):
     def _apply_rel_filters(self, queryset):
         if self.instance.pk is None:
             return queryset.none()
+        queryset._defer_next_filter = True
         return queryset.filter(**{self.field.name: self.instance.pk})
 
     def _require_saved(self):

@@ -208,6 +208,21 @@ class PrefetchTests(TestCase):
         self.assertEqual(len(queries), 2)
         self.assertEqual(result, {"a": ["r2"], "b": ["r1", "r3"], "c": []})
 
+    def test_a_prefetched_queryset_keeps_the_relation_when_chained(self):
+        """The per-owner queryset's filter is deferred, not dropped: a
+        query built on it reads that owner's objects only."""
+        entries = {e.headline: e for e in Entry.objects.prefetch_related("readers")}
+        with CaptureQueriesContext(connection) as queries:
+            names = list(entries["a"].readers.all().exclude(name="r2").values_list("name"))
+        self.assertEqual(len(queries), 1)
+        self.assertEqual(names, [("r0",)])
+        self.assertEqual(entries["c"].readers.all().filter(name="r0").count(), 0)
+        readers = {r.name: r for r in Reader.objects.prefetch_related("entries")}
+        self.assertEqual(
+            list(readers["r1"].entries.all().values_list("headline", flat=True)), ["b"]
+        )
+        self.assertEqual(readers["r2"].entries.all().exclude(headline="a").count(), 0)
+
     def test_changing_the_array_drops_the_prefetched_objects(self):
         entry = Entry.objects.prefetch_related("readers").get(headline="c")
         self.assertEqual(list(entry.readers.all()), [])
