@@ -478,20 +478,26 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
         wanted = unique(pk for obj in instances for pk in obj.__dict__.get(attname) or [])
         # In the queryset's order, as all() without prefetching gives them.
         found = list(queryset.filter(pk__in=wanted))
+        # Each owner's objects in the queryset's order: their positions in
+        # it, sorted (not a scan of every object read for every owner).
+        position_of = {}
+        for position, obj in enumerate(found):
+            position_of.setdefault(obj.pk, []).append(position)
         related = []
-        unused = {id(obj) for obj in found}
+        unused = set(range(len(found)))
         for owner in instances:
-            ids = set(owner.__dict__.get(attname) or ())
-            for obj in found:
-                if obj.pk in ids:
-                    # Each owner needs an object of its own (it is tagged
-                    # with its owner); the first owner takes the one read.
-                    if id(obj) in unused:
-                        unused.discard(id(obj))
-                    else:
-                        obj = copy.copy(obj)
-                    obj._array_reference_owner = id(owner)
-                    related.append(obj)
+            ids = unique(owner.__dict__.get(attname) or ())
+            positions = sorted(p for pk in ids for p in position_of.get(pk, ()))
+            for position in positions:
+                # Each owner needs an object of its own (it is tagged with
+                # its owner); the first owner takes the one read.
+                if position in unused:
+                    unused.discard(position)
+                    obj = found[position]
+                else:
+                    obj = copy.copy(found[position])
+                obj._array_reference_owner = id(owner)
+                related.append(obj)
         return self._prefetch_result(related)
 
     def add(self, *objs):

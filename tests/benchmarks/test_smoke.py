@@ -55,3 +55,16 @@ def test_benchmark_runs_with_tiny_sizes(tmp_path):
         "80:orm_wall",
     }
     assert "| get(pk=) |" in result.stdout
+
+
+def test_key_layout_benchmark_runs():
+    """benchmarks/bench_key_layout.py times each layout once."""
+    command = [sys.executable, "benchmarks/bench_key_layout.py", "--batches=1", "--rounds=1"]
+    env = {**os.environ, "MONGODB_URI": server_uri()}
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| key in")]
+    assert len(rows) == 3, result.stdout
+    assert all(row.endswith(" ms |") for row in rows), rows

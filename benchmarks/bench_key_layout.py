@@ -1,0 +1,96 @@
+"""What a secondary index on the primary key costs the server: raw pymongo
+inserts and updates with the key in ``_id`` and in an indexed ``id``.
+
+Run with ``python benchmarks/bench_key_layout.py [--batches N] [--rounds R]``
+from the repository root (djongo_app's test extra installed). The server is
+$MONGODB_URI or a SecantusDB started for the run. Each layout gets the same
+comment documents in N batches of 1,000 (``insert_many``), then ten
+``update_many`` calls that each change a fifth of them (a field no index
+covers); the medians of R rounds are printed. djongo_app stores an
+``AutoField`` key in ``id`` under a unique index; django-mongodb-backend
+stores its key in ``_id`` (docs/performance.md, "Writes").
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+BATCH = 1000
+UPDATES = 10
+CREATED = datetime.datetime(2024, 1, 1)
+
+# Layout → (the keys holding the row number, the index on "id": None for
+# none, else whether it is unique).
+LAYOUTS = {
+    "key in _id, no other index": (("_id",), None),
+    "key in id, plain index": (("id",), False),
+    "key in id, unique index (djongo_app)": (("id",), True),
+}
+
+
+def comment(number, keys):
+    document = {
+        "entry_id": number % 1000,
+        "name": f"reader{number}",
+        "body": "A comment of a reader. " * 4,
+        "created": CREATED,
+        "score": number % 5,
+        "approved": number % 2 == 0,
+    }
+    for key in keys:
+        document[key] = number
+    return document
+
+
+def measure(collection, keys, batches):
+    """Return the wall time of one insert_many batch and of one update_many."""
+    started = time.perf_counter()
+    for batch in range(batches):
+        collection.insert_many(
+            [comment(batch * BATCH + k, keys) for k in range(BATCH)], ordered=True
+        )
+    inserting = (time.perf_counter() - started) / batches
+    started = time.perf_counter()
+    for i in range(UPDATES):
+        collection.update_many({"score": i % 5}, {"$inc": {"entry_id": 1}})
+    return inserting, (time.perf_counter() - started) / UPDATES
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    from pymongo import MongoClient
+
+    from djongo_app.testing import server_uri
+
+    uri = os.environ.get("MONGODB_URI") or server_uri()
+    database = MongoClient(uri)["djongo_app_bench_key_layout"]
+    figures = {name: ([], []) for name in LAYOUTS}
+    for _ in range(args.rounds):
+        for name, (keys, unique) in LAYOUTS.items():
+            collection = database["comments"]
+            collection.drop()
+            if unique is not None:
+                collection.create_index("id", unique=unique)
+            inserting, updating = measure(collection, keys, args.batches)
+            figures[name][0].append(inserting)
+            figures[name][1].append(updating)
+    database.client.drop_database(database.name)
+    rows = args.batches * BATCH
+    print(f"| layout | insert_many of {BATCH:,} | update_many of a fifth of {rows:,} |")
+    print("|---|---|---|")
+    for name, (inserts, updates) in figures.items():
+        insert_ms = statistics.median(inserts) * 1e3
+        update_ms = statistics.median(updates) * 1e3
+        print(f"| {name} | {insert_ms:.0f} ms | {update_ms:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()
