@@ -62,18 +62,22 @@ def _integer(field, connection):
     return prepare
 
 
-def _auto(field, connection):
-    # AutoFieldMixin: int(value), then validate_autopk_value (no
-    # adapt_integerfield_value).
-    validate = connection.ops.validate_autopk_value
-    slow = field.get_db_prep_save
+def _adapted(kind, hook):
+    """Values of ``kind`` are stored as the backend's ``hook`` makes them
+    (``to_python`` returns them unchanged)."""
 
-    def prepare(value):
-        if type(value) is int:
-            return validate(value)
-        return slow(value, connection)
+    def build(field, connection):
+        adapt = getattr(connection.ops, hook)
+        slow = field.get_db_prep_save
 
-    return prepare
+        def prepare(value):
+            if type(value) is kind:
+                return adapt(value)
+            return slow(value, connection)
+
+        return prepare
+
+    return build
 
 
 def _datetime(field, connection):
@@ -87,19 +91,6 @@ def _datetime(field, connection):
         if type(value) is kind and (
             value.tzinfo is utc or not use_tz() or value.utcoffset() is not None
         ):
-            return adapt(value)
-        return slow(value, connection)
-
-    return prepare
-
-
-def _date(field, connection):
-    adapt = connection.ops.adapt_datefield_value
-    slow = field.get_db_prep_save
-    kind = datetime.date
-
-    def prepare(value):
-        if type(value) is kind:
             return adapt(value)
         return slow(value, connection)
 
@@ -135,11 +126,13 @@ PREPARER_BUILDERS = {
     models.PositiveIntegerField: _integer,
     models.PositiveBigIntegerField: _integer,
     models.PositiveSmallIntegerField: _integer,
-    models.AutoField: _auto,
-    models.BigAutoField: _auto,
-    models.SmallAutoField: _auto,
+    # AutoFieldMixin: int(value), then validate_autopk_value (no
+    # adapt_integerfield_value).
+    models.AutoField: _adapted(int, "validate_autopk_value"),
+    models.BigAutoField: _adapted(int, "validate_autopk_value"),
+    models.SmallAutoField: _adapted(int, "validate_autopk_value"),
     models.DateTimeField: _datetime,
-    models.DateField: _date,
+    models.DateField: _adapted(datetime.date, "adapt_datefield_value"),
     models.ForeignKey: _foreign_key,
 }
 
