@@ -26,7 +26,10 @@ from typing import Any
 from django.db import models
 
 from .codecs import INT64_MAX, INT64_MIN
-from .operations import use_tz
+from .operations import DatabaseOperations, use_tz
+
+# The range check the integer preparer inlines.
+_OUR_INTEGER_HOOK = DatabaseOperations.adapt_integerfield_value
 
 Preparer = Callable[[Any], Any]
 
@@ -51,8 +54,19 @@ def _same(kind):
 def _integer(field, connection):
     # IntegerField.get_db_prep_value: int(value), then the backend's
     # adapt_integerfield_value, which is a 64-bit range check (an integer
-    # outside it takes that path and its error).
+    # outside it takes that path and its error). A backend whose
+    # operations redefine the hook gets it called.
     slow = field.get_db_prep_save
+    adapt = connection.ops.adapt_integerfield_value
+    if type(connection.ops).adapt_integerfield_value is not _OUR_INTEGER_HOOK:
+        internal_type = field.get_internal_type()
+
+        def prepare(value):
+            if type(value) is int:
+                return adapt(value, internal_type)
+            return slow(value, connection)
+
+        return prepare
 
     def prepare(value):
         if type(value) is int and INT64_MIN <= value <= INT64_MAX:

@@ -93,6 +93,20 @@ class PreparerTableTests(SimpleTestCase):
         with self.assertRaises(DataError):
             prepare(2**63)
 
+    def test_operations_redefining_the_integer_hook_get_it_called(self):
+        class Doubling(type(connection.ops)):
+            def adapt_integerfield_value(self, value, internal_type):
+                return value * 2
+
+        original = connection.ops
+        connection.ops = Doubling(connection)
+        try:
+            prepare = save_preparer(field_of(models.IntegerField), connection)
+            self.assertEqual(prepare(21), 42)
+            self.assertEqual(prepare("4"), 8)
+        finally:
+            connection.ops = original
+
     def test_a_subclass_takes_djangos_path(self):
         class Shouting(models.CharField):
             def get_prep_value(self, value):
