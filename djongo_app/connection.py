@@ -51,6 +51,7 @@ from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, Op
 from .codecs import type_registry
 from .conflicts import Rules, read_rules
 from .counters import Counters
+from .keylayout import layouts_of
 from .defaults import Defaults
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
 from .ondelete import References
@@ -394,6 +395,8 @@ class MongoConnection:
         # Collection handles by name: pymongo builds a new one per lookup.
         self._collections: dict[str, Any] = {}
         self.counters = Counters(self.database)
+        # Which collections keep their primary key in _id (keylayout.py).
+        self.key_layouts = layouts_of(self.database)
         # The database-level on_delete rules (DB_CASCADE, ...) by table.
         self.references = References(self.database)
         # The columns' db_default values by table.
