@@ -13,7 +13,6 @@ from django.db import models
 
 from .transpiler import catalog
 
-
 # The primary keys a counter fills: kept in _id by tables djongo_app creates.
 COUNTER_KEYS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 

@@ -51,9 +51,9 @@ from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, Op
 from .codecs import type_registry
 from .conflicts import Rules, read_rules
 from .counters import Counters
-from .keylayout import layouts_of
 from .defaults import Defaults
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
+from .keylayout import layouts_of
 from .ondelete import References
 from .savepoints import Journal
 

@@ -129,9 +129,7 @@ class Cursor:
         self._check_open()
         has_params = params is not None
         params = tuple(params) if has_params else ()
-        plan = plan_cache.get(
-            sql, has_params=has_params, layout=self.connection.key_layouts.layout
-        )
+        plan = plan_cache.get(sql, has_params=has_params, layout=self.connection.key_layouts.layout)
         if len(params) != plan.param_count:
             raise ProgrammingError(
                 f"djongo_app: the statement has {plan.param_count} placeholder(s) "

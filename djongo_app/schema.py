@@ -212,10 +212,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         pk = model._meta.pk
         if pk is None or pk.column in (None, "_id") or pk.get_internal_type() not in COUNTER_FIELDS:
             return None
-        layout = self.key_layouts.layout
-        if exists and table in layout.legacy:
-            if self.database[table].find_one({}, {"_id": 1}) is not None:
-                return None
+        legacy = exists and table in self.key_layouts.layout.legacy
+        if legacy and self.database[table].find_one({}, {"_id": 1}) is not None:
+            return None
         return pk.column
 
     # Models ------------------------------------------------------------------
@@ -582,9 +581,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         collection = self.database[model._meta.db_table]
         with wrap_pymongo_errors():
             for fields in old - new:
-                columns = [
-                    self._path(model, model._meta.get_field(name).column) for name in fields
-                ]
+                columns = [self._path(model, model._meta.get_field(name).column) for name in fields]
                 for name in self._derived_indexes(model, columns, unique):
                     collection.drop_index(name)
             created = [self._together_index(model, fields, unique=unique) for fields in new - old]

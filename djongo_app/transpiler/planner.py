@@ -32,8 +32,8 @@ from .functions import (
     PYTHON_FUNCTIONS,
     is_null,
 )
-from .layout import NO_KEYS, KeyLayout
 from .joins import equality_pair, equi_joins, reduce_joins
+from .layout import NO_KEYS, KeyLayout
 from .plans import (
     AggregatePlan,
     ConstantPlan,
