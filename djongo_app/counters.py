@@ -226,11 +226,15 @@ class Counters:
 
     def rename_column(self, table: str, old: str, new: str, session: Any = None) -> None:
         """Record that ``table``'s counter column ``old`` is now ``new``."""
-        self.collection.update_one(
-            {"name": table, "auto.field_names": old},
-            {"$set": {"auto.field_names.$": new}},
-            session=session,
-        )
+        entry = self.collection.find_one({"name": table}, {"auto.field_names": 1}, session=session)
+        names = ((entry or {}).get("auto") or {}).get("field_names") or []
+        if old in names:
+            # The whole list, not a positional "$" update: the same result,
+            # and servers that lack "$" (the test server) take it too.
+            renamed = [new if name == old else name for name in names]
+            self.collection.update_one(
+                {"name": table}, {"$set": {"auto.field_names": renamed}}, session=session
+            )
         self._auto_fields.pop(table, None)
 
     def drop(self, table: str, session: Any = None) -> None:

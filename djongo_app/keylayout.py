@@ -40,13 +40,15 @@ _layouts: dict[tuple[int, str], KeyLayouts] = {}
 _layouts_lock = threading.Lock()
 
 
-def layouts_of(database: Any) -> KeyLayouts:
-    """Return the key layouts of ``database`` (a pymongo Database)."""
+def layouts_of(database: Any, key_in_id: bool = True) -> KeyLayouts:
+    """Return the key layouts of ``database`` (a pymongo Database); with
+    ``key_in_id`` False, tables not created yet keep their key in a field
+    of its own (the ``KEY_IN_ID`` setting of the first connection wins)."""
     key = (id(database.client), database.name)
     layouts = _layouts.get(key)
     if layouts is None:
         with _layouts_lock:
-            layouts = _layouts.setdefault(key, KeyLayouts(database))
+            layouts = _layouts.setdefault(key, KeyLayouts(database, key_in_id))
     return layouts
 
 
@@ -60,8 +62,9 @@ def database_dropped(client: Any, name: str) -> None:
 class KeyLayouts:
     """The key layout of one database's collections."""
 
-    def __init__(self, database: Any):
+    def __init__(self, database: Any, key_in_id: bool = True):
         self.database = database
+        self.key_in_id = key_in_id
         self._lock = threading.Lock()
         self._layout: KeyLayout | None = None
 
@@ -83,7 +86,11 @@ class KeyLayouts:
             if isinstance(entry.get("name"), str)
         }
         existing = set(self.database.list_collection_names())
-        layout = KeyLayout.of(keys, legacy=existing - set(keys), default=default_key)
+        layout = KeyLayout.of(
+            keys,
+            legacy=existing - set(keys),
+            default=default_key if self.key_in_id else _no_key,
+        )
         with self._lock:
             if self._layout is None:
                 self._layout = layout
@@ -148,6 +155,10 @@ class KeyLayouts:
     def reset(self) -> None:
         with self._lock:
             self._layout = None
+
+
+def _no_key(table: str) -> str | None:
+    return None
 
 
 def record_key(schema: Any, table: str, key: str, session: Any = None) -> None:

@@ -210,7 +210,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         already holds documents written with the key in its own field."""
         table = model._meta.db_table
         pk = model._meta.pk
-        if pk is None or pk.column in (None, "_id") or pk.get_internal_type() not in COUNTER_FIELDS:
+        if (
+            not self.key_layouts.key_in_id
+            or pk is None
+            or pk.column in (None, "_id")
+            or pk.get_internal_type() not in COUNTER_FIELDS
+        ):
             return None
         legacy = exists and table in self.key_layouts.layout.legacy
         if legacy and self.database[table].find_one({}, {"_id": 1}) is not None:
