@@ -34,7 +34,7 @@ class SyncCountersTests(TransactionTestCase):
         connection.ensure_connection()
         # Ids written by plain pymongo: the counter knows nothing of them.
         connection.connection.database["testapp_tag"].insert_many(
-            [{"id": i, "label": f"raw{i}"} for i in range(1, 6)]
+            [{"_id": i, "label": f"raw{i}"} for i in range(1, 6)]
         )
         self.assertEqual(counter("testapp_tag"), 0)
         output = StringIO()
@@ -60,7 +60,7 @@ class SyncCountersTests(TransactionTestCase):
         like a model's."""
         connection.ensure_connection()
         connection.connection.database["testapp_book_tags"].insert_one(
-            {"id": 9, "book_id": 1, "tag_id": 1}
+            {"_id": 9, "book_id": 1, "tag_id": 1}
         )
         output = StringIO()
         with self.assertRaisesMessage(CommandError, ": testapp_book_tags"):
@@ -73,7 +73,7 @@ class SyncCountersTests(TransactionTestCase):
         """Two models on one table (an unmanaged copy next to the model)
         give one line and one drift."""
         connection.ensure_connection()
-        connection.connection.database["testapp_tag"].insert_one({"id": 4, "label": "raw"})
+        connection.connection.database["testapp_tag"].insert_one({"_id": 4, "label": "raw"})
         with isolate_apps("tests.testapp") as registry:
 
             class TagCopy(models.Model):
