@@ -42,7 +42,7 @@ from .defaults import (
 )
 from .errors import wrap_pymongo_errors
 from .internal_types import INTEGER_TYPES
-from .keylayout import drop_key, record_key
+from .keylayout import KEY, drop_key, record_key
 from .lookups import COLUMN
 from .ondelete import add_reference, drop_references, reference_of, rename_references
 from .shell import RecordingCounters, RecordingDatabase
@@ -217,9 +217,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             or pk.get_internal_type() not in COUNTER_FIELDS
         ):
             return None
-        legacy = exists and table in self.key_layouts.layout.legacy
-        if legacy and self.database[table].find_one({}, {"_id": 1}) is not None:
-            return None
+        if exists:
+            # Asked of the server, not of the layout read earlier: documents
+            # may have been written since (a restore, another program).
+            database = self.connection.connection.database
+            entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {KEY: 1}) or {}
+            if KEY not in entry and database[table].find_one({}, {"_id": 1}) is not None:
+                return None
         return pk.column
 
     # Models ------------------------------------------------------------------

@@ -49,6 +49,19 @@ class SyncCountersTests(TransactionTestCase):
         self.assertEqual(Tag.objects.count(), 6)
         call_command("sync_counters", "testapp", "--check", stdout=StringIO())
 
+    def test_documents_without_an_integer_key_are_not_counted(self):
+        """A document another program wrote without a key (the driver gave
+        it an ObjectId _id) is reported, not compared with the ids."""
+        connection.ensure_connection()
+        connection.connection.database["testapp_tag"].insert_many(
+            [{"_id": 3, "label": "three"}, {"label": "no key"}]
+        )
+        output, errors = StringIO(), StringIO()
+        call_command("sync_counters", "testapp", stdout=output, stderr=errors)
+        self.assertIn("testapp_tag: counter 0 raised to 3", output.getvalue())
+        self.assertIn("testapp_tag: 1 document(s) whose key is not an integer", errors.getvalue())
+        self.assertEqual(counter("testapp_tag"), 3)
+
     def test_never_lowers_a_counter(self):
         Tag.objects.create(id=50, label="high")
         Tag.objects.filter(pk=50).delete()

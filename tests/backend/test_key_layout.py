@@ -199,6 +199,19 @@ class LegacyCollectionTests(LayoutTestCase):
         self.assertEqual(Gadget.objects.get(pk=2).name, "b")
 
 
+    def test_documents_written_after_the_layout_was_read_keep_their_layout(self):
+        """create_model asks the server, not the layout this process read
+        before the documents appeared (a restore while it ran)."""
+        self.assertNotIn("keylayout_gadget", layouts().layout.known)
+        database()["keylayout_gadget"].insert_one({"_id": ObjectId(), "id": 4, "name": "d"})
+        state = self.create_gadget()
+        entry = database()[SCHEMA_COLLECTION].find_one({"name": "keylayout_gadget"}) or {}
+        self.assertNotIn("key", entry)
+        Gadget = state.apps.get_model(APP, "Gadget")
+        self.assertEqual(Gadget.objects.get(pk=4).name, "d")
+        self.assertEqual(database()["keylayout_gadget"].find_one({"id": 4})["name"], "d")
+
+
 class RecordedLayoutTests(LayoutTestCase):
     def test_introspection_names_the_key_column(self):
         state = self.create_gadget()
