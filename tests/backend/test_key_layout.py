@@ -198,7 +198,6 @@ class LegacyCollectionTests(LayoutTestCase):
         self.assertEqual(list(Gadget.objects.values_list("pk", flat=True).order_by("pk")), [2, 3])
         self.assertEqual(Gadget.objects.get(pk=2).name, "b")
 
-
     def test_documents_written_after_the_layout_was_read_keep_their_layout(self):
         """create_model asks the server, not the layout this process read
         before the documents appeared (a restore while it ran)."""
