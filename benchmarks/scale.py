@@ -19,8 +19,9 @@ class ScaleWorkload:
     def __init__(self, workload, client, backend):
         self.workload = workload
         self.db = client[f"bench_{backend}"]
-        # The key the ORM's documents are found by.
-        self.id = "_id" if backend == "dmb" else "id"
+        # The key the ORM's documents are found by: both backends keep an
+        # integer primary key in _id.
+        self.id = "_id"
 
     def grow(self, rows):
         current = len(self.workload.data.entries)

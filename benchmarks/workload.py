@@ -155,24 +155,20 @@ class Workload:
         db = self.raw
         for name in db.list_collection_names():
             db.drop_collection(name)
-        db.authors.create_index("id", unique=True)
         db.authors.create_index("name")
-        db.blogs.create_index("id", unique=True)
         db.blogs.create_index("name")
         db.blogs.create_index("owner_id")
-        db.entries.create_index("id", unique=True)
         db.entries.create_index("blog_id")
         db.entries.create_index("pub_date")
         db.entry_authors.create_index("entry_id")
         db.entry_authors.create_index("author_id")
-        db.comments.create_index("id", unique=True)
-        db.authors.insert_many({"id": i + 1, **author_values(i)} for i in range(AUTHORS))
+        db.authors.insert_many({"_id": i + 1, **author_values(i)} for i in range(AUTHORS))
         db.blogs.insert_many(
-            {"id": j + 1, "owner_id": j + 1, **blog_values(j)} for j in range(BLOGS)
+            {"_id": j + 1, "owner_id": j + 1, **blog_values(j)} for j in range(BLOGS)
         )
         db.entries.insert_many(
             {
-                "id": k + 1,
+                "_id": k + 1,
                 "blog_id": k % BLOGS + 1,
                 **entry_values(k),
                 "seo": seo_values(k),
@@ -203,11 +199,11 @@ class Workload:
 
         def create_raw(i):
             # An id the application already knows: no counter.
-            raw.authors.insert_one({"id": 100_000 + i, **author_values(i), "name": f"new{i}"})
+            raw.authors.insert_one({"_id": 100_000 + i, **author_values(i), "name": f"new{i}"})
 
         def create_cleanup():
             Author.objects.filter(name__startswith="new").delete()
-            raw.authors.delete_many({"id": {"$gte": 100_000}})
+            raw.authors.delete_many({"_id": {"$gte": 100_000}})
 
         def note_orm(i):
             Note.objects.create(title=f"note{i}", body="A note.", created=BASE_DATE)
@@ -230,7 +226,7 @@ class Workload:
         def bulk_raw(i):
             raw.comments.insert_many(
                 [
-                    {"id": i * BULK_ROWS + j + 1, **values}
+                    {"_id": i * BULK_ROWS + j + 1, **values}
                     for j, values in enumerate(state["documents"])
                 ]
             )
@@ -258,7 +254,7 @@ class Workload:
             Entry.objects.get(pk=data.entries[i * 37 % rows])
 
         def get_raw(i):
-            raw.entries.find_one({"id": i * 37 % rows + 1})
+            raw.entries.find_one({"_id": i * 37 % rows + 1})
 
         def gte_orm(i):
             list(Entry.objects.filter(rating__gte=i % 10).order_by("-pub_date")[:PAGE])
@@ -280,15 +276,15 @@ class Workload:
 
         def select_related_raw(i):
             entries = page(raw.entries.find({"rating": {"$gte": i % 10}}))
-            blogs = list(raw.blogs.find({"id": {"$in": list({e["blog_id"] for e in entries})}}))
+            blogs = list(raw.blogs.find({"_id": {"$in": list({e["blog_id"] for e in entries})}}))
             owners = {b["owner_id"] for b in blogs}
-            list(raw.authors.find({"id": {"$in": list(owners)}}))
+            list(raw.authors.find({"_id": {"$in": list(owners)}}))
 
         def join_filter_orm(i):
             list(Entry.objects.filter(blog__name=f"blog{i % BLOGS}").order_by("-pub_date")[:PAGE])
 
         def join_filter_raw(i):
-            ids = [b["id"] for b in raw.blogs.find({"name": f"blog{i % BLOGS}"}, {"id": 1})]
+            ids = [b["_id"] for b in raw.blogs.find({"name": f"blog{i % BLOGS}"}, {"_id": 1})]
             page(raw.entries.find({"blog_id": {"$in": ids}}))
 
         def annotate_orm(i):
@@ -322,9 +318,9 @@ class Workload:
             )
 
         def m2m_raw(i):
-            authors = [a["id"] for a in raw.authors.find({"name": f"author{i % AUTHORS}"})]
+            authors = [a["_id"] for a in raw.authors.find({"name": f"author{i % AUTHORS}"})]
             links = raw.entry_authors.find({"author_id": {"$in": authors}}, {"entry_id": 1})
-            page(raw.entries.find({"id": {"$in": [link["entry_id"] for link in links]}}))
+            page(raw.entries.find({"_id": {"$in": [link["entry_id"] for link in links]}}))
 
         def embedded_orm(i):
             list(Entry.objects.filter(seo__title=f"seo{i % 100}").order_by("-pub_date")[:PAGE])
@@ -339,8 +335,8 @@ class Workload:
 
         def prefetch_m2m_raw(i):
             entries = page(raw.entries.find({"rating": i % 10}))
-            links = list(raw.entry_authors.find({"entry_id": {"$in": [e["id"] for e in entries]}}))
-            list(raw.authors.find({"id": {"$in": list({link["author_id"] for link in links})}}))
+            links = list(raw.entry_authors.find({"entry_id": {"$in": [e["_id"] for e in entries]}}))
+            list(raw.authors.find({"_id": {"$in": list({link["author_id"] for link in links})}}))
 
         def prefetch_array_orm(i):
             query = Entry.objects.filter(rating=i % 10).prefetch_related("editors")
@@ -350,7 +346,7 @@ class Workload:
         def prefetch_array_raw(i):
             entries = page(raw.entries.find({"rating": i % 10}))
             ids = {a for e in entries for a in e["editor_ids"]}
-            list(raw.authors.find({"id": {"$in": list(ids)}}))
+            list(raw.authors.find({"_id": {"$in": list(ids)}}))
 
         # Writes --------------------------------------------------------------
         def update_orm(i):
@@ -375,7 +371,7 @@ class Workload:
             )
             base = 1_000_000 + i * DELETED
             raw.entries.insert_many(
-                {"id": base + k, "blog_id": 1, **entry_values(k), "headline": f"{prefix}{k}"}
+                {"_id": base + k, "blog_id": 1, **entry_values(k), "headline": f"{prefix}{k}"}
                 for k in range(DELETED)
             )
             raw.entry_authors.insert_many(
@@ -387,9 +383,10 @@ class Workload:
 
         def delete_raw(i):
             pattern = "^" + re.escape(f"tmp{i}-")
-            ids = [e["id"] for e in raw.entries.find({"headline": {"$regex": pattern}}, {"id": 1})]
+            found = raw.entries.find({"headline": {"$regex": pattern}}, {"_id": 1})
+            ids = [e["_id"] for e in found]
             raw.entry_authors.delete_many({"entry_id": {"$in": ids}})
-            raw.entries.delete_many({"id": {"$in": ids}})
+            raw.entries.delete_many({"_id": {"$in": ids}})
 
         # The admin ---------------------------------------------------------
         from .benchapp.admin import changelist_page
@@ -404,7 +401,7 @@ class Workload:
             raw.entries.count_documents({})
             list(raw.entries.distinct("rating"))
             entries = page(raw.entries.find({}).skip(PAGE * (i % pages)))
-            list(raw.blogs.find({"id": {"$in": list({e["blog_id"] for e in entries})}}))
+            list(raw.blogs.find({"_id": {"$in": list({e["blog_id"] for e in entries})}}))
 
         def admin_orm(i):
             changelist_page(i % pages + 1)

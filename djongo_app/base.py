@@ -13,6 +13,7 @@ from .connection import (
     client_arguments,
     configure_logging,
     connecting,
+    key_in_id,
     shared_client,
     supports_transactions,
 )
@@ -129,6 +130,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         return {
             "arguments": client_arguments(self.settings_dict, self.alias),
             "name": self.settings_dict["NAME"],
+            "key_in_id": key_in_id(self.settings_dict, self.alias),
         }
 
     @async_unsafe
@@ -137,7 +139,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         with connecting(conn_params["arguments"], self.alias):
             client = shared_client(conn_params["arguments"])
             transactions = supports_transactions(client)
-        return MongoConnection(client, conn_params["name"], transactions)
+        return MongoConnection(client, conn_params["name"], transactions, conn_params["key_in_id"])
 
     def init_connection_state(self):
         # The version check asks the server; no session state to set up.

@@ -13,21 +13,38 @@ from django.db import models
 
 from .transpiler import catalog
 
+# The primary keys a counter fills: kept in _id by tables djongo_app creates.
+COUNTER_KEYS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+
 
 class ModelCatalog:
     def __init__(self):
         self._models = None
         self._unique = {}
+        self._keys = {}
 
-    def unique_columns(self, table):
-        if not apps.ready:
-            return frozenset()
+    def _refresh(self):
         found = apps.get_models(include_auto_created=True)
         # get_models() is cached; a new list means the registry changed.
         if found is not self._models:
             self._unique = _unique_columns(found)
+            self._keys = _counter_keys(found)
             self._models = found
+
+    def unique_columns(self, table):
+        if not apps.ready:
+            return frozenset()
+        self._refresh()
         return self._unique.get(table, frozenset())
+
+    def default_key(self, table):
+        """Return the column a new collection ``table`` keeps in ``_id``:
+        the counter-filled primary key of the managed model of that table
+        (what the schema editor creates), or None."""
+        if not apps.ready:
+            return None
+        self._refresh()
+        return self._keys.get(table)
 
 
 def _unique_columns(found):
@@ -50,6 +67,32 @@ def _unique_columns(found):
                 columns.add(opts.get_field(fields[0]).column)
         unique[opts.db_table] = frozenset(unique.get(opts.db_table, frozenset()) | columns)
     return unique
+
+
+def _counter_keys(found):
+    keys = {}
+    for model in found:
+        opts = model._meta
+        pk = opts.pk
+        if opts.proxy or pk is None or not pk.column:
+            continue
+        if opts.managed and pk.column != "_id" and pk.get_internal_type() in COUNTER_KEYS:
+            keys.setdefault(opts.db_table, pk.column)
+        else:
+            # Another model of the table that keeps its key elsewhere.
+            keys[opts.db_table] = None
+    return keys
+
+
+_model_catalog = None
+
+
+def default_key(table):
+    """The installed models' answer to :meth:`ModelCatalog.default_key`."""
+    global _model_catalog
+    if _model_catalog is None:
+        _model_catalog = ModelCatalog()
+    return _model_catalog.default_key(table)
 
 
 def install():

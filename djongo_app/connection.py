@@ -18,6 +18,10 @@
     INTROSPECTION_SAMPLE_SIZE
                     documents read to describe a collection (inspectdb,
                     migrate --fake-initial); default 100, 0 reads all
+    KEY_IN_ID       True (default): collections created from now on keep
+                    an AutoField primary key in _id (keylayout.py);
+                    False: in a field of the column's name, beside an
+                    ObjectId _id, as Djongo did
     LOGGING         Djongo's logging.config.dictConfig dict, applied once
                     per process when Django first connects; its loggers
                     named djongo or djongo.* configure
@@ -53,6 +57,7 @@ from .conflicts import Rules, read_rules
 from .counters import Counters
 from .defaults import Defaults
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
+from .keylayout import layouts_of
 from .ondelete import References
 from .savepoints import Journal
 
@@ -80,6 +85,7 @@ OWN_KEYS = frozenset(
         "CLIENT",
         "ENFORCE_SCHEMA",
         "INTROSPECTION_SAMPLE_SIZE",
+        "KEY_IN_ID",
         "LOGGING",
     }
 )
@@ -111,6 +117,16 @@ TIMEOUT_DEFAULTS = {"serverSelectionTimeoutMS": 5000, "connectTimeoutMS": 5000}
 # pymongo checks them), and its limit on the name's length in bytes.
 NAME_FORBIDDEN = ("/", "\\", ".", " ", '"', "$", "\x00")
 NAME_MAX_BYTES = 63
+
+
+def key_in_id(settings_dict: dict[str, Any], alias: str) -> bool:
+    """Return the ``KEY_IN_ID`` setting (True unless set False)."""
+    value = settings_dict.get("KEY_IN_ID", True)
+    if not isinstance(value, bool):
+        raise ImproperlyConfigured(
+            f"settings.DATABASES[{alias!r}]['KEY_IN_ID'] must be True or False, not {value!r}."
+        )
+    return value
 
 
 def client_arguments(settings_dict: dict[str, Any], alias: str = "default") -> dict[str, Any]:
@@ -387,13 +403,15 @@ class MongoConnection:
     clusters); on a standalone server every statement commits.
     """
 
-    def __init__(self, client: MongoClient, name: str, transactions: bool):
+    def __init__(self, client: MongoClient, name: str, transactions: bool, key_in_id: bool = True):
         self.client = client
         self.name = name
         self.database = client[name]
         # Collection handles by name: pymongo builds a new one per lookup.
         self._collections: dict[str, Any] = {}
         self.counters = Counters(self.database)
+        # Which collections keep their primary key in _id (keylayout.py).
+        self.key_layouts = layouts_of(self.database, key_in_id)
         # The database-level on_delete rules (DB_CASCADE, ...) by table.
         self.references = References(self.database)
         # The columns' db_default values by table.

@@ -195,14 +195,14 @@ class Counters:
                 continue
             return
 
-    def register(self, table: str, field_names: list[str], session: Any = None) -> None:
-        """Create ``table``'s entry (the schema editor's create_model)."""
+    def register(
+        self, table: str, field_names: list[str], key: str | None = None, session: Any = None
+    ) -> None:
+        """Create ``table``'s entry (the schema editor's create_model), with
+        the column it keeps in ``_id`` (keylayout.py) when ``key``."""
         self.ensure_index()
-        self._upsert(
-            table,
-            {"$setOnInsert": {"auto.seq": 0}, "$set": {"auto.field_names": field_names}},
-            session,
-        )
+        update, _options = register_update(field_names, key)
+        self._upsert(table, update, session)
         self._auto_fields[table] = tuple(field_names)
 
     def current(self, table: str, session: Any = None) -> int | None:
@@ -226,11 +226,15 @@ class Counters:
 
     def rename_column(self, table: str, old: str, new: str, session: Any = None) -> None:
         """Record that ``table``'s counter column ``old`` is now ``new``."""
-        self.collection.update_one(
-            {"name": table, "auto.field_names": old},
-            {"$set": {"auto.field_names.$": new}},
-            session=session,
-        )
+        entry = self.collection.find_one({"name": table}, {"auto.field_names": 1}, session=session)
+        names = ((entry or {}).get("auto") or {}).get("field_names") or []
+        if old in names:
+            # The whole list, not a positional "$" update: the same result,
+            # and servers that lack "$" (the test server) take it too.
+            renamed = [new if name == old else name for name in names]
+            self.collection.update_one(
+                {"name": table}, {"$set": {"auto.field_names": renamed}}, session=session
+            )
         self._auto_fields.pop(table, None)
 
     def drop(self, table: str, session: Any = None) -> None:
@@ -247,6 +251,17 @@ class Counters:
     def forget(self) -> None:
         """Drop the cached entries (after DDL from another connection)."""
         self._auto_fields.clear()
+
+
+def register_update(
+    field_names: list[str], key: str | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the upsert (update, options) of a new table's entry."""
+    values: dict[str, Any] = {"auto.field_names": field_names}
+    if key is not None:
+        # keylayout.KEY: the column kept in _id.
+        values["key"] = key
+    return {"$setOnInsert": {"auto.seq": 0}, "$set": values}, {"upsert": True}
 
 
 def database_dropped(client: Any, name: str) -> None:

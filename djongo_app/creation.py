@@ -2,6 +2,7 @@
 
 from django.db.backends.base.creation import BaseDatabaseCreation
 
+from . import keylayout
 from .counters import database_dropped
 from .errors import wrap_pymongo_errors
 
@@ -26,6 +27,7 @@ class DatabaseCreation(BaseDatabaseCreation):
         with wrap_pymongo_errors():
             client.drop_database(name)
         database_dropped(client, name)
+        keylayout.database_dropped(client, name)
 
     def _clone_test_db(self, suffix, verbosity, keepdb=False):
         source = self.connection.settings_dict["NAME"]
@@ -36,6 +38,7 @@ class DatabaseCreation(BaseDatabaseCreation):
             if not keepdb:
                 client.drop_database(target)
                 database_dropped(client, target)
+                keylayout.database_dropped(client, target)
             for name in client[source].list_collection_names():
                 documents = list(client[source][name].find())
                 if documents:

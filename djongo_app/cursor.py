@@ -76,6 +76,7 @@ class ExecutionContext:
 
     def drop_ids(self, table):
         self.connection.counters.drop(table)
+        self.connection.key_layouts.dropped(table)
 
     def fill_defaults(self, table, documents):
         """Give the documents the db_default of each column they lack."""
@@ -91,6 +92,7 @@ class ExecutionContext:
     # Writes: checked and journaled inside a savepoint (writes.py).
 
     def insert(self, table, documents, conflict=None, fresh=()):
+        self.connection.key_layouts.inserted(table)
         return Writer(self.connection).insert(table, documents, conflict, fresh)
 
     def update(self, table, filter, update):
@@ -127,7 +129,7 @@ class Cursor:
         self._check_open()
         has_params = params is not None
         params = tuple(params) if has_params else ()
-        plan = plan_cache.get(sql, has_params=has_params)
+        plan = plan_cache.get(sql, has_params=has_params, layout=self.connection.key_layouts.layout)
         if len(params) != plan.param_count:
             raise ProgrammingError(
                 f"djongo_app: the statement has {plan.param_count} placeholder(s) "

@@ -18,6 +18,7 @@ from django.db.backends.base.introspection import BaseDatabaseIntrospection, Tab
 
 from .counters import SCHEMA_COLLECTION
 from .errors import wrap_pymongo_errors
+from .keylayout import KEY
 
 FieldInfo = namedtuple(
     "FieldInfo",
@@ -201,8 +202,12 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
         """
         size = self.sample_size if sample_size is None else sample_size
         shape = DocumentShape()
+        key = self._stored_key(table_name)
         with wrap_pymongo_errors():
             for document in self.database[table_name].find(limit=size):
+                if key is not None and "_id" in document:
+                    # The primary key kept in _id (keylayout.py), under its column's name.
+                    document = {key: document.pop("_id"), **document}
                 shape.add(document)
         return shape
 
@@ -240,6 +245,7 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
 
     def get_constraints(self, cursor, table_name):
         constraints = {}
+        key = self._stored_key(table_name)
         with wrap_pymongo_errors():
             information = self.database[table_name].index_information()
         for name, info in information.items():
@@ -248,6 +254,8 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
             # A collation (Lower()/Upper() indexes): what the index compares
             # is not the stored value.
             collation = info.get("collation")
+            if name == "_id_" and key is not None:
+                columns = [key]
             constraints[name] = {
                 "columns": columns,
                 "primary_key": name == "_id_",
@@ -268,11 +276,18 @@ class DatabaseIntrospection(BaseDatabaseIntrospection):
     def get_primary_key_columns(self, cursor, table_name):
         return self._auto_fields(table_name) or ["_id"]
 
+    def _entry(self, table_name):
+        with wrap_pymongo_errors():
+            return self.database[SCHEMA_COLLECTION].find_one({"name": table_name}) or {}
+
     def _auto_fields(self, table_name):
         """Return the counter columns ``__schema__`` records for a table."""
-        with wrap_pymongo_errors():
-            entry = self.database[SCHEMA_COLLECTION].find_one({"name": table_name})
-        return list(((entry or {}).get("auto") or {}).get("field_names") or [])
+        return list((self._entry(table_name).get("auto") or {}).get("field_names") or [])
+
+    def _stored_key(self, table_name):
+        """Return the column ``__schema__`` records as kept in ``_id``, or None."""
+        key = self._entry(table_name).get(KEY)
+        return key if isinstance(key, str) else None
 
 
 __all__ = ["BSON_FIELD_TYPES", "DatabaseIntrospection", "DocumentShape", "KeyShape", "bson_type"]

@@ -180,13 +180,15 @@ class RawAggregateQuerySet:
     def model_instance(self, document, connection):
         """Return the instance of ``document`` (a stored document)."""
         opts = self.model._meta
-        if opts.pk.column not in document:
+        layout = connection.connection.key_layouts.layout
+        paths = {f: layout.path(opts.db_table, f.column) for f in opts.concrete_fields}
+        if paths[opts.pk] not in document:
             raise FieldDoesNotExist(
                 f"raw_aggregate() results must include the primary key "
-                f"({opts.pk.column!r}); a document has only {sorted(document)!r}."
+                f"({paths[opts.pk]!r}); a document has only {sorted(document)!r}."
             )
-        present = [f for f in opts.concrete_fields if f.column in document]
-        values = [from_db_value(f, document[f.column], connection) for f in present]
+        present = [f for f in opts.concrete_fields if paths[f] in document]
+        values = [from_db_value(f, document[paths[f]], connection) for f in present]
         instance = self.model.from_db(self.db, [f.attname for f in present], values)
         known = _field_keys(opts)
         for key, value in document.items():

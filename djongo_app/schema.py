@@ -42,10 +42,12 @@ from .defaults import (
 )
 from .errors import wrap_pymongo_errors
 from .internal_types import INTEGER_TYPES
+from .keylayout import KEY, drop_key, record_key
 from .lookups import COLUMN
 from .ondelete import add_reference, drop_references, reference_of, rename_references
 from .shell import RecordingCounters, RecordingDatabase
 from .transpiler.expressions import ExpressionCompiler
+from .transpiler.layout import KeyLayout, store_keys
 from .transpiler.parser import parse
 from .transpiler.partial import partial_filter
 from .transpiler.scope import single_table
@@ -141,6 +143,12 @@ class _Parameters:
 class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     """Schema changes as collection and index commands, not SQL."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tables whose key layout this editor changed: table → the column
+        # kept in _id, or None (what collect_sql must follow by itself).
+        self._recorded_keys = {}
+
     @property
     def database(self):
         """The database the DDL runs on; with ``collect_sql`` (sqlmigrate) a
@@ -172,6 +180,52 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
     def prepare_default(self, value):
         return self.quote_value(value)
 
+    # Key layout ------------------------------------------------------------
+
+    @property
+    def key_layouts(self):
+        self.connection.ensure_connection()
+        return self.connection.connection.key_layouts
+
+    def _stored_key(self, table):
+        """Return the column ``table`` keeps in ``_id`` (keylayout.py), or None."""
+        if table in self._recorded_keys:
+            return self._recorded_keys[table]
+        return self.key_layouts.layout.key_of(table)
+
+    def _key_changed(self, table, key):
+        """Follow a change of ``table``'s layout: in this editor (whose
+        ``collect_sql`` changes reach no server) and in the connection's."""
+        self._recorded_keys[table] = key
+        if not self.collect_sql:
+            self.key_layouts.created(table, key)
+
+    def _path(self, model, column):
+        """Return the document field that holds ``column`` of ``model``."""
+        return "_id" if column == self._stored_key(model._meta.db_table) else column
+
+    def _new_key(self, model, exists):
+        """Return the column a collection created for ``model`` keeps in
+        ``_id``: its counter-filled primary key, unless the collection
+        already holds documents written with the key in its own field."""
+        table = model._meta.db_table
+        pk = model._meta.pk
+        if (
+            not self.key_layouts.key_in_id
+            or pk is None
+            or pk.column in (None, "_id")
+            or pk.get_internal_type() not in COUNTER_FIELDS
+        ):
+            return None
+        if exists:
+            # Asked of the server, not of the layout read earlier: documents
+            # may have been written since (a restore, another program).
+            database = self.connection.connection.database
+            entry = database[SCHEMA_COLLECTION].find_one({"name": table}, {KEY: 1}) or {}
+            if KEY not in entry and database[table].find_one({}, {"_id": 1}) is not None:
+                return None
+        return pk.column
+
     # Models ------------------------------------------------------------------
 
     def create_model(self, model):
@@ -180,7 +234,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         table = model._meta.db_table
         self._changed(table)
         with wrap_pymongo_errors():
-            if table not in self.database.list_collection_names(filter={"name": table}):
+            exists = bool(self.database.list_collection_names(filter={"name": table}))
+            key = self._new_key(model, exists)
+            self._key_changed(table, key)
+            if not exists:
                 self.database.create_collection(table, **self._validator_options(model))
             indexes = self._model_index_models(model)
             if indexes:
@@ -193,7 +250,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 and f.column != "_id"
             ]
             if auto:
-                self.counters.register(table, auto)
+                self.counters.register(table, auto, key=key)
             self._record_references(references)
             entries = [default_entry(model, f, self.connection) for f in fields]
             if any(entries):
@@ -212,6 +269,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         with wrap_pymongo_errors():
             self.database.drop_collection(table)
             self.counters.drop(table)
+            self._recorded_keys.pop(table, None)
+            if not self.collect_sql:
+                self.key_layouts.dropped(table)
             if self._references_of(model, model._meta.local_concrete_fields):
                 drop_references(self.schema_collection, table)
 
@@ -223,6 +283,10 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         with wrap_pymongo_errors():
             self.database[old_db_table].rename(new_db_table)
             self.counters.rename(old_db_table, new_db_table)
+            if old_db_table in self._recorded_keys:
+                self._recorded_keys[new_db_table] = self._recorded_keys.pop(old_db_table)
+            if not self.collect_sql:
+                self.key_layouts.renamed(old_db_table, new_db_table)
             if self._references_of(model, model._meta.local_concrete_fields):
                 rename_references(self.schema_collection, old_db_table, new_db_table)
 
@@ -277,6 +341,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 drop_default(self.schema_collection, table, field.column)
                 self._defaults_changed(table)
             self._update_validator(model, remove=[field])
+            if field.column == self._stored_key(table):
+                # _id stays (MongoDB keeps it); it no longer is this column.
+                drop_key(self.schema_collection, table)
+                self._key_changed(table, None)
+                return
             self._drop_indexes_on(table, [field.column])
             self.database[table].update_many(
                 {field.column: {"$exists": True}}, {"$unset": {field.column: ""}}
@@ -307,11 +376,12 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             # key, as Django's SQL backends find constraints by column: a
             # name derived from an earlier table name still matches.
             existing = self._field_indexes(model, old_field.column)
-            wanted = self._field_index_models(model, new_field)
             self._update_validator(model, remove=[old_field])
             if old_field.column != new_field.column:
                 self._rename_column(model, old_field.column, new_field.column, existing)
                 existing = {}
+            # After a rename: the key kept in _id has a new column name.
+            wanted = self._field_index_models(model, new_field)
             kept = set()
             for name, info in existing.items():
                 match = next((i for i in wanted if _same_index(info, i.document)), None)
@@ -398,11 +468,14 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         removed = {field.column for field in remove}
         fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
         fields += list(add)
+        # The key kept in _id is never missing.
+        key = self._stored_key(model._meta.db_table)
         return sorted(
             {
                 field.column
                 for field in fields
                 if field.column
+                and field.column != key
                 and not field.null
                 and "." not in field.column
                 and not field.has_db_default()
@@ -461,7 +534,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         sql, params = where.as_sql(compiler, self.connection)
         table = model._meta.db_table
         statement = f"SELECT 1 FROM {self.quote_name(table)} WHERE {sql}"
-        select = parse(statement)
+        key = self._stored_key(table)
+        layout = KeyLayout.of({table: key} if key else {}, legacy=() if key else [table])
+        select = store_keys(parse(statement), layout)
         filters = FilterCompiler(ExpressionCompiler(single_table(table), statement))
         return filters.compile(select.where, polarity)(_Parameters(tuple(params)))
 
@@ -515,7 +590,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         collection = self.database[model._meta.db_table]
         with wrap_pymongo_errors():
             for fields in old - new:
-                columns = [model._meta.get_field(name).column for name in fields]
+                columns = [self._path(model, model._meta.get_field(name).column) for name in fields]
                 for name in self._derived_indexes(model, columns, unique):
                     collection.drop_index(name)
             created = [self._together_index(model, fields, unique=unique) for fields in new - old]
@@ -544,7 +619,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _field_index_models(self, model, field):
         table = model._meta.db_table
-        if field.column is None or field.column == "_id":
+        if field.column is None or field.column in ("_id", self._stored_key(table)):
             return []
         nested = self._nested_index_models(table, field.column, field)
         if field.primary_key or field.unique:
@@ -586,7 +661,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _together_index(self, model, field_names, unique):
         fields = [model._meta.get_field(name) for name in field_names]
-        keys = [(field.column, ASCENDING) for field in fields]
+        keys = [(self._path(model, field.column), ASCENDING) for field in fields]
         name = self._together_name(model, field_names, "_uniq" if unique else "_idx")
         if unique:
             return self._unique_index(keys, name, [f.column for f in fields if f.null])
@@ -598,7 +673,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             return self._expression_keys(model, index, index.expressions)
         keys = []
         for field_name, order in index.fields_orders:
-            column = model._meta.get_field(field_name).column
+            column = self._path(model, model._meta.get_field(field_name).column)
             keys.append((column, DESCENDING if order == "DESC" else ASCENDING))
         return keys, None
 
@@ -650,7 +725,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             output_field = target.output_field
         except FieldError:
             output_field = None
-        return match["column"], direction, folded, may_hold_strings(output_field)
+        column = self._path(model, match["column"])
+        return column, direction, folded, may_hold_strings(output_field)
 
     def _check_collated_condition(self, model, owner, condition):
         """Refuse a condition on text columns for a case-insensitive index:
@@ -704,7 +780,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             nullable = [column for column, _ in keys]
         else:
             fields = [model._meta.get_field(name) for name in constraint.fields]
-            keys = [(field.column, ASCENDING) for field in fields]
+            keys = [(self._path(model, field.column), ASCENDING) for field in fields]
             nullable = [field.column for field in fields if field.null]
         condition = None
         if constraint.condition is not None:
@@ -775,6 +851,13 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         column keeps its counter.
         """
         table = model._meta.db_table
+        if old == self._stored_key(table):
+            # The values stay in _id; only the column's name changes.
+            record_key(self.schema_collection, table, new)
+            self._key_changed(table, new)
+            if old in (self.counters.auto_fields(table) or ()):
+                self.counters.rename_column(table, old, new)
+            return
         collection = self.database[table]
         named = self._meta_index_names(model)
         recreated = []

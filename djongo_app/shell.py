@@ -22,7 +22,7 @@ from typing import Any
 
 from bson import Binary, Decimal128, Int64, ObjectId, Regex
 
-from .counters import SCHEMA_COLLECTION
+from .counters import SCHEMA_COLLECTION, register_update
 
 IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -178,13 +178,8 @@ class RecordingCounters:
     def auto_fields(self, table: str) -> tuple[str, ...] | None:
         return self._counters.auto_fields(table)
 
-    def register(self, table: str, field_names: list[str]) -> None:
-        self._schema._record(
-            "updateOne",
-            {"name": table},
-            {"$setOnInsert": {"auto.seq": 0}, "$set": {"auto.field_names": field_names}},
-            {"upsert": True},
-        )
+    def register(self, table: str, field_names: list[str], key: str | None = None) -> None:
+        self._schema._record("updateOne", {"name": table}, *register_update(field_names, key))
 
     def drop(self, table: str) -> None:
         if table != SCHEMA_COLLECTION:

@@ -218,16 +218,19 @@ class Writer:
         if not references:
             return self._delete(name, query)
         collection = self.connection.database[name]
-        projection = {ref.to: 1 for ref in references}
+        layout = self.connection.key_layouts.layout
+        targets = [layout.path(name, ref.to) for ref in references]
+        projection = dict.fromkeys(targets, 1)
         removed = list(collection.find(query, projection, session=self.connection.session))
         if not removed:
             return 0
         deleted = self._delete(name, {"_id": {"$in": [d["_id"] for d in removed]}})
-        for ref in references:
-            found = (get_path(d, ref.to) for d in removed)
+        for ref, target in zip(references, targets, strict=True):
+            found = (get_path(d, target) for d in removed)
             values = list({_key(v): v for v in found if v is not None}.values())
             if values:
-                ACTIONS[ref.on_delete](self, ref, {ref.column: {"$in": values}})
+                children = {layout.path(ref.table, ref.column): {"$in": values}}
+                ACTIONS[ref.on_delete](self, ref, children)
         return deleted
 
     def _delete(self, name: str, query: dict[str, Any]) -> int:

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from . import parser, planner
+from .layout import NO_KEYS, KeyLayout, store_keys
 from .plans import Plan
 
 
@@ -19,20 +20,21 @@ class CacheInfo:
 
 
 class PlanCache:
-    """A bounded, thread-safe LRU map of (SQL text, params style) → plan.
+    """A bounded, thread-safe LRU map of (SQL text, params style, key
+    layout) → plan.
 
     Plans hold no parameter values, so one plan serves every execution of
-    the same SQL text.
+    the same SQL text against collections of the same key layout.
     """
 
     def __init__(self, maxsize: int = 2048):
         self.maxsize = maxsize
-        self._plans: OrderedDict[tuple[str, bool], Plan] = OrderedDict()
+        self._plans: OrderedDict[tuple[str, bool, KeyLayout], Plan] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, sql: str, *, has_params: bool = True) -> Plan:
+    def get(self, sql: str, *, has_params: bool = True, layout: KeyLayout = NO_KEYS) -> Plan:
         """Return the plan for ``sql``, compiling it on first use.
 
         A multi-row INSERT whose rows are the same placeholders (Django's
@@ -43,20 +45,20 @@ class PlanCache:
             repeated = repeated_rows(sql)
             if repeated is not None:
                 one_row, count = repeated
-                plan = self._get(one_row, has_params).for_rows(count)  # type: ignore[attr-defined]
+                plan = self._get(one_row, has_params, layout).for_rows(count)  # type: ignore[attr-defined]
                 if plan is not None:
                     return plan
-        return self._get(sql, has_params)
+        return self._get(sql, has_params, layout)
 
-    def _get(self, sql: str, has_params: bool) -> Plan:
-        key = (sql, has_params)
+    def _get(self, sql: str, has_params: bool, layout: KeyLayout) -> Plan:
+        key = (sql, has_params, layout)
         with self._lock:
             plan = self._plans.get(key)
             if plan is not None:
                 self._plans.move_to_end(key)
                 self.hits += 1
                 return plan
-        plan = compile_sql(sql, has_params=has_params)
+        plan = compile_sql(sql, has_params=has_params, layout=layout)
         with self._lock:
             self.misses += 1
             self._plans[key] = plan
@@ -113,10 +115,11 @@ def repeated_rows(sql: str) -> tuple[str, int] | None:
     return sql[:end] + sql[position:], count
 
 
-def compile_sql(sql: str, *, has_params: bool = True) -> Plan:
-    """Parse ``sql`` and return its plan (no caching)."""
+def compile_sql(sql: str, *, has_params: bool = True, layout: KeyLayout = NO_KEYS) -> Plan:
+    """Parse ``sql`` and return its plan for collections of ``layout``
+    (no caching)."""
     statement, param_count = parser.parse_statement(sql, unescape_percent=has_params)
-    compiled = planner.plan(statement, sql)
+    compiled = planner.plan(store_keys(statement, layout), sql, layout)
     compiled.param_count = param_count
     return compiled
 

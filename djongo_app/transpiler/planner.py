@@ -33,6 +33,7 @@ from .functions import (
     is_null,
 )
 from .joins import equality_pair, equi_joins, reduce_joins
+from .layout import NO_KEYS, KeyLayout
 from .plans import (
     AggregatePlan,
     ConstantPlan,
@@ -89,11 +90,12 @@ SUBQUERY_PREFIX = "__subquery__"
 QUALIFY_ALIAS = "qualify"
 
 
-def plan(statement: n.Statement | DropTable, sql: str) -> Plan:
-    """Return the plan that runs ``statement`` (parsed from ``sql``)."""
+def plan(statement: n.Statement | DropTable, sql: str, layout: KeyLayout = NO_KEYS) -> Plan:
+    """Return the plan that runs ``statement`` (parsed from ``sql``, its
+    stored keys already renamed by :func:`.layout.store_keys`)."""
     if isinstance(statement, DropTable):
         return plan_drop_table(statement)
-    return Planner(sql).plan(statement)
+    return Planner(sql, layout).plan(statement)
 
 
 @dataclass
@@ -150,8 +152,9 @@ class _GroupState:
 
 
 class Planner:
-    def __init__(self, sql: str):
+    def __init__(self, sql: str, layout: KeyLayout = NO_KEYS):
         self.sql = sql
+        self.layout = layout
         # One plan per distinct subquery: an execution runs each plan once
         # (ExecutionContext.run_subquery).
         self._subquery_plans: dict[n.Query, Plan] = {}
@@ -303,7 +306,12 @@ class Planner:
         _, filters = self.compilers(scope)
         sort = self.column_sort(select, scope)
         return WholeDocumentsPlan(
-            table.name, filters.compile(select.where), tuple(sort), select.offset, select.limit
+            table.name,
+            filters.compile(select.where),
+            tuple(sort),
+            select.offset,
+            select.limit,
+            stored_key=self.layout.key_of(table.name),
         )
 
     def try_paged_joins(self, select: n.Select, names: tuple[str, ...]) -> Plan | None:
@@ -1151,9 +1159,25 @@ class Planner:
         columns = insert.columns
         if not insert.rows[0] and not columns:
             rows = [[]]
-        return InsertPlan(insert.table, columns, rows, insert.returning, computed, conflict)
+        return InsertPlan(
+            insert.table,
+            columns,
+            rows,
+            insert.returning,
+            computed,
+            conflict,
+            stored_key=self.layout.key_of(insert.table),
+        )
 
     def plan_update(self, update: n.Update) -> Plan:
+        if any(a.column == DOCUMENT_ID for a in update.assignments) and self.layout.key_of(
+            update.table
+        ):
+            # MongoDB never changes a stored document's _id.
+            raise not_supported(
+                f"UPDATE of the primary key {self.layout.key_of(update.table)!r} (stored in _id)",
+                self.sql,
+            )
         scope = single_table(update.table)
         expressions, _ = self.compilers(scope)
         constants: dict[str, Callable[[Any], Any]] = {}

@@ -284,6 +284,8 @@ class WholeDocumentsPlan(Plan):
     sort: tuple[tuple[str, int], ...] = ()
     skip: int = 0
     limit: int | None = None
+    # The column stored in _id (transpiler/layout.py), named so in the rows.
+    stored_key: str | None = None
 
     def command(self, ctx: Context) -> dict[str, Any]:
         return find_command(
@@ -311,8 +313,11 @@ class WholeDocumentsPlan(Plan):
         ]
         for document in sample:
             columns.update(dict.fromkeys(document))
-        names = tuple(columns)
-        rows = [tuple(document.get(name) for name in names) for document in documents]
+        fields = tuple(columns)
+        rows = [tuple(document.get(name) for name in fields) for document in documents]
+        names = fields
+        if self.stored_key is not None:
+            names = tuple(self.stored_key if f == "_id" else f for f in fields)
         return Result(rows=rows, description=names, command=command)
 
 
@@ -470,6 +475,9 @@ class InsertPlan(Plan):
     computed: dict[tuple[int, int], Bound] = field(default_factory=dict)
     conflict: n.OnConflict | None = None
     writes = True
+    # The column stored in _id (transpiler/layout.py): its counter fills
+    # _id, under the column's name in __schema__.
+    stored_key: str | None = None
     # How many times the VALUES rows repeat, each time with the next
     # ``param_count`` parameters (set by for_rows).
     repeat: int = 1
@@ -571,16 +579,23 @@ class InsertPlan(Plan):
     def auto_columns(self, ctx: Executor, documents: list[dict[str, Any]]) -> tuple[str, ...]:
         """Return the columns whose missing values come from counters."""
         registered = ctx.auto_fields(self.collection)
+        key = self.stored_key
         if registered is not None:
-            return registered
+            if key is None:
+                return registered
+            return tuple("_id" if column == key else column for column in registered)
         # No __schema__ entry yet: RETURNING columns left without a value
-        # are the auto-increment ones; reserving creates the entry.
-        # MongoDB's own _id is made by the driver, never by a counter.
+        # are the auto-increment ones; reserving creates the entry. An
+        # ObjectId _id is made by the driver, never by a counter.
         return tuple(
             c
             for c in self.returning
-            if c != "_id" and any(get_path(d, c) is None for d in documents)
+            if (c != "_id" or key is not None) and any(get_path(d, c) is None for d in documents)
         )
+
+    def counter_column(self, column: str) -> str:
+        """Return the name ``__schema__`` keeps ``column``'s counter under."""
+        return self.stored_key if column == "_id" and self.stored_key else column
 
     def _assign_ids(
         self, ctx: Executor, documents: list[dict[str, Any]], column: str
@@ -595,10 +610,10 @@ class InsertPlan(Plan):
         if explicit:
             highest = max(explicit)
             if isinstance(highest, int):
-                ctx.advance_ids(self.collection, column, highest)
+                ctx.advance_ids(self.collection, self.counter_column(column), highest)
         if not missing:
             return (explicit[-1] if explicit else None), False
-        first = ctx.reserve_ids(self.collection, column, len(missing))
+        first = ctx.reserve_ids(self.collection, self.counter_column(column), len(missing))
         if "." in column:
             for offset, document in enumerate(missing, start=first):
                 set_path(document, column, offset)

@@ -100,13 +100,19 @@ def collection(model):
     return connection.connection.database[model._meta.db_table]
 
 
+def key_path(model):
+    """The document field holding ``model``'s primary key: ``_id`` for an
+    integer auto key of a collection the migrations created, else its column."""
+    connection.ensure_connection()
+    layout = connection.connection.key_layouts.layout
+    return layout.path(model._meta.db_table, model._meta.pk.column)
+
+
 def stored(model, pk):
     """The stored document of ``pk``, read in the test's transaction (if any)."""
-    key = model._meta.pk.column
-    return collection(model).find_one({key: pk}, session=connection.connection.session)
+    return collection(model).find_one({key_path(model): pk}, session=connection.connection.session)
 
 
 def store(model, pk, update):
     """Apply a raw MongoDB ``update`` to the document of ``pk``."""
-    key = model._meta.pk.column
-    mongo_call("default", model._meta.db_table, "update_one", {key: pk}, update)
+    mongo_call("default", model._meta.db_table, "update_one", {key_path(model): pk}, update)

@@ -143,7 +143,7 @@ def test_book_with_nested_documents_and_arrays(page, live_server, admin_user, da
     expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
 
     ann = Person.objects.get(name="Ann")
-    document = database["adminapp_book"].find_one({"title": "Dune"}, {"_id": 0, "id": 0})
+    document = database["adminapp_book"].find_one({"title": "Dune"}, {"_id": 0})
     assert document["publisher"] == {
         "name": "Chilton",
         "email": "books@chilton.example",
@@ -265,7 +265,7 @@ def test_objectid_keyed_magazine(page, live_server, admin_user, database):
     assert document["topics"] == ["science fiction"]
     assert document["writers"] == [wendy.pk]
     assert document["staff"] == [Person.objects.get(name="Ann").pk]
-    article = database["adminapp_article"].find_one({"magazine_id": pk}, {"_id": 0, "id": 0})
+    article = database["adminapp_article"].find_one({"magazine_id": pk}, {"_id": 0})
     assert article == {
         "magazine_id": pk,
         "title": "Editorial",

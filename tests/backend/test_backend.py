@@ -106,9 +106,11 @@ class SchemaEditorTests(TransactionTestCase):
                 editor.alter_field(Temporary, field, renamed)
             document = connection.connection.database["temporary_model"].find_one()
             self.assertEqual((document.get("label"), "name" in document), ("x", False))
+            # The key is stored in _id: MongoDB's _id index serves it.
+            self.assertEqual((document["_id"], "id" in document), (1, False))
             self.assertEqual(
                 [i["key"] for n, i in indexes("temporary_model").items() if n != "_id_"],
-                [[("id", 1)], [("label", 1)]],
+                [[("label", 1)]],
             )
         finally:
             with connection.schema_editor() as editor:
@@ -228,7 +230,8 @@ class NotNullTests(TransactionTestCase):
             "listCollections", filter={"name": "testapp_book"}
         )["cursor"]["firstBatch"][0]["options"]
         schema = options["validator"]["$jsonSchema"]
-        self.assertEqual(schema["required"], ["author_id", "id", "pages", "title"])
+        # The primary key is stored in _id, which MongoDB always has.
+        self.assertEqual(schema["required"], ["author_id", "pages", "title"])
         self.assertEqual(options["validationLevel"], "moderate")
 
 

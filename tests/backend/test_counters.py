@@ -34,7 +34,7 @@ class SyncCountersTests(TransactionTestCase):
         connection.ensure_connection()
         # Ids written by plain pymongo: the counter knows nothing of them.
         connection.connection.database["testapp_tag"].insert_many(
-            [{"id": i, "label": f"raw{i}"} for i in range(1, 6)]
+            [{"_id": i, "label": f"raw{i}"} for i in range(1, 6)]
         )
         self.assertEqual(counter("testapp_tag"), 0)
         output = StringIO()
@@ -49,6 +49,19 @@ class SyncCountersTests(TransactionTestCase):
         self.assertEqual(Tag.objects.count(), 6)
         call_command("sync_counters", "testapp", "--check", stdout=StringIO())
 
+    def test_documents_without_an_integer_key_are_not_counted(self):
+        """A document another program wrote without a key (the driver gave
+        it an ObjectId _id) is reported, not compared with the ids."""
+        connection.ensure_connection()
+        connection.connection.database["testapp_tag"].insert_many(
+            [{"_id": 3, "label": "three"}, {"label": "no key"}]
+        )
+        output, errors = StringIO(), StringIO()
+        call_command("sync_counters", "testapp", stdout=output, stderr=errors)
+        self.assertIn("testapp_tag: counter 0 raised to 3", output.getvalue())
+        self.assertIn("testapp_tag: 1 document(s) whose key is not an integer", errors.getvalue())
+        self.assertEqual(counter("testapp_tag"), 3)
+
     def test_never_lowers_a_counter(self):
         Tag.objects.create(id=50, label="high")
         Tag.objects.filter(pk=50).delete()
@@ -60,7 +73,7 @@ class SyncCountersTests(TransactionTestCase):
         like a model's."""
         connection.ensure_connection()
         connection.connection.database["testapp_book_tags"].insert_one(
-            {"id": 9, "book_id": 1, "tag_id": 1}
+            {"_id": 9, "book_id": 1, "tag_id": 1}
         )
         output = StringIO()
         with self.assertRaisesMessage(CommandError, ": testapp_book_tags"):
@@ -73,7 +86,7 @@ class SyncCountersTests(TransactionTestCase):
         """Two models on one table (an unmanaged copy next to the model)
         give one line and one drift."""
         connection.ensure_connection()
-        connection.connection.database["testapp_tag"].insert_one({"id": 4, "label": "raw"})
+        connection.connection.database["testapp_tag"].insert_one({"_id": 4, "label": "raw"})
         with isolate_apps("tests.testapp") as registry:
 
             class TagCopy(models.Model):

@@ -29,7 +29,7 @@ def database():
 
 def stored(model):
     """Return the model's documents as stored, without ``_id``."""
-    documents = database()[model._meta.db_table].find({}, {"_id": 0}).sort("id", 1)
+    documents = database()[model._meta.db_table].find({}, {"_id": 0}).sort("_id", 1)
     return list(documents)
 
 
@@ -154,7 +154,7 @@ class DbDefaultTests(TransactionTestCase):
         with connection.schema_editor() as editor:
             editor.add_field(self.Gadget, size)
             editor.add_field(self.Gadget, stamp)
-        document = database()[self.Gadget._meta.db_table].find_one({"id": first.pk})
+        document = database()[self.Gadget._meta.db_table].find_one({"_id": first.pk})
         self.assertEqual(document["size"], 42)
         self.assertIsInstance(document["stamp"], datetime.datetime)
         table = connection.ops.quote_name(self.Gadget._meta.db_table)

@@ -31,7 +31,7 @@ def collection():
 
 def stored(pk):
     """The stored document, read in the test's transaction (if any)."""
-    return collection().find_one({"id": pk}, {"_id": 0}, session=connection.connection.session)
+    return collection().find_one({"_id": pk}, {"_id": 0}, session=connection.connection.session)
 
 
 def headlines(queryset):
@@ -86,7 +86,7 @@ class RoundTripTests(TestCase):
             "default",
             Entry._meta.db_table,
             "insert_one",
-            {"id": 900, "headline": "legacy", "blog": {"name": "Old", "motto": "kept"}},
+            {"_id": 900, "headline": "legacy", "blog": {"name": "Old", "motto": "kept"}},
             bypass_document_validation=True,
         )
         entry = Entry.objects.get(pk=900)
@@ -105,7 +105,7 @@ class RoundTripTests(TestCase):
         set writes its key (trial of main)."""
         collection().insert_one(
             {
-                "id": 901,
+                "_id": 901,
                 "headline": "legacy",
                 "blog": {"name": "Old", "address": {"city": "Oslo"}},
                 "contributors": [{"name": "Ann"}],
@@ -579,7 +579,7 @@ class FormTests(TestCase):
             "default",
             Entry._meta.db_table,
             "update_one",
-            {"id": entry.pk},
+            {"_id": entry.pk},
             {"$set": {"blog.motto": "kept"}},
         )
         entry = Entry.objects.get(pk=entry.pk)

@@ -48,7 +48,7 @@ class SubqueryTests(TestCase):
         with CaptureCommands() as commands:
             self.assertEqual(self.names(Author.objects.filter(Exists(books))), ["Ann"])
         (lookup,) = commands.stages("$lookup")
-        self.assertEqual(lookup["let"], {"outer0": "$id"})
+        self.assertEqual(lookup["let"], {"outer0": "$_id"})
         self.assertEqual(self.names(Author.objects.filter(~Exists(books))), ["Bob", "Cid"])
 
     def test_correlated_scalar_subquery(self):
@@ -422,11 +422,13 @@ class JoinOrderTests(TestCase):
         self.assertEqual(
             pipeline[0], {"$match": {"author_id": {"$in": [ann.pk]}, "pages": {"$gt": 100}}}
         )
+        # The author's key is its _id: always present, so no guard on it.
+        self.assertEqual(pipeline[1]["$lookup"]["foreignField"], "_id")
         self.assertEqual(
             pipeline[1]["$lookup"]["pipeline"],
             [
-                {"$match": {"id": {"$ne": None}, "name": {"$eq": "Ann"}}},
-                {"$project": {"id": 1, "name": 1, "_id": 0}},
+                {"$match": {"name": {"$eq": "Ann"}}},
+                {"$project": {"_id": 1, "name": 1}},
             ],
         )
 

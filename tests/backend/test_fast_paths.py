@@ -46,12 +46,15 @@ class BulkInsertTests(TestCase):
 
     def test_documents_hold_the_columns_in_order(self):
         with CaptureCommands() as commands:
-            Author.objects.bulk_create(
+            authors = Author.objects.bulk_create(
                 [Author(name="x", age=1, email="x@e.org"), Author(name="y", age=None)]
             )
         documents = commands[0]["documents"]
+        # The counter's key fills _id (the collection's key layout): no "id".
+        self.assertEqual([d["_id"] for d in documents], [a.pk for a in authors])
+        self.assertFalse(any("id" in d for d in documents))
         self.assertEqual(
-            [{k: v for k, v in d.items() if k not in {"id", "_id"}} for d in documents],
+            [{k: v for k, v in d.items() if k != "_id"} for d in documents],
             [
                 {"name": "x", "email": "x@e.org", "age": 1, "active": True},
                 {"name": "y", "email": None, "age": None, "active": True},
@@ -157,7 +160,7 @@ class LoadedDocumentTests(TestCase):
         reader = Reader.objects.create(name="r")
         entry = Entry.objects.create(headline="h", blog=Blog(name="b"))
         connection.connection.database["testapp_entry"].update_one(
-            {"id": entry.pk},
+            {"_id": entry.pk},
             {"$set": {"readers": [reader.pk, reader.pk]}},
             session=connection.connection.session,
         )
@@ -166,14 +169,14 @@ class LoadedDocumentTests(TestCase):
     def test_unknown_keys_of_an_embedded_document_are_kept(self):
         entry = Entry.objects.create(headline="h", blog=Blog(name="b"))
         connection.connection.database["testapp_entry"].update_one(
-            {"id": entry.pk},
+            {"_id": entry.pk},
             {"$set": {"blog.extra": 1}},
             session=connection.connection.session,
         )
         loaded = Entry.objects.get(pk=entry.pk)
         loaded.save()
         document = connection.connection.database["testapp_entry"].find_one(
-            {"id": entry.pk}, session=connection.connection.session
+            {"_id": entry.pk}, session=connection.connection.session
         )
         self.assertEqual(document["blog"]["extra"], 1)
 
@@ -194,7 +197,7 @@ class JournaledInsertTests(TransactionTestCase):
             tags = Tag.objects.bulk_create([Tag(label=f"t{i}") for i in range(5)])
         self.assertEqual([c["insert"] for c in commands if "insert" in c], ["testapp_tag"])
         self.assertEqual(len(commands[-1]["documents"]), 5)
-        self.assertEqual(stored(Tag, "id", "label"), [(t.pk, t.label) for t in tags])
+        self.assertEqual(stored(Tag, "_id", "label"), [(t.pk, t.label) for t in tags])
 
     def test_bulk_create_in_a_rolled_back_savepoint_is_undone(self):
         with transaction.atomic():
@@ -240,7 +243,8 @@ class LookupProjectionTests(TestCase):
         self.assertEqual(rows, [("b2", "Ann"), ("b1", "Ann")])
         (lookup,) = commands.stages("$lookup")
         projection = lookup["pipeline"][-1]["$project"]
-        self.assertEqual({k for k, v in projection.items() if v and k != "_id"}, {"id", "name"})
+        # The author's key is its _id, projected with the name.
+        self.assertEqual({k for k, v in projection.items() if v}, {"_id", "name"})
 
 
 class ReadPathTests(TestCase):
@@ -261,7 +265,7 @@ class ReadPathTests(TestCase):
         """A key the document lacks reads as the default only without the
         schema, and only while the field is NOT NULL with a default."""
         self.raw_authors().insert_one(
-            {"id": 9000, "name": "bare"},
+            {"_id": 9000, "name": "bare"},
             bypass_document_validation=True,
             session=connection.connection.session,
         )
@@ -331,8 +335,8 @@ class ReadPathTests(TestCase):
         entries = connection.connection.database["testapp_entry"]
         entries.insert_many(
             [
-                {"id": 9001, "headline": "exact", "blog": {"name": "x", "url": "", "rank": 1}},
-                {"id": 9002, "headline": "extra", "blog": {"name": "y", "more": 2}},
+                {"_id": 9001, "headline": "exact", "blog": {"name": "x", "url": "", "rank": 1}},
+                {"_id": 9002, "headline": "extra", "blog": {"name": "y", "more": 2}},
             ],
             bypass_document_validation=True,
             session=connection.connection.session,
@@ -342,7 +346,8 @@ class ReadPathTests(TestCase):
         self.assertEqual(extra.blog, Blog(name="y"))
         extra.save()
         self.assertEqual(
-            entries.find_one({"id": 9002}, session=connection.connection.session)["blog"]["more"], 2
+            entries.find_one({"_id": 9002}, session=connection.connection.session)["blog"]["more"],
+            2,
         )
 
 

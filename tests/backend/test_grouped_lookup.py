@@ -80,7 +80,7 @@ class GroupedLookupTests(TestCase):
         # group, so the page is sorted and cut first, then one $lookup
         # whose pipeline ends in the aggregates: one small document per
         # author, not its books (issue 14).
-        self.assertEqual(command["pipeline"][:2], [{"$sort": {"id": -1}}, {"$limit": 5}])
+        self.assertEqual(command["pipeline"][:2], [{"$sort": {"_id": -1}}, {"$limit": 5}])
         self.assertEqual(list(command["pipeline"][2]), ["$lookup"])
         self.assertEqual(list(command["pipeline"][2]["$lookup"]["pipeline"][-1]), ["$group"])
         self.assertEqual(stage_names(command), ["$sort", "$limit", "$lookup", "$project"])

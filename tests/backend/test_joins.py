@@ -15,7 +15,7 @@ from tests.testapp.models import Author, Book, Tag
 def delete_raw(model, **filter):
     """Delete documents behind Django's back (a dangling foreign key)."""
     collection = connection.connection.database[model._meta.db_table]
-    collection.delete_many(filter, session=connection.connection.session)
+    return collection.delete_many(filter, session=connection.connection.session).deleted_count
 
 
 class KeyListTests(TestCase):
@@ -47,7 +47,7 @@ class KeyListTests(TestCase):
             titles = list(books.values_list("title", flat=True))
         self.assertEqual(titles, ["both", "only red"])
         self.assertEqual(commands.kind(), "find")
-        self.assertEqual(commands.filter(), {"id": {"$in": [self.both.pk, self.only_red.pk]}})
+        self.assertEqual(commands.filter(), {"_id": {"$in": [self.both.pk, self.only_red.pk]}})
         self.assertEqual(Book.objects.filter(tags__label="red").count(), 2)
 
     def test_repeated_link_keys_keep_the_join(self):
@@ -132,7 +132,7 @@ class PageBeforeJoinTests(TestCase):
     def test_dangling_foreign_key_gives_its_place_to_the_next_row(self):
         """An INNER JOIN drops a book whose author is gone: the page holds
         the next book instead, as in SQL."""
-        delete_raw(Author, id=self.gone.pk)
+        self.assertEqual(delete_raw(Author, _id=self.gone.pk), 1)
         books = Book.objects.select_related("author").order_by("pages")[:2]
         self.assertEqual([b.title for b in books], ["b0", "b2"])
         books = Book.objects.select_related("author").order_by("pages")[1:3]

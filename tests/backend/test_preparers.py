@@ -130,7 +130,7 @@ class PreparedRowsTests(TestCase):
         connection.ensure_connection()
         mongo = connection.connection
         document = mongo.collection(model._meta.db_table).find_one(
-            {"id": pk}, session=mongo.session
+            {"_id": pk}, session=mongo.session
         )
         return tuple(document[key] for key in keys)
 

@@ -16,7 +16,7 @@ from tests.testapp.models import Blog, Entry, Reader
 
 def stored_readers(entry):
     document = connection.connection.database[Entry._meta.db_table].find_one(
-        {"id": entry.pk}, session=connection.connection.session
+        {"_id": entry.pk}, session=connection.connection.session
     )
     return document["readers"]
 
@@ -69,7 +69,7 @@ class ForwardManagerTests(TestCase):
         self.assertEqual(len(commands), 1)
         self.assertEqual(commands.kind(), "update")
         self.assertEqual(commands[0]["update"], "testapp_entry")
-        self.assertEqual(commands.filter(), {"id": {"$eq": entry.pk}})
+        self.assertEqual(commands.filter(), {"_id": {"$eq": entry.pk}})
         # One update of the array alone: a pipeline's stages or operators.
         (update,) = commands[0]["updates"]
         stages = update["u"] if isinstance(update["u"], list) else [update["u"]]
@@ -172,8 +172,8 @@ class PrefetchTests(TestCase):
             result = {e.headline: [r.name for r in e.readers.all()] for e in entries}
         self.assertEqual(len(queries), 2)
         self.assertEqual(commands[1]["find"], "testapp_reader")
-        self.assertEqual(list(commands.filter(1)), ["id"])
-        self.assertEqual(list(commands.filter(1)["id"]), ["$in"])
+        self.assertEqual(list(commands.filter(1)), ["_id"])
+        self.assertEqual(list(commands.filter(1)["_id"]), ["$in"])
         # Each entry's readers, in the queryset's order (Meta.ordering), as
         # without prefetching.
         self.assertEqual(result, {"a": ["r0", "r2"], "b": ["r0", "r1", "r3"], "c": []})

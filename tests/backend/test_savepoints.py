@@ -458,11 +458,11 @@ class BrokenTransactionTests(SavepointTestCase):
             Post.objects.create(headline="outer")
             with contextlib.suppress(Boom), transaction.atomic():
                 Post.objects.mongo_insert_one(
-                    {"id": 99, "headline": "raw", "authors": [], "score": 0}
+                    {"_id": 99, "headline": "raw", "authors": [], "score": 0}
                 )
                 Post.objects.mongo_update_many({}, {"$set": {"score": 7}})
-                Post.objects.mongo_delete_one({"id": gone.pk})
-                Post.objects.mongo_find_one_and_delete({"id": kept.pk})
+                Post.objects.mongo_delete_one({"_id": gone.pk})
+                Post.objects.mongo_find_one_and_delete({"_id": kept.pk})
                 self.assertEqual(Post.objects.count(), 2)
                 raise Boom
             self.assertIs(transaction.get_rollback(), False)
@@ -477,7 +477,7 @@ class BrokenTransactionTests(SavepointTestCase):
             Author.objects.create(name="outer")
             with contextlib.suppress(Boom), transaction.atomic():
                 Post.objects.mongo_bulk_write(
-                    [InsertOne({"id": 99, "headline": "raw", "authors": [], "score": 0})]
+                    [InsertOne({"_id": 99, "headline": "raw", "authors": [], "score": 0})]
                 )
                 raise Boom
             self.assertIs(transaction.get_rollback(), True)

@@ -69,10 +69,16 @@ def counter(table):
     return None if entry is None else entry["auto"]
 
 
+def key_record(table):
+    """Return the column ``__schema__`` records as kept in ``_id``."""
+    entry = database()[SCHEMA_COLLECTION].find_one({"name": table})
+    return None if entry is None else entry.get("key", MISSING)
+
+
 def values(table, *keys):
     """Return each document's values of ``keys`` (MISSING when absent),
-    ordered by ``id``."""
-    documents = database()[table].find(sort=[("id", 1)])
+    ordered by the primary key (stored in ``_id``)."""
+    documents = database()[table].find(sort=[("_id", 1)])
     return [tuple(document.get(key, MISSING) for key in keys) for document in documents]
 
 
@@ -135,7 +141,8 @@ class FieldOperationTests(SchemaOperationTestCase):
             values("schemaops_pony", "name", "rank", "note"),
             [("a", 5, MISSING), ("b", 5, MISSING)],
         )
-        self.assertEqual(required("schemaops_pony"), ["id", "name", "rank"])
+        # The key lives in _id: the validator does not require an "id".
+        self.assertEqual(required("schemaops_pony"), ["name", "rank"])
         code = [info for info in indexes("schemaops_pony").values() if info["key"] == [("code", 1)]]
         self.assertIs(code[0]["unique"], True)
         self.assertIn("partialFilterExpression", code[0])
@@ -154,8 +161,9 @@ class FieldOperationTests(SchemaOperationTestCase):
         self.assertIn([("code", 1)], index_keys("schemaops_pony"))
         self.migrate(state, migrations.RemoveField("Pony", "code"))
         self.assertEqual(values("schemaops_pony", "name", "code", "rank"), [("a", MISSING, 1)])
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
-        self.assertEqual(required("schemaops_pony"), ["id", "name", "rank"])
+        # Only MongoDB's own _id index is left: the key needs no other.
+        self.assertEqual(index_keys("schemaops_pony"), [])
+        self.assertEqual(required("schemaops_pony"), ["name", "rank"])
 
     def test_rename_field_renames_the_key_indexes_and_required_column(self):
         state = self.create_pony(
@@ -177,7 +185,7 @@ class FieldOperationTests(SchemaOperationTestCase):
             values("schemaops_pony", "title", "mass", "name", "weight"),
             [("a", 2, MISSING, MISSING), ("b", None, MISSING, MISSING)],
         )
-        self.assertEqual(required("schemaops_pony"), ["id", "title"])
+        self.assertEqual(required("schemaops_pony"), ["title"])
         info = indexes("schemaops_pony")
         # A named index keeps its name; its condition follows the rename.
         self.assertEqual(info["pony_heavy_name"]["key"], [("title", 1)])
@@ -185,7 +193,7 @@ class FieldOperationTests(SchemaOperationTestCase):
         together = [i for i in info.values() if i["key"] == [("title", 1), ("mass", 1)]]
         self.assertIs(together[0]["unique"], True)
         self.assertEqual(
-            index_keys("schemaops_pony"), [[("id", 1)], [("title", 1)], [("title", 1), ("mass", 1)]]
+            index_keys("schemaops_pony"), [[("title", 1)], [("title", 1), ("mass", 1)]]
         )
         Pony = state.apps.get_model(APP, "Pony")
         with self.assertRaises(IntegrityError):
@@ -196,17 +204,17 @@ class FieldOperationTests(SchemaOperationTestCase):
         Pony = state.apps.get_model(APP, "Pony")
         Pony.objects.create(name="a", rating=4)
         Pony.objects.create(name="b")
-        database()["schemaops_pony"].insert_one({"id": 3, "name": "c"})
-        self.assertEqual(required("schemaops_pony"), ["id", "name"])
+        database()["schemaops_pony"].insert_one({"_id": 3, "name": "c"})
+        self.assertEqual(required("schemaops_pony"), ["name"])
         state = self.migrate(
             state, migrations.AlterField("Pony", "rating", models.IntegerField(default=0))
         )
-        self.assertEqual(values("schemaops_pony", "rating"), [(4,), (0,), (0,)])
-        self.assertEqual(required("schemaops_pony"), ["id", "name", "rating"])
+        self.assertEqual(values("schemaops_pony", "_id", "rating"), [(1, 4), (2, 0), (3, 0)])
+        self.assertEqual(required("schemaops_pony"), ["name", "rating"])
         with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
             state.apps.get_model(APP, "Pony").objects.create(name="d", rating=None)
         self.migrate(state, migrations.AlterField("Pony", "rating", models.IntegerField(null=True)))
-        self.assertEqual(required("schemaops_pony"), ["id", "name"])
+        self.assertEqual(required("schemaops_pony"), ["name"])
 
     def test_alter_field_adds_and_removes_unique_and_db_index(self):
         state = self.create_pony(("code", models.CharField(max_length=5)))
@@ -317,13 +325,19 @@ class ModelOperationTests(SchemaOperationTestCase):
         self.assertIsNone(counter("schemaops_pony_riders"))
         self.assertEqual(counter("schemaops_horse"), {"field_names": ["id"], "seq": 2})
         self.assertEqual(counter("schemaops_horse_riders"), {"field_names": ["id"], "seq": 1})
+        # The renamed tables keep their key in _id, and say so.
+        self.assertEqual(key_record("schemaops_horse"), "id")
+        self.assertEqual(key_record("schemaops_horse_riders"), "id")
+        self.assertEqual(
+            values("schemaops_horse", "_id", "name", "id"), [(1, "a", MISSING), (2, "b", MISSING)]
+        )
         self.assertEqual(
             values("schemaops_horse_riders", "horse_id", "rider_id", "pony_id"),
             [(1, ann.pk, MISSING)],
         )
         self.assertEqual(
             index_keys("schemaops_horse_riders"),
-            [[("horse_id", 1)], [("horse_id", 1), ("rider_id", 1)], [("id", 1)], [("rider_id", 1)]],
+            [[("horse_id", 1)], [("horse_id", 1), ("rider_id", 1)], [("rider_id", 1)]],
         )
         Horse = state.apps.get_model(APP, "Horse")
         self.assertEqual(Horse.objects.create(name="c").pk, 3)
@@ -412,7 +426,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
         self.assertEqual(info["pony_high_rank"]["partialFilterExpression"], {"rank": {"$gt": 10}})
         self.assertNotIn("partialFilterExpression", info["pony_name"])
         self.migrate(state, *(migrations.RemoveIndex("Pony", index.name) for index in added))
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
 
     def test_lower_and_upper_are_case_insensitive_indexes(self):
         """UniqueConstraint(Lower(...)) and Index(Upper(...)) become indexes
@@ -458,7 +472,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
             migrations.RemoveConstraint("Pony", "pony_lower_uniq"),
             migrations.RemoveIndex("Pony", "pony_upper_code"),
         )
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
 
     def test_other_expression_indexes_are_not_supported(self):
         """Indexes on other expressions, and Lower()/Upper() beside a text
@@ -488,7 +502,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
         for operation, message in refused:
             with self.subTest(operation), self.assertRaisesMessage(NotSupportedError, message):
                 self.migrate(state, operation)
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
 
     def test_conditions_partial_indexes_cannot_hold(self):
         """A condition MongoDB refuses in a partialFilterExpression (JSON key
@@ -519,7 +533,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
             message = f"The condition of the index {owner.name!r} ({owner.condition!r}) is not "
             with self.subTest(owner.name), self.assertRaisesMessage(NotSupportedError, message):
                 self.migrate(state, operation)
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
 
     def test_isnull_false_condition_is_a_type_filter(self):
         """isnull=False ($ne: null, which partial indexes refuse) is a $type
@@ -577,7 +591,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
             state,
             *(migrations.RemoveConstraint("Pony", constraint.name) for constraint in constraints),
         )
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
         Pony.objects.create(name="a", rank=1, active=True)
 
     def test_unique_constraint_on_a_path_expression(self):
@@ -611,7 +625,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
                 "Pony", models.Index(fields=["name"], name="pony_covering", include=["rank"])
             ),
         )
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
         self.migrate(
             state,
             *(migrations.RemoveConstraint("Pony", constraint.name) for constraint in skipped),
@@ -631,7 +645,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
             Pony.objects.create(name="a", rank=-1)
         state = self.migrate(state, migrations.RemoveConstraint("Pony", "pony_rank_gte_0"))
         Pony.objects.create(name="a", rank=-1)
-        self.assertEqual(required("schemaops_pony"), ["active", "id", "name", "rank"])
+        self.assertEqual(required("schemaops_pony"), ["active", "name", "rank"])
 
     def test_alter_unique_together(self):
         state = self.create()
@@ -654,7 +668,7 @@ class IndexAndConstraintOperationTests(SchemaOperationTestCase):
         state = self.migrate(state, migrations.AlterUniqueTogether("Pony", {("name", "rank")}))
         self.assertNotIn([("name", 1), ("code", 1)], index_keys("schemaops_pony"))
         self.migrate(state, migrations.AlterUniqueTogether("Pony", set()))
-        self.assertEqual(index_keys("schemaops_pony"), [[("id", 1)]])
+        self.assertEqual(index_keys("schemaops_pony"), [])
 
 
 @isolate_apps("tests.testapp")
@@ -684,12 +698,13 @@ class UnenforcedSchemaReadTests(SchemaOperationTestCase):
         with connection.schema_editor() as editor:
             editor.create_model(Loose)
         database()["schemaops_loose"].insert_many(
-            [{"id": 1, "name": "bare"}, {"id": 2, "name": "full", "level": 7, "note": None}]
+            [{"_id": 1, "name": "bare"}, {"_id": 2, "name": "full", "level": 7, "note": None}]
         )
 
     def test_missing_keys_read_as_defaults(self):
         self.assertEqual(validator("schemaops_loose"), None)
         bare, full = self.Loose.objects.order_by("id")
+        self.assertEqual((bare.pk, full.pk), (1, 2))
         self.assertEqual(
             (bare.level, bare.enabled, bare.tags, bare.since),
             (3, True, [], datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)),

@@ -43,29 +43,29 @@ class SqlmigrateTests(TestCase):
                 "--",
                 "-- Create model Memo",
                 "--",
-                f'db.createCollection("sqlmigrate_memo", {validator("id", "title")});',
-                'db.sqlmigrate_memo.createIndex({id: 1}, {name: "sqlmigrate_memo_id_1bab8f53_uniq",'
-                " unique: true});",
+                # The AutoField key is kept in _id: never missing, no index
+                # of its own; __schema__ records it (keylayout.py).
+                f'db.createCollection("sqlmigrate_memo", {validator("title")});',
                 'db.__schema__.updateOne({name: "sqlmigrate_memo"}, {$setOnInsert: {"auto.seq": 0},'
-                ' $set: {"auto.field_names": ["id"]}}, {upsert: true});',
+                ' $set: {"auto.field_names": ["id"], key: "id"}}, {upsert: true});',
                 "--",
                 "-- Add field rank to memo",
                 "--",
                 "db.sqlmigrate_memo.updateMany({rank: {$exists: false}}, {$set: {rank: 3}});",
-                coll_mod("id", "rank", "title"),
+                coll_mod("rank", "title"),
                 "db.sqlmigrate_memo.createIndex({rank: 1}, "
                 '{name: "sqlmigrate_memo_rank_722b2b6f_idx"});',
                 "--",
                 "-- Alter field title on memo",
                 "--",
-                coll_mod("id", "rank"),
+                coll_mod("rank"),
                 'db.sqlmigrate_memo.createIndex({title: 1}, {name: "sqlmigrate_memo_title_7ccd696a_'
                 'uniq", unique: true});',
-                coll_mod("id", "rank", "title"),
+                coll_mod("rank", "title"),
                 "--",
                 "-- Remove field body from memo",
                 "--",
-                coll_mod("id", "rank", "title"),
+                coll_mod("rank", "title"),
                 'db.sqlmigrate_memo.updateMany({body: {$exists: true}}, {$unset: {body: ""}});',
             ],
         )

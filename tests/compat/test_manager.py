@@ -3,6 +3,7 @@ raw_aggregate() returning model instances."""
 
 import datetime
 
+from bson import ObjectId
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.test import TestCase, TransactionTestCase
@@ -15,8 +16,9 @@ WHEN = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 
 def raw(pk, headline, **values):
     """A complete stored document of Post: the collection's validator
-    (ENFORCE_SCHEMA, on by default) requires its NOT NULL keys."""
-    return {"id": pk, "headline": headline, "score": 0, "authors": [], **values}
+    (ENFORCE_SCHEMA, on by default) requires its NOT NULL keys. The
+    migrations created the collection, so its AutoField key is ``_id``."""
+    return {"_id": pk, "headline": headline, "score": 0, "authors": [], **values}
 
 
 def committed(table, query=None):
@@ -36,7 +38,8 @@ class PassThroughTests(TestCase):
         self.assertEqual([d["headline"] for d in cursor], ["two", "one"])
         document = Post.objects.mongo_find_one({"headline": "one"})
         self.assertEqual(document["blog"]["name"], "b")
-        self.assertEqual(document["id"], self.first.pk)
+        self.assertEqual(document["_id"], self.first.pk)
+        self.assertNotIn("id", document)
         self.assertEqual(Post.objects.mongo_count_documents({}), 2)
         self.assertEqual(sorted(Post.objects.mongo_distinct("score")), [1, 2])
         grouped = list(
@@ -51,10 +54,10 @@ class PassThroughTests(TestCase):
         result = Post.objects.mongo_update_many({"score": {"$gte": 5}}, {"$inc": {"score": 10}})
         self.assertEqual(result.modified_count, 2)
         self.assertEqual(Post.objects.get(pk=1001).score, 16)
-        Post.objects.mongo_update_one({"id": 1002}, {"$set": {"score": 3}})
+        Post.objects.mongo_update_one({"_id": 1002}, {"$set": {"score": 3}})
         self.assertEqual(Post.objects.get(pk=1002).score, 3)
-        self.assertEqual(Post.objects.mongo_delete_one({"id": 1000}).deleted_count, 1)
-        self.assertEqual(Post.objects.mongo_delete_many({"id": {"$gte": 1001}}).deleted_count, 2)
+        self.assertEqual(Post.objects.mongo_delete_one({"_id": 1000}).deleted_count, 1)
+        self.assertEqual(Post.objects.mongo_delete_many({"_id": {"$gte": 1001}}).deleted_count, 2)
         self.assertEqual(Post.objects.count(), 2)
 
     def test_collection_attributes(self):
@@ -69,7 +72,7 @@ class PassThroughTests(TestCase):
         self.assertIs(hasattr(Post.objects, "mongo_nope"), False)
 
     def test_errors_are_django_errors(self):
-        document = Post.objects.mongo_find_one({"id": self.first.pk})
+        document = Post.objects.mongo_find_one({"_id": self.first.pk})
         with self.assertRaisesMessage(IntegrityError, "duplicate key"):
             Post.objects.mongo_insert_one(document)
 
@@ -103,7 +106,7 @@ class RawAggregateTests(TestCase):
 
     def test_projected_out_fields_are_deferred(self):
         (post,) = Post.objects.raw_aggregate(
-            [{"$match": {"headline": "b"}}, {"$project": {"id": 1, "headline": 1}}]
+            [{"$match": {"headline": "b"}}, {"$project": {"_id": 1, "headline": 1}}]
         )
         self.assertEqual(post.get_deferred_fields(), {"blog", "authors", "score", "published"})
         with self.assertNumQueries(1):
@@ -117,8 +120,8 @@ class RawAggregateTests(TestCase):
         self.assertFalse(hasattr(posts[0], "_id"))
 
     def test_the_primary_key_is_required(self):
-        posts = Post.objects.raw_aggregate([{"$project": {"id": 0}}])
-        with self.assertRaisesMessage(FieldDoesNotExist, "must include the primary key ('id')"):
+        posts = Post.objects.raw_aggregate([{"$project": {"_id": 0}}])
+        with self.assertRaisesMessage(FieldDoesNotExist, "must include the primary key ('_id')"):
             list(posts)
 
     def test_iterator_streams_without_caching(self):
@@ -142,7 +145,7 @@ class TransactionTests(TransactionTestCase):
 
     def test_validator_applies_to_pass_through_writes(self):
         with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
-            Post.objects.mongo_insert_one({"id": 1, "headline": "no score"})
+            Post.objects.mongo_insert_one({"_id": 1, "headline": "no score"})
 
     def test_pass_through_writes_roll_back(self):
         with self.assertRaises(RuntimeError), transaction.atomic():
@@ -160,8 +163,8 @@ class TransactionTests(TransactionTestCase):
     def test_pass_through_writes_commit(self):
         with transaction.atomic():
             Post.objects.mongo_insert_many([raw(1, "a"), raw(2, "b")])
-            Post.objects.mongo_update_one({"id": 1}, {"$set": {"score": 9}})
-            Post.objects.mongo_delete_one({"id": 2})
+            Post.objects.mongo_update_one({"_id": 1}, {"$set": {"score": 9}})
+            Post.objects.mongo_delete_one({"_id": 2})
         self.assertEqual(committed("compatapp_post"), 1)
         self.assertEqual(Post.objects.get().score, 9)
 
@@ -191,3 +194,50 @@ class TransactionTests(TransactionTestCase):
             with self.assertRaisesMessage(transaction.TransactionManagementError, "atomic"):
                 Post.objects.mongo_count_documents({})
         self.assertEqual(committed("compatapp_post"), 1)
+
+
+class DjongoLayoutTests(TransactionTestCase):
+    """The manager on a collection Djongo wrote: the key in a field of the
+    column's name (``id``) beside an ObjectId ``_id``. Pass-through filters
+    name ``id``, and raw_aggregate() reads the key from there."""
+
+    available_apps = ["tests.compatapp"]
+
+    def setUp(self):
+        connection.ensure_connection()
+        # The collection the migrations made, turned into one without a key
+        # record: djongo_app reads it as Djongo's (see djongo_app/keylayout.py).
+        schema = connection.connection.database["__schema__"]
+        layouts = connection.connection.key_layouts
+        entry = schema.find_one_and_update({"name": "compatapp_post"}, {"$unset": {"key": ""}})
+        self.assertEqual(entry["key"], "id")
+        layouts.reset()
+
+        def restore():
+            schema.update_one({"name": "compatapp_post"}, {"$set": {"key": "id"}})
+            layouts.reset()
+
+        self.addCleanup(restore)
+
+    def test_pass_through_and_orm_share_the_id_field(self):
+        Post.objects.mongo_insert_many(
+            [
+                {"id": 7, "headline": "a", "score": 2, "authors": []},
+                {"id": 8, "headline": "b", "score": 1, "authors": []},
+            ]
+        )
+        self.assertEqual(Post.objects.get(pk=7).headline, "a")
+        Post.objects.mongo_update_one({"id": 8}, {"$set": {"score": 5}})
+        self.assertEqual(Post.objects.get(pk=8).score, 5)
+        created = Post.objects.create(headline="orm")
+        document = Post.objects.mongo_find_one({"headline": "orm"})
+        self.assertEqual(document["id"], created.pk)
+        self.assertIsInstance(document["_id"], ObjectId)
+
+    def test_raw_aggregate_reads_the_key_from_id(self):
+        Post.objects.mongo_insert_one({"id": 7, "headline": "a", "score": 2, "authors": []})
+        (post,) = Post.objects.raw_aggregate([{"$project": {"_id": 0}}])
+        self.assertEqual((post.pk, post.headline), (7, "a"))
+        posts = Post.objects.raw_aggregate([{"$project": {"id": 0}}])
+        with self.assertRaisesMessage(FieldDoesNotExist, "must include the primary key ('id')"):
+            list(posts)

@@ -131,7 +131,8 @@ class MappingProtocolTests(TestCase):
             del self.post.blog["rank"]
 
     def test_unknown_stored_keys_are_not_items(self):
-        Post.objects.mongo_update_one({"id": self.post.pk}, {"$set": {"blog.extra": 1}})
+        result = Post.objects.mongo_update_one({"_id": self.post.pk}, {"$set": {"blog.extra": 1}})
+        self.assertEqual(result.modified_count, 1)
         blog = Post.objects.get(pk=self.post.pk).blog
         self.assertNotIn("extra", blog)
         self.assertEqual(len(blog), 3)

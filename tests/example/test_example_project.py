@@ -275,8 +275,11 @@ def test_check_migrate_and_seed_twice(seeded, example_env):
         assert db.blog_entry_authors.count_documents({}) == 10
         assert db.auth_user.count_documents({"username": "admin", "is_superuser": True}) == 1
         # The document fields are stored in the entry's own document.
-        authors = {doc["email"]: doc["id"] for doc in db.blog_author.find()}
+        # The migrations created the collections: an AutoField key is _id.
+        authors = {doc["email"]: doc["_id"] for doc in db.blog_author.find()}
         entry = db.blog_entry.find_one({"headline": "Cave-aged cheddar explained"})
+        assert isinstance(entry["_id"], int)
+        assert "id" not in entry
         assert entry["tags"] == ["cheese", "food"]
         assert entry["seo"] == {"title": "Why cheddar is aged in caves", "description": ""}
         assert entry["links"] == [

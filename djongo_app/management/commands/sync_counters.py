@@ -15,6 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Max
 
 AUTO_FIELDS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+INT64 = 2**63
 
 
 class Command(BaseCommand):
@@ -38,7 +39,17 @@ class Command(BaseCommand):
         for model in self.counted_models(configs, database):
             field = model._meta.pk
             table = model._meta.db_table
-            highest = model._base_manager.using(database).aggregate(m=Max(field.attname))["m"]
+            stored = model._base_manager.using(database)
+            # Integer keys only: a document another program wrote without
+            # one (an ObjectId _id) is no id the counter could hand out.
+            integers = {f"{field.attname}__gte": -INT64, f"{field.attname}__lte": INT64 - 1}
+            highest = stored.filter(**integers).aggregate(m=Max(field.attname))["m"]
+            others = stored.count() - stored.filter(**integers).count()
+            if others:
+                self.stderr.write(
+                    f"{table}: {others} document(s) whose key is not an integer "
+                    "(written without one by another program): not counted"
+                )
             current = counters.current(table) or 0
             if highest is None or highest <= current:
                 self.stdout.write(f"{table}: counter {current}, largest id {highest}: ok")

@@ -1,0 +1,174 @@
+"""Which collections keep their integer primary key in ``_id``.
+
+A collection the schema editor creates for a model whose primary key is an
+AutoField, BigAutoField or SmallAutoField stores that key in ``_id`` and
+records it in the collection's ``__schema__`` entry::
+
+    {"name": "<table>", "key": "<primary key column>", "auto": {...}}
+
+MongoDB's ``_id`` index then serves the key: no second unique index to
+maintain on every insert and update (transpiler/layout.py has the why). A
+collection that exists without ``key`` (Djongo's, or an earlier djongo_app's)
+keeps its key in a field of the column's name, as it was written.
+
+A table that does not exist yet follows the installed model of that
+``db_table`` (:meth:`djongo_app.catalog.ModelCatalog.default_key`), which is
+what the schema editor would create; its first insert records the layout
+it was written with, so that the next process reads it the same way.
+
+The layout is read once per process and database (one ``find`` on
+``__schema__`` and one ``listCollections``) and kept in step with this
+process's DDL. A collection created or dropped by another process while
+this one runs is seen as its models say (a new table) or as it was when
+read (an existing one): restart after restoring an old dump over a running
+site's database, as after any schema change made behind its back.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from .counters import SCHEMA_COLLECTION
+from .transpiler.layout import KeyLayout
+
+KEY = "key"
+
+# (client, database name) → the layout of that database, shared by every
+# connection of this process.
+_layouts: dict[tuple[int, str], KeyLayouts] = {}
+_layouts_lock = threading.Lock()
+
+
+def layouts_of(database: Any, key_in_id: bool = True) -> KeyLayouts:
+    """Return the key layouts of ``database`` (a pymongo Database); with
+    ``key_in_id`` False, tables not created yet keep their key in a field
+    of its own (the ``KEY_IN_ID`` setting of the first connection wins)."""
+    key = (id(database.client), database.name)
+    layouts = _layouts.get(key)
+    if layouts is None:
+        with _layouts_lock:
+            layouts = _layouts.setdefault(key, KeyLayouts(database, key_in_id))
+    return layouts
+
+
+def database_dropped(client: Any, name: str) -> None:
+    """Forget what was known about database ``name``: it is empty now."""
+    layouts = _layouts.get((id(client), name))
+    if layouts is not None:
+        layouts.reset()
+
+
+class KeyLayouts:
+    """The key layout of one database's collections."""
+
+    def __init__(self, database: Any, key_in_id: bool = True):
+        self.database = database
+        self.key_in_id = key_in_id
+        self._lock = threading.Lock()
+        self._layout: KeyLayout | None = None
+
+    @property
+    def layout(self) -> KeyLayout:
+        """The current layout (read from the server on first use)."""
+        layout = self._layout
+        if layout is None:
+            layout = self._load()
+        return layout
+
+    def _load(self) -> KeyLayout:
+        from .catalog import default_key
+
+        schema = self.database[SCHEMA_COLLECTION]
+        keys = {
+            entry["name"]: entry[KEY]
+            for entry in schema.find({KEY: {"$type": "string"}}, {"name": 1, KEY: 1})
+            if isinstance(entry.get("name"), str)
+        }
+        existing = set(self.database.list_collection_names())
+        layout = KeyLayout.of(
+            keys,
+            legacy=existing - set(keys),
+            default=default_key if self.key_in_id else _no_key,
+        )
+        with self._lock:
+            if self._layout is None:
+                self._layout = layout
+            return self._layout
+
+    def _change(self, keys: dict[str, str], legacy: set[str]) -> None:
+        with self._lock:
+            current = self._layout
+            if current is None:
+                return
+            self._layout = KeyLayout.of(keys, legacy=legacy, default=current.default)
+
+    def _state(self) -> tuple[dict[str, str], set[str]]:
+        current = self.layout
+        return dict(current.keys), set(current.legacy)
+
+    def created(self, table: str, key: str | None) -> None:
+        """Record that ``table`` now exists with ``key`` in ``_id`` (or its
+        key in its own field, for None). The caller wrote ``__schema__``."""
+        keys, legacy = self._state()
+        if key is None:
+            keys.pop(table, None)
+            legacy.add(table)
+        else:
+            keys[table] = key
+            legacy.discard(table)
+        self._change(keys, legacy)
+
+    def dropped(self, table: str) -> None:
+        """Record that ``table``'s collection is gone."""
+        keys, legacy = self._state()
+        keys.pop(table, None)
+        legacy.discard(table)
+        self._change(keys, legacy)
+
+    def renamed(self, old: str, new: str) -> None:
+        keys, legacy = self._state()
+        key = keys.pop(old, None)
+        was_legacy = old in legacy
+        legacy.discard(old)
+        keys.pop(new, None)
+        legacy.discard(new)
+        if key is not None:
+            keys[new] = key
+        elif was_legacy:
+            legacy.add(new)
+        self._change(keys, legacy)
+
+    def inserted(self, table: str, session: Any = None) -> None:
+        """Make sure a table written for the first time keeps the layout
+        it was written with: a key in ``_id`` is recorded in ``__schema__``
+        (a fresh process would otherwise read the collection as one with
+        its key in its own field)."""
+        layout = self.layout
+        if table in layout.known:
+            return
+        key = layout.key_of(table)
+        if key is not None:
+            record_key(self.database[SCHEMA_COLLECTION], table, key, session)
+        self.created(table, key)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._layout = None
+
+
+def _no_key(table: str) -> str | None:
+    return None
+
+
+def record_key(schema: Any, table: str, key: str, session: Any = None) -> None:
+    """Record in ``__schema__`` (or the schema editor's recording) that
+    ``table`` keeps column ``key`` in ``_id``."""
+    schema.update_one({"name": table}, {"$set": {KEY: key}}, upsert=True, session=session)
+
+
+def drop_key(schema: Any, table: str) -> None:
+    schema.update_one({"name": table}, {"$unset": {KEY: ""}})
+
+
+__all__ = ["KEY", "KeyLayouts", "database_dropped", "drop_key", "layouts_of", "record_key"]
