@@ -22,6 +22,7 @@ class ModelCatalog:
         self._models = None
         self._unique = {}
         self._keys = {}
+        self._columns = {}
 
     def _refresh(self):
         found = apps.get_models(include_auto_created=True)
@@ -29,6 +30,7 @@ class ModelCatalog:
         if found is not self._models:
             self._unique = _unique_columns(found)
             self._keys = _counter_keys(found)
+            self._columns = _stored_columns(found)
             self._models = found
 
     def unique_columns(self, table):
@@ -36,6 +38,12 @@ class ModelCatalog:
             return frozenset()
         self._refresh()
         return self._unique.get(table, frozenset())
+
+    def columns(self, table):
+        if not apps.ready:
+            return None
+        self._refresh()
+        return self._columns.get(table)
 
     def default_key(self, table):
         """Return the column a new collection ``table`` keeps in ``_id``:
@@ -67,6 +75,19 @@ def _unique_columns(found):
                 columns.add(opts.get_field(fields[0]).column)
         unique[opts.db_table] = frozenset(unique.get(opts.db_table, frozenset()) | columns)
     return unique
+
+
+def _stored_columns(found):
+    """Table → the columns its models store (all of them, when several
+    models share the table)."""
+    columns = {}
+    for model in found:
+        opts = model._meta
+        if opts.proxy:
+            continue
+        stored = {f.column for f in opts.local_concrete_fields if f.column}
+        columns[opts.db_table] = frozenset(columns.get(opts.db_table, frozenset()) | stored)
+    return columns
 
 
 def _counter_keys(found):

@@ -21,12 +21,20 @@ class Catalog(Protocol):
         """Return the columns of ``table`` that are unique on their own."""
         ...
 
+    def columns(self, table: str) -> frozenset[str] | None:
+        """Return every column the models of ``table`` store, or None when
+        no model describes it."""
+        ...
+
 
 class NoCatalog:
     """Nothing known beyond ``_id``."""
 
     def unique_columns(self, table: str) -> frozenset[str]:
         return frozenset()
+
+    def columns(self, table: str) -> frozenset[str] | None:
+        return None
 
 
 _catalog: Catalog = NoCatalog()
@@ -41,3 +49,8 @@ def install(catalog: Catalog) -> None:
 def is_unique(table: str, column: str) -> bool:
     """Return whether no two documents of ``table`` share a ``column`` value."""
     return column == DOCUMENT_ID or column in _catalog.unique_columns(table)
+
+
+def model_columns(table: str) -> frozenset[str] | None:
+    """Return every column the models of ``table`` store (None: unknown)."""
+    return _catalog.columns(table)

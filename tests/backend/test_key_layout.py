@@ -21,6 +21,7 @@ from djongo_app import keylayout
 from djongo_app.connection import key_in_id
 from djongo_app.counters import SCHEMA_COLLECTION
 from djongo_app.management.commands.inspectdb import Command as InspectDbCommand
+from djongo_app.testing import CaptureCommands
 from djongo_app.transpiler.layout import KeyLayout
 from tests.testapp.models import Author, Book
 
@@ -92,6 +93,18 @@ class NewCollectionTests(TestCase):
             command = cursor.cursor.last_command
         self.assertEqual(command["filter"], {"_id": {"$eq": ann.pk}})
         self.assertEqual(command["projection"], {"_id": 1, "name": 1})
+
+    def test_a_whole_row_is_read_without_a_projection(self):
+        """get() selects every column of the model: the document is read
+        whole; only() selects fewer: they are projected."""
+        ann = Author.objects.create(name="Ann", age=30)
+        with CaptureCommands() as commands:
+            self.assertEqual(Author.objects.get(pk=ann.pk), ann)
+            partial = Author.objects.only("name").get(pk=ann.pk)
+        self.assertEqual(commands[0]["filter"], {"_id": {"$eq": ann.pk}})
+        self.assertNotIn("projection", commands[0])
+        self.assertEqual(commands[1]["projection"], {"_id": 1, "name": 1})
+        self.assertEqual((partial.pk, partial.name), (ann.pk, "Ann"))
 
     def test_raw_sql_names_the_column(self):
         ann = Author.objects.create(name="Ann")

@@ -6,6 +6,7 @@ MongoDB command."""
 import pytest
 from django.db import NotSupportedError
 
+from djongo_app.transpiler import catalog
 from djongo_app.transpiler import nodes as n
 from djongo_app.transpiler.cache import PlanCache, compile_sql
 from djongo_app.transpiler.layout import NO_KEYS, KeyLayout, store_keys
@@ -191,3 +192,36 @@ def test_plans_are_cached_per_layout():
     # Equal layouts (another connection's copy) share the plan.
     copy = KeyLayout.of(dict(LAYOUT.keys), legacy=LAYOUT.legacy)
     assert cache.get(sql, has_params=False, layout=copy) is with_key
+
+
+class _Columns:
+    def unique_columns(self, table):
+        return frozenset()
+
+    def columns(self, table):
+        return frozenset({"id", "name", "email"}) if table == "testapp_author" else None
+
+
+def test_a_select_of_every_column_reads_whole_documents():
+    """Every column of the table's models: no projection (the key read
+    from _id counts as its column); fewer: a projection."""
+    installed = catalog._catalog
+    catalog.install(_Columns())
+    try:
+        every = command(
+            'SELECT "testapp_author"."id", "testapp_author"."name", "testapp_author"."email" '
+            'FROM "testapp_author" WHERE "testapp_author"."id" = %s',
+            (1,),
+        )
+        fewer = command(
+            'SELECT "testapp_author"."id", "testapp_author"."name" FROM "testapp_author" '
+            'WHERE "testapp_author"."id" = %s',
+            (1,),
+        )
+        unknown = command('SELECT "testapp_tag"."id" FROM "testapp_tag"')
+    finally:
+        catalog.install(installed)
+    assert "projection" not in every
+    assert every["filter"] == {"_id": {"$eq": 1}}
+    assert fewer["projection"] == {"_id": 1, "name": 1}
+    assert unknown["projection"] == {"id": 1, "_id": 0}
