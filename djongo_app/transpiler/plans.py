@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from bson import ObjectId, json_util
 
 from . import nodes as n
+from .equality import equals
 from .expressions import Bound
 from .joins import KeysOverflow
 from .scope import Context
@@ -686,6 +687,14 @@ def _compile_row_builder(
     return build
 
 
+def and_equal(values: dict[str, Any]) -> dict[str, Any]:
+    """Return the filter of documents whose columns equal ``values``."""
+    query: dict[str, Any] = {}
+    for column, value in values.items():
+        query.update(equals(column, value))
+    return query
+
+
 def upsert_request(
     document: dict[str, Any], conflict: n.OnConflict
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -700,7 +709,7 @@ def upsert_request(
     if any(value is None for value in values.values()):
         document.setdefault("_id", ObjectId())
         values = {"_id": document["_id"]}
-    query = {column: {"$eq": value} for column, value in values.items()}
+    query = and_equal(values)
     updated = {
         column: document[column]
         for column in conflict.update or ()

@@ -21,6 +21,7 @@ from bson.regex import Regex
 
 from ..errors import not_supported
 from . import nodes as n
+from .equality import equals
 from .expressions import (
     FLIPPED_COMPARISONS,
     NEGATED_COMPARISONS,
@@ -141,7 +142,7 @@ class FilterCompiler:
         path = self.path_of(expr)
         if path is None:
             return None
-        return lambda ctx: {path: {"$eq": polarity}}
+        return lambda ctx: {path: polarity}
 
     def filter_Comparison(self, expr: n.Comparison, polarity: bool) -> Bound | None:
         op, left, right = expr.op, expr.left, expr.right
@@ -173,6 +174,8 @@ class FilterCompiler:
             if mongo_op == "$ne":
                 # a <> b is not TRUE when a is NULL.
                 return {path: {"$nin": [rhs, None]}}
+            if mongo_op == "$eq":
+                return equals(path, rhs)
             return {path: {mongo_op: rhs}}
 
         return bound
@@ -444,13 +447,13 @@ def json_containment(path: str, value: Any) -> dict[str, Any]:
             elif isinstance(item, list):
                 raise not_supported("A JSON contains of nested arrays", str(value))
             else:
-                conditions.append({path: {"$eq": item}})
+                conditions.append(equals(path, item))
         return {"$and": conditions}
     if value is None:
         # JSON null: the key is there and holds null ($eq would also
         # match a missing key).
         return {path: {"$type": "null"}}
-    return {path: {"$eq": value}}
+    return equals(path, value)
 
 
 def _element_containment(value: dict[str, Any]) -> dict[str, Any]:

@@ -202,7 +202,7 @@ class LookupTests(TestCase):
     def test_embedded_key_is_a_dotted_mongodb_path(self):
         with CaptureCommands() as commands:
             list(Entry.objects.filter(blog__name="Tech"))
-        self.assertEqual(commands.filter(), {"blog.name": {"$eq": "Tech"}})
+        self.assertEqual(commands.filter(), {"blog.name": "Tech"})
 
     def test_nested_embedded_key(self):
         self.assertEqual(headlines(Entry.objects.filter(blog__address__city="Rome")), ["b"])

@@ -427,7 +427,7 @@ class JoinOrderTests(TestCase):
         self.assertEqual(
             pipeline[1]["$lookup"]["pipeline"],
             [
-                {"$match": {"name": {"$eq": "Ann"}}},
+                {"$match": {"name": "Ann"}},
                 {"$project": {"_id": 1, "name": 1}},
             ],
         )

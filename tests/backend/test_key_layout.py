@@ -91,7 +91,7 @@ class NewCollectionTests(TestCase):
             )
             self.assertEqual(cursor.fetchall(), [(ann.pk, "Ann")])
             command = cursor.cursor.last_command
-        self.assertEqual(command["filter"], {"_id": {"$eq": ann.pk}})
+        self.assertEqual(command["filter"], {"_id": ann.pk})
         self.assertEqual(command["projection"], {"_id": 1, "name": 1})
 
     def test_a_whole_row_is_read_without_a_projection(self):
@@ -101,7 +101,7 @@ class NewCollectionTests(TestCase):
         with CaptureCommands() as commands:
             self.assertEqual(Author.objects.get(pk=ann.pk), ann)
             partial = Author.objects.only("name").get(pk=ann.pk)
-        self.assertEqual(commands[0]["filter"], {"_id": {"$eq": ann.pk}})
+        self.assertEqual(commands[0]["filter"], {"_id": ann.pk})
         self.assertNotIn("projection", commands[0])
         self.assertEqual(commands[1]["projection"], {"_id": 1, "name": 1})
         self.assertEqual((partial.pk, partial.name), (ann.pk, "Ann"))

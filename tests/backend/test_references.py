@@ -69,7 +69,7 @@ class ForwardManagerTests(TestCase):
         self.assertEqual(len(commands), 1)
         self.assertEqual(commands.kind(), "update")
         self.assertEqual(commands[0]["update"], "testapp_entry")
-        self.assertEqual(commands.filter(), {"_id": {"$eq": entry.pk}})
+        self.assertEqual(commands.filter(), {"_id": entry.pk})
         # One update of the array alone: a pipeline's stages or operators.
         (update,) = commands[0]["updates"]
         stages = update["u"] if isinstance(update["u"], list) else [update["u"]]

@@ -227,7 +227,7 @@ class ExecutionBoundaryTests(TestCase):
         with CaptureCommands() as commands, connection.cursor() as cursor:
             cursor.execute('SELECT "name" FROM "testapp_author" WHERE "name" = %s', ["a"])
             self.assertEqual(cursor.last_command, commands[0])
-        self.assertEqual(commands.filter(), {"name": {"$eq": "a"}})
+        self.assertEqual(commands.filter(), {"name": "a"})
 
 
 class StatementCountTests(TransactionTestCase):

@@ -30,7 +30,7 @@ CASES = [
         (7,),
         {
             "find": "testapp_author",
-            "filter": {"_id": {"$eq": 7}},
+            "filter": {"_id": 7},
             "projection": {"_id": 1, "name": 1},
         },
         id="find-by-key",
@@ -38,7 +38,7 @@ CASES = [
     pytest.param(
         'SELECT "testapp_tag"."id" FROM "testapp_tag" WHERE "testapp_tag"."id" = %s',
         (7,),
-        {"find": "testapp_tag", "filter": {"id": {"$eq": 7}}, "projection": {"id": 1, "_id": 0}},
+        {"find": "testapp_tag", "filter": {"id": 7}, "projection": {"id": 1, "_id": 0}},
         id="legacy-table-unchanged",
     ),
     pytest.param(
@@ -66,7 +66,7 @@ CASES = [
     pytest.param(
         'DELETE FROM "testapp_author" WHERE "testapp_author"."id" = %s',
         (3,),
-        {"delete": "testapp_author", "deletes": [{"q": {"_id": {"$eq": 3}}, "limit": 0}]},
+        {"delete": "testapp_author", "deletes": [{"q": {"_id": 3}, "limit": 0}]},
         id="delete-by-key",
     ),
     pytest.param(
@@ -222,6 +222,6 @@ def test_a_select_of_every_column_reads_whole_documents():
     finally:
         catalog.install(installed)
     assert "projection" not in every
-    assert every["filter"] == {"_id": {"$eq": 1}}
+    assert every["filter"] == {"_id": 1}
     assert fewer["projection"] == {"_id": 1, "name": 1}
     assert unknown["projection"] == {"id": 1, "_id": 0}

@@ -1,6 +1,7 @@
 """A user's value is data, never a query operator or a field path.
 
-In a query filter an equality is ``{"$eq": value}``, so a dict such as
+In a query filter an equality with a document is ``{"$eq": value}``
+(scalars are compared as ``{"a": value}``), so a dict such as
 ``{"$gt": ""}`` cannot become an operator; in an aggregation expression a
 parameter is wrapped in ``$literal``, so a string such as ``"$name"``
 cannot be read as a field path.
@@ -44,7 +45,7 @@ SELECT_IDS = f'SELECT {ID} FROM "testapp_author" WHERE '
         pytest.param(
             SELECT_IDS + f"{NAME} = %s",
             (WHERE,),
-            find_ids({"name": {"$eq": WHERE}}),
+            find_ids({"name": WHERE}),
             id="where-string-in-eq",
         ),
         pytest.param(
@@ -111,9 +112,7 @@ SELECT_IDS = f'SELECT {ID} FROM "testapp_author" WHERE '
             (FIELD_PATH, 1),
             {
                 "update": "testapp_author",
-                "updates": [
-                    {"q": {"id": {"$eq": 1}}, "u": {"$set": {"name": FIELD_PATH}}, "multi": True}
-                ],
+                "updates": [{"q": {"id": 1}, "u": {"$set": {"name": FIELD_PATH}}, "multi": True}],
             },
             id="update-set",
         ),
@@ -124,7 +123,7 @@ SELECT_IDS = f'SELECT {ID} FROM "testapp_author" WHERE '
                 "update": "testapp_author",
                 "updates": [
                     {
-                        "q": {"id": {"$eq": 1}},
+                        "q": {"id": 1},
                         "u": [
                             {
                                 "$set": {

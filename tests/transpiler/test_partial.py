@@ -19,8 +19,8 @@ TYPES = ["string", "int"]
         pytest.param({"a": {"$in": [1, True]}}, {"a": {"$in": [1, True]}}, id="in"),
         pytest.param({"a": {"$ne": None}}, {"a": {"$type": TYPES}}, id="isnull-false-as-type"),
         pytest.param(
-            {"$or": [{"a": {"$eq": 1}}, {"$and": [{"b": {"$lte": 2}}, {"c": {"$ne": None}}]}]},
-            {"$or": [{"a": {"$eq": 1}}, {"$and": [{"b": {"$lte": 2}}, {"c": {"$type": TYPES}}]}]},
+            {"$or": [{"a": 1}, {"$and": [{"b": {"$lte": 2}}, {"c": {"$ne": None}}]}]},
+            {"$or": [{"a": 1}, {"$and": [{"b": {"$lte": 2}}, {"c": {"$type": TYPES}}]}]},
             id="nested-and-or",
         ),
         pytest.param({"a": {"$exists": True}}, {"a": {"$exists": True}}, id="exists"),

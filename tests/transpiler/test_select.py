@@ -66,7 +66,7 @@ def as_number(path):
             # Author.objects.get(...) fetches at most MAX_GET_RESULTS + 1.
             f"{SELECT_AUTHORS} WHERE {NAME} = %s LIMIT 21",
             ("a",),
-            find({"name": {"$eq": "a"}}, limit=21),
+            find({"name": "a"}, limit=21),
             id="get",
         ),
         pytest.param(
@@ -113,7 +113,7 @@ def test_find(sql, params, expected):
         pytest.param(
             f'SELECT 1 AS "a" FROM "testapp_author" WHERE {AGE} = %s LIMIT 1',
             (1,),
-            find({"age": {"$eq": 1}}, projection={"_id": 1}, limit=1),
+            find({"age": 1}, projection={"_id": 1}, limit=1),
             id="exists-literal",
         ),
         pytest.param(
@@ -122,7 +122,7 @@ def test_find(sql, params, expected):
             # that reads nothing but _id.
             f'SELECT %s AS "a" FROM "testapp_author" WHERE {AGE} = %s LIMIT 1',
             (1, 1),
-            find({"age": {"$eq": 1}}, projection={"_id": 1}, limit=1),
+            find({"age": 1}, projection={"_id": 1}, limit=1),
             id="exists-django",
         ),
     ],
@@ -173,7 +173,7 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
             ("x", 10),
             [
                 {"$match": {"author_id": {"$in": [7]}, "pages": {"$gt": 10}}},
-                lookup("author_id", {"name": {"$eq": "x"}}),
+                lookup("author_id", {"name": "x"}),
                 unwind(False),
                 {"$project": {"_id": 0, "c0": "$id", "c1": "$title", "c2": f"${JOINED}.name"}},
             ],
@@ -186,7 +186,7 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
             [
                 lookup("author_id"),
                 unwind(False),
-                {"$match": {"$or": [{f"{JOINED}.name": {"$eq": "x"}}, {"pages": {"$eq": 1}}]}},
+                {"$match": {"$or": [{f"{JOINED}.name": "x"}, {"pages": 1}]}},
                 BOOK_OUTPUT,
             ],
             id="inner-join-or-across-tables",
@@ -222,7 +222,7 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
                 {"$match": {"pages": {"$gt": 1}}},
                 lookup("editor_id"),
                 unwind(True),
-                {"$match": {f"{JOINED}.name": {"$eq": "x"}}},
+                {"$match": {f"{JOINED}.name": "x"}},
                 BOOK_OUTPUT,
             ],
             id="left-join-condition-after-unwind",
@@ -235,7 +235,7 @@ BOOK_OUTPUT = {"$project": {"_id": 0, "c0": "$id", "c1": "$title"}}
             [
                 lookup("editor_id"),
                 unwind(True),
-                {"$match": {"$or": [{f"{JOINED}.name": {"$eq": "x"}}, {"pages": {"$eq": 1}}]}},
+                {"$match": {"$or": [{f"{JOINED}.name": "x"}, {"pages": 1}]}},
                 BOOK_OUTPUT,
             ],
             id="left-join-or",
@@ -277,7 +277,7 @@ def test_join(sql, params, pipeline):
 
 AUTHOR_KEYS = {
     "find": "testapp_author",
-    "filter": {"name": {"$eq": "x"}},
+    "filter": {"name": "x"},
     "projection": {"id": 1, "_id": 0},
     "limit": KEY_LIMIT + 1,
 }
@@ -335,7 +335,7 @@ def test_too_many_join_keys_run_the_join():
             "aggregate": "testapp_book",
             "pipeline": [
                 {"$match": {"pages": {"$gt": 10}}},
-                lookup("author_id", {"name": {"$eq": "x"}}),
+                lookup("author_id", {"name": "x"}),
                 unwind(False),
                 BOOK_OUTPUT,
             ],
@@ -354,7 +354,7 @@ M2M_SQL = (
 M2M_KEY_QUERIES = [
     {
         "find": "testapp_author",
-        "filter": {"name": {"$eq": "x"}},
+        "filter": {"name": "x"},
         "projection": {"id": 1, "_id": 0},
         "limit": KEY_LIMIT + 1,
     },

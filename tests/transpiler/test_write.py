@@ -95,8 +95,8 @@ COUNTERS = 'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, %s), (%s,
             {
                 "update": "testapp_counter",
                 "updates": [
-                    {"q": {"key": {"$eq": "a"}}, "u": {"$set": {"value": 1}}, "upsert": True},
-                    {"q": {"key": {"$eq": "b"}}, "u": {"$set": {"value": 2}}, "upsert": True},
+                    {"q": {"key": "a"}, "u": {"$set": {"value": 1}}, "upsert": True},
+                    {"q": {"key": "b"}, "u": {"$set": {"value": 2}}, "upsert": True},
                 ],
             },
             id="do-update",
@@ -110,12 +110,12 @@ COUNTERS = 'INSERT INTO "testapp_counter" ("key", "value") VALUES (%s, %s), (%s,
                 "update": "testapp_author",
                 "updates": [
                     {
-                        "q": {"email": {"$eq": 1}},
+                        "q": {"email": 1},
                         "u": {"$set": {"age": 2}, "$setOnInsert": {"name": "a", "active": True}},
                         "upsert": True,
                     },
                     {
-                        "q": {"email": {"$eq": 5}},
+                        "q": {"email": 5},
                         "u": {"$set": {"age": 6}, "$setOnInsert": {"name": "b", "active": False}},
                         "upsert": True,
                     },
@@ -151,7 +151,7 @@ def update(collection, q, u):
             ("q", True, 3),
             update(
                 "testapp_author",
-                {"id": {"$eq": 3}},
+                {"id": 3},
                 {"$set": {"name": "q", "email": None, "age": None, "active": True}},
             ),
             id="save-with-null-literals",
@@ -170,7 +170,7 @@ def update(collection, q, u):
             (1, "k"),
             update(
                 "testapp_counter",
-                {"key": {"$eq": "k"}},
+                {"key": "k"},
                 [{"$set": {"value": {"$add": ["$value", {"$literal": 1}]}}}],
             ),
             id="column-arithmetic-pipeline",
@@ -181,7 +181,7 @@ def update(collection, q, u):
             ("k2", 2, "k"),
             update(
                 "testapp_counter",
-                {"key": {"$eq": "k"}},
+                {"key": "k"},
                 [
                     {
                         "$set": {
