@@ -7,8 +7,9 @@ $MONGODB_URI or a SecantusDB started for the run. Each layout gets the same
 comment documents in N batches of 1,000 (``insert_many``), then ten
 ``update_many`` calls that each change a fifth of them (a field no index
 covers); the medians of R rounds are printed. djongo_app stores an
-``AutoField`` key in ``id`` under a unique index; django-mongodb-backend
-stores its key in ``_id`` (docs/performance.md, "Writes").
+``AutoField`` key in ``_id``, as django-mongodb-backend does; collections
+of Djongo's layout (and djongo_app's before) keep it in ``id`` under a
+unique index (docs/performance.md, "The key in ``_id``").
 """
 
 import argparse
@@ -27,9 +28,9 @@ CREATED = datetime.datetime(2024, 1, 1)
 # Layout → (the keys holding the row number, the index on "id": None for
 # none, else whether it is unique).
 LAYOUTS = {
-    "key in _id, no other index": (("_id",), None),
+    "key in _id, no other index (djongo_app)": (("_id",), None),
     "key in id, plain index": (("id",), False),
-    "key in id, unique index (djongo_app)": (("id",), True),
+    "key in id, unique index (Djongo's layout)": (("id",), True),
 }
 
 
