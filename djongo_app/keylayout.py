@@ -27,6 +27,7 @@ site's database, as after any schema change made behind its back.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from .counters import SCHEMA_COLLECTION
@@ -96,48 +97,58 @@ class KeyLayouts:
                 self._layout = layout
             return self._layout
 
-    def _change(self, keys: dict[str, str], legacy: set[str]) -> None:
+    def _change(self, change: Callable[[dict[str, str], set[str]], None]) -> None:
+        """Apply ``change(keys, legacy)`` to the current layout, under the
+        lock: concurrent changes (first inserts in two threads) all land."""
+        if self._layout is None:
+            self._load()  # from the server first, outside the lock
         with self._lock:
             current = self._layout
             if current is None:
+                # reset() meanwhile: the next use reads the server again.
                 return
+            keys, legacy = dict(current.keys), set(current.legacy)
+            change(keys, legacy)
             self._layout = KeyLayout.of(keys, legacy=legacy, default=current.default)
-
-    def _state(self) -> tuple[dict[str, str], set[str]]:
-        current = self.layout
-        return dict(current.keys), set(current.legacy)
 
     def created(self, table: str, key: str | None) -> None:
         """Record that ``table`` now exists with ``key`` in ``_id`` (or its
         key in its own field, for None). The caller wrote ``__schema__``."""
-        keys, legacy = self._state()
-        if key is None:
-            keys.pop(table, None)
-            legacy.add(table)
-        else:
-            keys[table] = key
-            legacy.discard(table)
-        self._change(keys, legacy)
+
+        def change(keys: dict[str, str], legacy: set[str]) -> None:
+            if key is None:
+                keys.pop(table, None)
+                legacy.add(table)
+            else:
+                keys[table] = key
+                legacy.discard(table)
+
+        self._change(change)
 
     def dropped(self, table: str) -> None:
         """Record that ``table``'s collection is gone."""
-        keys, legacy = self._state()
-        keys.pop(table, None)
-        legacy.discard(table)
-        self._change(keys, legacy)
+
+        def change(keys: dict[str, str], legacy: set[str]) -> None:
+            keys.pop(table, None)
+            legacy.discard(table)
+
+        self._change(change)
 
     def renamed(self, old: str, new: str) -> None:
-        keys, legacy = self._state()
-        key = keys.pop(old, None)
-        was_legacy = old in legacy
-        legacy.discard(old)
-        keys.pop(new, None)
-        legacy.discard(new)
-        if key is not None:
-            keys[new] = key
-        elif was_legacy:
-            legacy.add(new)
-        self._change(keys, legacy)
+        """Record that ``old``'s collection is now ``new``, with its layout."""
+
+        def change(keys: dict[str, str], legacy: set[str]) -> None:
+            key = keys.pop(old, None)
+            was_legacy = old in legacy
+            legacy.discard(old)
+            keys.pop(new, None)
+            legacy.discard(new)
+            if key is not None:
+                keys[new] = key
+            elif was_legacy:
+                legacy.add(new)
+
+        self._change(change)
 
     def inserted(self, table: str, session: Any = None) -> None:
         """Make sure a table written for the first time keeps the layout

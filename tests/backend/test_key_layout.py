@@ -322,6 +322,29 @@ class RecordedLayoutTests(LayoutTestCase):
         self.assertEqual(Gadget.objects.get(pk=made.pk).name, "a")
 
 
+class RegistryTests(TestCase):
+    def test_concurrent_changes_all_land(self):
+        """First inserts into several new tables from several threads
+        each record their table; none is lost to another's change."""
+        import threading
+
+        registry = keylayout.KeyLayouts(database())
+        tables = [f"keylayout_thread{i}" for i in range(16)]
+        start = threading.Barrier(len(tables))
+
+        def create(table):
+            start.wait()
+            registry.created(table, "id")
+
+        threads = [threading.Thread(target=create, args=(t,)) for t in tables]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        recorded = {table: registry.layout.key_of(table) for table in tables}
+        self.assertEqual(recorded, dict.fromkeys(tables, "id"))
+
+
 class SettingTests(TestCase):
     def test_key_in_id_must_be_a_boolean(self):
         self.assertTrue(key_in_id({}, "default"))
