@@ -20,6 +20,7 @@ from django.test import TestCase, TransactionTestCase
 from djongo_app import keylayout
 from djongo_app.connection import key_in_id
 from djongo_app.counters import SCHEMA_COLLECTION
+from djongo_app.keymove import move_key
 from djongo_app.management.commands.inspectdb import Command as InspectDbCommand
 from djongo_app.testing import CaptureCommands
 from djongo_app.transpiler.layout import KeyLayout
@@ -354,3 +355,87 @@ class SettingTests(TestCase):
 
     def test_layouts_are_shared_per_database(self):
         self.assertIs(keylayout.layouts_of(database()), layouts())
+
+
+class MoveKeysTests(LayoutTestCase):
+    """move_keys_to_id: a Djongo-layout collection into the key-in-_id one."""
+
+    available_apps = ["djongo_app", "tests.testapp"]
+
+    def legacy_gadgets(self, documents):
+        database()["keylayout_gadget"].insert_many(documents)
+        database()[SCHEMA_COLLECTION].insert_one(
+            {"name": "keylayout_gadget", "auto": {"field_names": ["id"], "seq": 9}}
+        )
+        layouts().reset()
+        state = self.create_gadget()
+        database()["keylayout_gadget"].create_index(
+            [("name", 1), ("id", -1)],
+            name="gadget_name_id",
+            partialFilterExpression={"id": {"$gt": 1}},
+        )
+        return state.apps.get_model(APP, "Gadget")
+
+    def test_the_documents_indexes_and_record_move(self):
+        Gadget = self.legacy_gadgets(
+            [{"_id": ObjectId(), "id": i, "name": f"g{i}"} for i in (3, 5, 9)]
+        )
+        checked = move_key(connection, Gadget, check=True)
+        self.assertEqual((checked.outcome, checked.documents), ("moved", 3))
+        self.assertEqual(
+            database()["keylayout_gadget"].count_documents({"id": {"$exists": True}}), 3
+        )
+
+        moved = move_key(connection, Gadget)
+        self.assertEqual(moved.outcome, "moved")
+        documents = list(database()["keylayout_gadget"].find(sort=[("_id", 1)]))
+        self.assertEqual(documents, [{"_id": i, "name": f"g{i}"} for i in (3, 5, 9)])
+        indexes = database()["keylayout_gadget"].index_information()
+        self.assertEqual(sorted(indexes), ["_id_", "gadget_name_id"])
+        self.assertEqual(indexes["gadget_name_id"]["key"], [("name", 1), ("_id", -1)])
+        self.assertEqual(indexes["gadget_name_id"]["partialFilterExpression"], {"_id": {"$gt": 1}})
+        entry = database()[SCHEMA_COLLECTION].find_one({"name": "keylayout_gadget"})
+        self.assertEqual((entry["key"], entry["auto"]["seq"]), ("id", 9))
+        self.assertNotIn("id", required_of("keylayout_gadget"))
+        # The ORM reads and writes the new layout; the counter goes on.
+        self.assertEqual(Gadget.objects.get(pk=5).name, "g5")
+        made = Gadget.objects.create(name="new")
+        self.assertEqual(made.pk, 10)
+        self.assertEqual(
+            database()["keylayout_gadget"].find_one({"name": "new"}), {"_id": 10, "name": "new"}
+        )
+        self.assertEqual(move_key(connection, Gadget).outcome, "in _id")
+
+    def test_documents_without_an_integer_key_are_refused(self):
+        Gadget = self.legacy_gadgets(
+            [{"_id": ObjectId(), "id": 1, "name": "a"}, {"_id": ObjectId(), "id": "x", "name": "b"}]
+        )
+        refused = move_key(connection, Gadget)
+        self.assertEqual(refused.outcome, "refused")
+        self.assertIn("1 of 2 document(s) have no integer 'id'", refused.reason)
+        self.assertEqual(
+            database()["keylayout_gadget"].count_documents({"id": {"$exists": True}}), 2
+        )
+
+    def test_an_interrupted_move_is_recorded(self):
+        """Copied and swapped in, but not recorded: the next run records."""
+        Gadget = self.legacy_gadgets([{"_id": ObjectId(), "id": 1, "name": "a"}])
+        collection = database()["keylayout_gadget"]
+        collection.aggregate(
+            [{"$set": {"_id": "$id"}}, {"$unset": "id"}, {"$out": "keylayout_tmp"}]
+        )
+        database()["keylayout_tmp"].rename("keylayout_gadget", dropTarget=True)
+        self.assertEqual(move_key(connection, Gadget).outcome, "recorded")
+        self.assertEqual(Gadget.objects.get(pk=1).name, "a")
+
+    def test_the_command_reports_each_table(self):
+        output = StringIO()
+        call_command("move_keys_to_id", "testapp", "--check", stdout=output)
+        self.assertIn("testapp_author: key in _id", output.getvalue())
+
+
+def required_of(table):
+    info = database().command("listCollections", filter={"name": table})["cursor"]["firstBatch"]
+    rules = info[0]["options"].get("validator") or {}
+    rules = rules["$and"][0] if "$and" in rules else rules
+    return rules.get("$jsonSchema", {}).get("required", [])

@@ -5,11 +5,12 @@ collection's documents: the first ``--sample-size`` documents in natural
 order, or else the ``INTROSPECTION_SAMPLE_SIZE`` key of the ``DATABASES``
 entry (default 100; 0 reads every document). The sample decides:
 
-* the primary key: the integer counter column ``__schema__`` records, or
-  an integer ``id`` key in every document (Djongo's layout; ``_id`` is then
-  left to the driver), becomes an ``AutoField`` that takes its next values
-  from the counter; otherwise ``_id`` is the key, an ``ObjectIdAutoField``
-  when it holds ObjectIds;
+* the primary key: the integer counter column ``__schema__`` records
+  (kept in ``_id`` when ``__schema__`` says so, see djongo_app/keylayout.py),
+  or an integer ``id`` key in every document (Djongo's layout; ``_id`` is
+  then left to the driver), becomes an ``AutoField`` that takes its next
+  values from the counter; otherwise ``_id`` is the key, an
+  ``ObjectIdAutoField`` when it holds ObjectIds;
 * each other key's field: a nested document becomes an ``EmbeddedField``
   whose ``EmbeddedModel`` container (``<Model><Key>``, to any depth) is
   written before the model; an array of one scalar type an ``ArrayField``

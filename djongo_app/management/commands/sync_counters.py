@@ -73,7 +73,7 @@ class Command(BaseCommand):
             try:
                 configs.append(apps.get_app_config(label))
             except LookupError as exc:
-                raise CommandError(f"sync_counters: {exc}") from None
+                raise CommandError(str(exc)) from None
         return configs
 
     @staticmethod
