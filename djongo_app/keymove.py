@@ -109,7 +109,13 @@ def _move(connection: Any, model: Any, collection: Any, column: str) -> None:
     table = collection.name
     copy = table + COPY_SUFFIX
     database.drop_collection(copy)
-    collection.aggregate([{"$set": {"_id": f"${column}"}}, {"$unset": column}, {"$out": copy}])
+    if collection.estimated_document_count():
+        collection.aggregate([{"$set": {"_id": f"${column}"}}, {"$unset": column}, {"$out": copy}])
+    else:
+        # $out of nothing creates no collection (on the test server).
+        database.create_collection(copy)
+    # The indexes after the copy: the test server's $out does not keep the
+    # indexes of a collection it replaces.
     indexes = _indexes_for(collection.index_information(), column)
     if indexes:
         database[copy].create_indexes(indexes)

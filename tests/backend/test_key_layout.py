@@ -406,6 +406,16 @@ class MoveKeysTests(LayoutTestCase):
         )
         self.assertEqual(move_key(connection, Gadget).outcome, "in _id")
 
+    def test_an_empty_collection_moves(self):
+        Gadget = self.legacy_gadgets([{"_id": ObjectId(), "id": 1, "name": "a"}])
+        database()["keylayout_gadget"].delete_many({})
+        self.assertEqual(move_key(connection, Gadget).outcome, "moved")
+        self.assertEqual(
+            sorted(database()["keylayout_gadget"].index_information()), ["_id_", "gadget_name_id"]
+        )
+        self.assertEqual(Gadget.objects.create(name="b").pk, 10)
+        self.assertEqual(database()["keylayout_gadget"].find_one(), {"_id": 10, "name": "b"})
+
     def test_documents_without_an_integer_key_are_refused(self):
         Gadget = self.legacy_gadgets(
             [{"_id": ObjectId(), "id": 1, "name": "a"}, {"_id": ObjectId(), "id": "x", "name": "b"}]
