@@ -17,7 +17,7 @@ one layout: the plan cache keys plans by the layout too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from . import nodes as n
@@ -36,14 +36,14 @@ class KeyLayout:
 
     ``keys`` are the tables recorded with their key in ``_id``;
     ``legacy`` the existing tables that keep it in its own field. A table
-    in neither does not exist yet: ``default`` says what it will hold.
-    Immutable and hashable (but for ``default``, which follows the installed
-    models): it is part of a plan's cache key.
+    in neither does not exist yet: ``default`` says what it will hold (the
+    installed models' answer, or none with ``KEY_IN_ID: False``; compared by
+    identity). Immutable and hashable: it is part of a plan's cache key.
     """
 
     keys: frozenset[tuple[str, str]] = frozenset()
     legacy: frozenset[str] = frozenset()
-    default: Callable[[str], str | None] = field(default=_no_default, compare=False)
+    default: Callable[[str], str | None] = _no_default
 
     @classmethod
     def of(

@@ -225,3 +225,13 @@ def test_a_select_of_every_column_reads_whole_documents():
     assert every["filter"] == {"_id": 1}
     assert fewer["projection"] == {"_id": 1, "name": 1}
     assert unknown["projection"] == {"id": 1, "_id": 0}
+
+
+def test_layouts_with_other_defaults_do_not_share_plans():
+    """Two databases, one with KEY_IN_ID False: a table neither has yet
+    is planned for each one's default."""
+    cache = PlanCache()
+    sql = 'INSERT INTO "fresh" ("name") VALUES (%s) RETURNING "fresh"."id"'
+    in_id = cache.get(sql, layout=KeyLayout.of({}, default=lambda table: "id"))
+    own_field = cache.get(sql, layout=NO_KEYS)
+    assert (in_id.stored_key, own_field.stored_key) == ("id", None)
