@@ -11,10 +11,8 @@ describes has only ``_id``.
 from django.apps import apps
 from django.db import models
 
+from .internal_types import COUNTER_TYPES
 from .transpiler import catalog
-
-# The primary keys a counter fills: kept in _id by tables djongo_app creates.
-COUNTER_KEYS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 
 
 class ModelCatalog:
@@ -97,7 +95,7 @@ def _counter_keys(found):
         pk = opts.pk
         if opts.proxy or pk is None or not pk.column:
             continue
-        if opts.managed and pk.column != "_id" and pk.get_internal_type() in COUNTER_KEYS:
+        if opts.managed and pk.column != "_id" and pk.get_internal_type() in COUNTER_TYPES:
             keys.setdefault(opts.db_table, pk.column)
         else:
             # Another model of the table that keeps its key elsewhere.

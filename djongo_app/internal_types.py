@@ -14,6 +14,10 @@ INTEGER_TYPES = (
     "PositiveSmallIntegerField",
 )
 
+# Internal types whose values a __schema__ counter hands out (and whose
+# column a collection djongo_app creates keeps in _id, keylayout.py).
+COUNTER_TYPES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+
 # Django's lookups that compare text.
 TEXT_LOOKUPS = (
     "iexact",

@@ -17,11 +17,16 @@ what the schema editor would create; its first insert records the layout
 it was written with, so that the next process reads it the same way.
 
 The layout is read once per process and database (one ``find`` on
-``__schema__`` and one ``listCollections``) and kept in step with this
-process's DDL. A collection created or dropped by another process while
-this one runs is seen as its models say (a new table) or as it was when
-read (an existing one): restart after restoring an old dump over a running
-site's database, as after any schema change made behind its back.
+``__schema__``, one ``listCollections``, and one ``find_one`` per existing
+collection without a ``key`` record that has a counter or a model) and
+kept in step with this process's DDL. Documents with an integer ``_id``
+and no key field, in a collection whose record went missing (``__schema__``
+cleared, a collection restored on its own), are read as what they are, and
+the record is written again. A collection created or dropped by another
+process while this one runs is seen as its models say (a new table) or as
+it was when read (an existing one): restart after restoring an old dump
+over a running site's database, as after any schema change made behind
+its back.
 """
 
 from __future__ import annotations
@@ -80,22 +85,57 @@ class KeyLayouts:
     def _load(self) -> KeyLayout:
         from .catalog import default_key
 
+        default = default_key if self.key_in_id else _no_key
         schema = self.database[SCHEMA_COLLECTION]
-        keys = {
-            entry["name"]: entry[KEY]
-            for entry in schema.find({KEY: {"$type": "string"}}, {"name": 1, KEY: 1})
+        entries = {
+            entry["name"]: entry
+            for entry in schema.find({}, {"name": 1, KEY: 1, "auto.field_names": 1})
             if isinstance(entry.get("name"), str)
         }
-        existing = set(self.database.list_collection_names())
-        layout = KeyLayout.of(
-            keys,
-            legacy=existing - set(keys),
-            default=default_key if self.key_in_id else _no_key,
-        )
+        keys = {name: e[KEY] for name, e in entries.items() if isinstance(e.get(KEY), str)}
+        existing = set(self.database.list_collection_names()) - {SCHEMA_COLLECTION}
+        for table in sorted(existing - set(keys)):
+            key = self._key_in_documents(table, entries.get(table), default)
+            if key is not None:
+                # Documents written with the key in _id whose record went
+                # missing (__schema__ cleared, a collection restored alone):
+                # the documents say where the key is; the record says it again.
+                keys[table] = key
+                record_key(schema, table, key)
+        layout = KeyLayout.of(keys, legacy=existing - set(keys), default=default)
         with self._lock:
             if self._layout is None:
                 self._layout = layout
             return self._layout
+
+    def _key_in_documents(
+        self, table: str, entry: dict[str, Any] | None, default: Callable[[str], str | None]
+    ) -> str | None:
+        """Return the key column a collection without a ``key`` record
+        keeps in ``_id``, judged by a document of it, or None.
+
+        The candidate is its counter column (``__schema__``) or else its
+        model's key. A document that has that field, or an ObjectId
+        ``_id``, is Djongo's layout. An empty collection is Djongo's layout
+        when a unique index on the field waits for the documents (Djongo and
+        djongo_app before created one); otherwise it takes its model's.
+        """
+        auto = ((entry or {}).get("auto") or {}).get("field_names") or []
+        candidate = auto[0] if len(auto) == 1 else (None if auto else default(table))
+        if not isinstance(candidate, str) or candidate == "_id":
+            return None
+        collection = self.database[table]
+        document = collection.find_one({}, {"_id": 1, candidate: 1})
+        if document is None:
+            indexed = any(
+                info.get("unique") and [key for key, _ in info["key"]] == [candidate]
+                for info in collection.index_information().values()
+            )
+            return None if indexed or default(table) != candidate else candidate
+        if candidate in document:
+            return None
+        key = document.get("_id")
+        return candidate if isinstance(key, int) and not isinstance(key, bool) else None
 
     def _change(self, change: Callable[[dict[str, str], set[str]], None]) -> None:
         """Apply ``change(keys, legacy)`` to the current layout, under the

@@ -24,13 +24,13 @@ from pymongo import IndexModel
 
 from .counters import SCHEMA_COLLECTION
 from .errors import wrap_pymongo_errors
+from .internal_types import COUNTER_TYPES
 from .keylayout import KEY, record_key
 
 # Suffix of the collection the documents are copied into.
 COPY_SUFFIX = "__keys_in_id"
 # BSON types an integer key may have.
-INTEGER_TYPES = ["int", "long"]
-COUNTER_KEYS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+INTEGER_BSON_TYPES = ["int", "long"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def move_key(connection: Any, model: Any, *, check: bool = False) -> Move:
     ``check``, only say what would happen."""
     opts = model._meta
     table, column = opts.db_table, opts.pk.column
-    if opts.pk.get_internal_type() not in COUNTER_KEYS or column == "_id":
+    if opts.pk.get_internal_type() not in COUNTER_TYPES or column == "_id":
         return Move(table, column, "refused", reason="its primary key is not an AutoField")
     connection.ensure_connection()
     database = connection.connection.database
@@ -78,12 +78,12 @@ def move_key(connection: Any, model: Any, *, check: bool = False) -> Move:
 
 
 def _integer_ids(collection: Any) -> bool:
-    return collection.count_documents({"_id": {"$not": {"$type": INTEGER_TYPES}}}) == 0
+    return collection.count_documents({"_id": {"$not": {"$type": INTEGER_BSON_TYPES}}}) == 0
 
 
 def _refusal(collection: Any, column: str, documents: int) -> str:
     """Return why the documents cannot be moved as they are, or ""."""
-    others = collection.count_documents({column: {"$not": {"$type": INTEGER_TYPES}}})
+    others = collection.count_documents({column: {"$not": {"$type": INTEGER_BSON_TYPES}}})
     if others:
         return (
             f"{others} of {documents} document(s) have no integer {column!r} "

@@ -41,7 +41,7 @@ from .defaults import (
     set_defaults,
 )
 from .errors import wrap_pymongo_errors
-from .internal_types import INTEGER_TYPES
+from .internal_types import COUNTER_TYPES, INTEGER_TYPES
 from .keylayout import KEY, drop_key, record_key
 from .lookups import COLUMN
 from .ondelete import add_reference, drop_references, reference_of, rename_references
@@ -104,8 +104,6 @@ def may_hold_strings(field):
     return field.get_internal_type() not in NON_STRING_TYPES
 
 
-# Auto fields whose values come from __schema__ counters.
-COUNTER_FIELDS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 POSITIVE_FIELDS = frozenset(
     {"PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
 )
@@ -214,7 +212,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             not self.key_layouts.key_in_id
             or pk is None
             or pk.column in (None, "_id")
-            or pk.get_internal_type() not in COUNTER_FIELDS
+            or pk.get_internal_type() not in COUNTER_TYPES
         ):
             return None
         if exists:
@@ -246,7 +244,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 f.column
                 for f in model._meta.local_concrete_fields
                 if getattr(f, "db_returning", False)
-                and f.get_internal_type() in COUNTER_FIELDS
+                and f.get_internal_type() in COUNTER_TYPES
                 and f.column != "_id"
             ]
             if auto:

@@ -24,7 +24,7 @@ from djongo_app.keymove import move_key
 from djongo_app.management.commands.inspectdb import Command as InspectDbCommand
 from djongo_app.testing import CaptureCommands
 from djongo_app.transpiler.layout import KeyLayout
-from tests.testapp.models import Author, Book
+from tests.testapp.models import Author, Book, Tag
 
 APP = "keylayout"
 
@@ -250,6 +250,43 @@ class RecordedLayoutTests(LayoutTestCase):
         self.assertEqual(layouts().layout.key_of("keylayout_gadget"), "id")
         self.assertEqual(Gadget.objects.get(pk=first.pk).name, "first")
         self.assertEqual(database()["keylayout_gadget"].find_one()["_id"], first.pk)
+
+    def test_a_lost_record_is_read_from_the_documents(self):
+        """__schema__ cleared (or the collection restored on its own): the
+        documents, an integer _id and no key field, say where the key is,
+        and the record is written again."""
+        state = self.create_gadget()
+        Gadget = state.apps.get_model(APP, "Gadget")
+        first = Gadget.objects.create(name="first")
+        database()[SCHEMA_COLLECTION].update_one(
+            {"name": "keylayout_gadget"}, {"$unset": {"key": ""}}
+        )
+        layouts().reset()
+        self.assertEqual(layouts().layout.key_of("keylayout_gadget"), "id")
+        self.assertEqual(Gadget.objects.get(pk=first.pk).name, "first")
+        entry = database()[SCHEMA_COLLECTION].find_one({"name": "keylayout_gadget"})
+        self.assertEqual(entry["key"], "id")
+        # A Djongo-layout collection is not taken for one.
+        database()["keylayout_old"].insert_one({"_id": ObjectId(), "id": 1})
+        database()[SCHEMA_COLLECTION].insert_one(
+            {"name": "keylayout_old", "auto": {"field_names": ["id"], "seq": 1}}
+        )
+        layouts().reset()
+        self.assertIsNone(layouts().layout.key_of("keylayout_old"))
+
+    def test_an_empty_collection_without_its_record_takes_its_models_layout(self):
+        """Nothing to read the layout from: no unique index on "id" waits
+        for documents (Djongo's would), so the model decides."""
+        schema = database()[SCHEMA_COLLECTION]
+        schema.update_one({"name": "testapp_tag"}, {"$unset": {"key": ""}})
+        self.addCleanup(schema.update_one, {"name": "testapp_tag"}, {"$set": {"key": "id"}})
+        layouts().reset()
+        self.assertEqual(layouts().layout.key_of("testapp_tag"), "id")
+        Tag.objects.create(label="first")
+        self.assertEqual(
+            database()["testapp_tag"].find_one({}, {"id": 1, "label": 1})["label"], "first"
+        )
+        self.assertNotIn("id", database()["testapp_tag"].find_one())
 
     def test_a_first_insert_records_the_layout_it_wrote(self):
         """A table no DDL created (MongoDB creates it on insert) takes the

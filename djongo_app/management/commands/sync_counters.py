@@ -14,7 +14,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Max
 
-AUTO_FIELDS = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
+from djongo_app.internal_types import COUNTER_TYPES
+
 INT64 = 2**63
 
 
@@ -90,7 +91,7 @@ class Command(BaseCommand):
                 if (
                     table in seen
                     or model._meta.proxy
-                    or model._meta.pk.get_internal_type() not in AUTO_FIELDS
+                    or model._meta.pk.get_internal_type() not in COUNTER_TYPES
                     or not router.allow_migrate_model(database, model)
                 ):
                     continue
