@@ -18,7 +18,7 @@ it was written with, so that the next process reads it the same way.
 
 The layout is read once per process and database (one ``find`` on
 ``__schema__``, one ``listCollections``, and one ``find_one`` per existing
-collection without a ``key`` record that has a counter or a model) and
+collection without a ``key`` record whose model keeps its key in ``_id``) and
 kept in step with this process's DDL. Documents with an integer ``_id``
 and no key field, in a collection whose record went missing (``__schema__``
 cleared, a collection restored on its own), are read as what they are, and
@@ -87,15 +87,14 @@ class KeyLayouts:
 
         default = default_key if self.key_in_id else _no_key
         schema = self.database[SCHEMA_COLLECTION]
-        entries = {
-            entry["name"]: entry
-            for entry in schema.find({}, {"name": 1, KEY: 1, "auto.field_names": 1})
+        keys = {
+            entry["name"]: entry[KEY]
+            for entry in schema.find({KEY: {"$type": "string"}}, {"name": 1, KEY: 1})
             if isinstance(entry.get("name"), str)
         }
-        keys = {name: e[KEY] for name, e in entries.items() if isinstance(e.get(KEY), str)}
         existing = set(self.database.list_collection_names()) - {SCHEMA_COLLECTION}
         for table in sorted(existing - set(keys)):
-            key = self._key_in_documents(table, entries.get(table), default)
+            key = self._key_in_documents(table, default)
             if key is not None:
                 # Documents written with the key in _id whose record went
                 # missing (__schema__ cleared, a collection restored alone):
@@ -108,21 +107,19 @@ class KeyLayouts:
                 self._layout = layout
             return self._layout
 
-    def _key_in_documents(
-        self, table: str, entry: dict[str, Any] | None, default: Callable[[str], str | None]
-    ) -> str | None:
+    def _key_in_documents(self, table: str, default: Callable[[str], str | None]) -> str | None:
         """Return the key column a collection without a ``key`` record
         keeps in ``_id``, judged by a document of it, or None.
 
-        The candidate is its counter column (``__schema__``) or else its
-        model's key. A document that has that field, or an ObjectId
-        ``_id``, is Djongo's layout. An empty collection is Djongo's layout
-        when a unique index on the field waits for the documents (Djongo and
-        djongo_app before created one); otherwise it takes its model's.
+        Only the key of the table's installed model is a candidate (so a
+        key column a migration removed never comes back). A document that
+        has that field, or an ObjectId ``_id``, is Djongo's layout. An empty
+        collection is Djongo's layout when a unique index on the field
+        waits for the documents (Djongo and djongo_app before created one);
+        otherwise it takes its model's.
         """
-        auto = ((entry or {}).get("auto") or {}).get("field_names") or []
-        candidate = auto[0] if len(auto) == 1 else (None if auto else default(table))
-        if not isinstance(candidate, str) or candidate == "_id":
+        candidate = default(table)
+        if candidate is None:
             return None
         collection = self.database[table]
         document = collection.find_one({}, {"_id": 1, candidate: 1})
@@ -131,7 +128,7 @@ class KeyLayouts:
                 info.get("unique") and [key for key, _ in info["key"]] == [candidate]
                 for info in collection.index_information().values()
             )
-            return None if indexed or default(table) != candidate else candidate
+            return None if indexed else candidate
         if candidate in document:
             return None
         key = document.get("_id")

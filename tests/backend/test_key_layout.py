@@ -253,26 +253,27 @@ class RecordedLayoutTests(LayoutTestCase):
 
     def test_a_lost_record_is_read_from_the_documents(self):
         """__schema__ cleared (or the collection restored on its own): the
-        documents, an integer _id and no key field, say where the key is,
-        and the record is written again."""
-        state = self.create_gadget()
-        Gadget = state.apps.get_model(APP, "Gadget")
-        first = Gadget.objects.create(name="first")
-        database()[SCHEMA_COLLECTION].update_one(
-            {"name": "keylayout_gadget"}, {"$unset": {"key": ""}}
-        )
+        documents, an integer _id and no key field, say where the model's
+        key is, and the record is written again."""
+        schema = database()[SCHEMA_COLLECTION]
+        self.addCleanup(schema.update_one, {"name": "testapp_tag"}, {"$set": {"key": "id"}})
+        first = Tag.objects.create(label="first")
+        schema.update_one({"name": "testapp_tag"}, {"$unset": {"key": ""}})
         layouts().reset()
-        self.assertEqual(layouts().layout.key_of("keylayout_gadget"), "id")
-        self.assertEqual(Gadget.objects.get(pk=first.pk).name, "first")
-        entry = database()[SCHEMA_COLLECTION].find_one({"name": "keylayout_gadget"})
-        self.assertEqual(entry["key"], "id")
-        # A Djongo-layout collection is not taken for one.
-        database()["keylayout_old"].insert_one({"_id": ObjectId(), "id": 1})
-        database()[SCHEMA_COLLECTION].insert_one(
-            {"name": "keylayout_old", "auto": {"field_names": ["id"], "seq": 1}}
-        )
+        self.assertEqual(layouts().layout.key_of("testapp_tag"), "id")
+        self.assertEqual(Tag.objects.get(pk=first.pk).label, "first")
+        self.assertEqual(schema.find_one({"name": "testapp_tag"})["key"], "id")
+
+    def test_djongo_layout_documents_are_not_taken_for_keys_in_id(self):
+        schema = database()[SCHEMA_COLLECTION]
+        self.addCleanup(schema.update_one, {"name": "testapp_tag"}, {"$set": {"key": "id"}})
+        self.addCleanup(database()["testapp_tag"].delete_many, {})
+        database()["testapp_tag"].insert_one({"_id": ObjectId(), "id": 5, "label": "old"})
+        schema.update_one({"name": "testapp_tag"}, {"$unset": {"key": ""}})
         layouts().reset()
-        self.assertIsNone(layouts().layout.key_of("keylayout_old"))
+        self.assertIsNone(layouts().layout.key_of("testapp_tag"))
+        self.assertEqual(Tag.objects.get(pk=5).label, "old")
+        self.assertNotIn("key", schema.find_one({"name": "testapp_tag"}))
 
     def test_an_empty_collection_without_its_record_takes_its_models_layout(self):
         """Nothing to read the layout from: no unique index on "id" waits
