@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .counters import SCHEMA_COLLECTION
-from .transpiler.layout import KeyLayout
+from .transpiler.layout import KeyLayout, no_key
 
 KEY = "key"
 
@@ -85,7 +85,7 @@ class KeyLayouts:
     def _load(self) -> KeyLayout:
         from .catalog import default_key
 
-        default = default_key if self.key_in_id else _no_key
+        default = default_key if self.key_in_id else no_key
         schema = self.database[SCHEMA_COLLECTION]
         keys = {
             entry["name"]: entry[KEY]
@@ -187,7 +187,7 @@ class KeyLayouts:
 
         self._change(change)
 
-    def inserted(self, table: str, session: Any = None) -> None:
+    def inserted(self, table: str) -> None:
         """Make sure a table written for the first time keeps the layout
         it was written with: a key in ``_id`` is recorded in ``__schema__``
         (a fresh process would otherwise read the collection as one with
@@ -197,16 +197,14 @@ class KeyLayouts:
             return
         key = layout.key_of(table)
         if key is not None:
-            record_key(self.database[SCHEMA_COLLECTION], table, key, session)
+            # Outside any transaction, as the counters: the collection
+            # exists from this insert on, whatever becomes of it.
+            record_key(self.database[SCHEMA_COLLECTION], table, key)
         self.created(table, key)
 
     def reset(self) -> None:
         with self._lock:
             self._layout = None
-
-
-def _no_key(table: str) -> str | None:
-    return None
 
 
 def record_key(schema: Any, table: str, key: str, session: Any = None) -> None:

@@ -26,7 +26,9 @@ from . import nodes as n
 DOCUMENT_ID = "_id"
 
 
-def _no_default(table: str) -> str | None:
+def no_key(table: str) -> str | None:
+    """The default of a layout whose new tables keep their key in a field
+    of its own (no installed models, or ``KEY_IN_ID: False``)."""
     return None
 
 
@@ -43,14 +45,14 @@ class KeyLayout:
 
     keys: frozenset[tuple[str, str]] = frozenset()
     legacy: frozenset[str] = frozenset()
-    default: Callable[[str], str | None] = _no_default
+    default: Callable[[str], str | None] = no_key
 
     @classmethod
     def of(
         cls,
         keys: Mapping[str, str],
         legacy: Iterable[str] = (),
-        default: Callable[[str], str | None] = _no_default,
+        default: Callable[[str], str | None] = no_key,
     ) -> KeyLayout:
         return cls(frozenset(keys.items()), frozenset(legacy), default)
 
@@ -71,7 +73,7 @@ class KeyLayout:
         return DOCUMENT_ID if column == self.key_of(table) else column
 
     def __bool__(self) -> bool:
-        return bool(self.keys) or self.default is not _no_default
+        return bool(self.keys) or self.default is not no_key
 
 
 # The layout of collections nothing is known about: keys in their own fields.
