@@ -3,8 +3,9 @@
 ``sqlmigrate`` (``collect_sql``) shows the commands as mongosh statements
 and runs none (see :mod:`djongo_app.shell`).
 
-Collections are created with their indexes: the integer primary key (kept
-under its column name, ``_id`` stays an ObjectId, as in Djongo), unique
+Collections are created with their indexes: an AutoField primary key is
+kept in ``_id`` (recorded in ``__schema__``; ``KEY_IN_ID: False`` keeps it
+under its column name beside an ObjectId ``_id``, as Djongo did), unique
 fields, ``db_index`` fields, ``unique_together``, ``Meta.indexes`` and
 ``UniqueConstraint``. Unique indexes on nullable columns are partial, so
 that several NULLs never collide, as in SQL. NOT NULL and CHECK constraints
