@@ -19,7 +19,6 @@ the default), or is refused (``PROTECT``, ``RESTRICT``), or leaves the id
 dangling (``DO_NOTHING``).
 """
 
-import copy
 import json
 import operator
 
@@ -407,6 +406,29 @@ for _lookup in ELEMENT_TEXT_LOOKUPS:
 # Managers --------------------------------------------------------------------
 
 
+def instance_copy(obj):
+    """Return the copy ``copy.copy(obj)`` makes of a model instance: its
+    attributes, with a state and a related-objects cache of its own (and,
+    on Django 6.1, outside the peers of the fetch that read ``obj``).
+
+    ``copy.copy`` goes through pickling's ``__reduce__``, which looks the
+    model up in the app registry for every copy: 3.6 µs against 0.5 µs
+    here, for each object a prefetch hands to a second owner.
+    """
+    cls = obj.__class__
+    copied = cls.__new__(cls)
+    copied.__dict__.update(obj.__dict__)
+    state_class = obj._state.__class__
+    state = copied._state = state_class.__new__(state_class)
+    state.__dict__.update(obj._state.__dict__)
+    # Weak references to the peers of the fetch that read obj (6.1).
+    state.__dict__.pop("peers", None)
+    fields_cache = state.__dict__.get("fields_cache")
+    if fields_cache is not None:
+        state.fields_cache = dict(fields_cache)
+    return copied
+
+
 class ArrayReferenceManagerMixin:
     """What the forward and reverse managers share."""
 
@@ -495,7 +517,7 @@ class ForwardManagerMixin(ArrayReferenceManagerMixin):
                     unused.discard(position)
                     obj = found[position]
                 else:
-                    obj = copy.copy(found[position])
+                    obj = instance_copy(found[position])
                 obj._array_reference_owner = id(owner)
                 related.append(obj)
         return self._prefetch_result(related)
@@ -566,7 +588,7 @@ class ReverseManagerMixin(ArrayReferenceManagerMixin):
         for holder in holders:
             for pk in holder.__dict__.get(self.field.attname) or []:
                 for owner in owners.get(pk, ()):
-                    obj = copy.copy(holder)
+                    obj = instance_copy(holder)
                     obj._array_reference_owner = id(owner)
                     related.append(obj)
         return self._prefetch_result(related)

@@ -1,6 +1,8 @@
 """ArrayReferenceField against the server: stored arrays, both managers,
 prefetching with one query, deletion rules and the form field."""
 
+import copy
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection, models
@@ -10,6 +12,7 @@ from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from djongo_app.fields import ArrayReferenceField
+from djongo_app.fields.references import instance_copy
 from djongo_app.testing import CaptureCommands
 from tests.testapp.models import Blog, Entry, Reader
 
@@ -191,6 +194,22 @@ class PrefetchTests(TestCase):
         self.assertEqual(first.pk, second.pk)
         first.name = "changed"
         self.assertEqual(second.name, "r0")
+
+    def test_the_owners_copies_are_what_copy_copy_makes(self):
+        """instance_copy() gives what copy.copy() gives a model instance:
+        the same values, a state and a related-objects cache of its own."""
+        entry = Entry.objects.get(headline="a")
+        entry._state.fields_cache["related"] = self.readers[0]
+        copied, reference = instance_copy(entry), copy.copy(entry)
+        # copy.copy() also leaves pickling's _django_version behind.
+        kept = {k: v for k, v in vars(reference).items() if k not in ("_state", "_django_version")}
+        self.assertEqual({k: v for k, v in vars(copied).items() if k != "_state"}, kept)
+        self.assertEqual(vars(copied._state).keys(), vars(reference._state).keys())
+        self.assertEqual((copied._state.db, copied._state.adding), ("default", False))
+        self.assertIsNot(copied._state, entry._state)
+        self.assertIs(copied._state.fields_cache["related"], self.readers[0])
+        copied._state.fields_cache.clear()
+        self.assertIn("related", entry._state.fields_cache)
 
     def test_reverse_prefetch_is_one_query(self):
         with CaptureQueriesContext(connection) as queries:
