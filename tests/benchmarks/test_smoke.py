@@ -68,3 +68,21 @@ def test_key_layout_benchmark_runs():
     rows = [line for line in result.stdout.splitlines() if line.startswith("| key in")]
     assert len(rows) == 3, result.stdout
     assert all(row.endswith(" ms |") for row in rows), rows
+
+
+def test_validator_benchmark_runs():
+    """benchmarks/bench_validator.py times the entries' collection with and
+    without the validator the schema editor gives it."""
+    command = [sys.executable, "benchmarks/bench_validator.py", "--batches=1", "--rounds=1"]
+    env = {**os.environ, "MONGODB_URI": server_uri()}
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "requires: blog_id, body, editors, headline, n_comments" in result.stdout
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][2:]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| no validator (django-mongodb-backend)",
+        "| djongo_app's",
+    ], result.stdout
+    assert all(row.endswith(" ms |") for row in rows), rows

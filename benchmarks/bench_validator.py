@@ -1,0 +1,104 @@
+"""What the NOT NULL validator costs the server: raw pymongo inserts and
+updates of the benchmark's entries, with and without the validator
+djongo_app's schema editor gives their collection.
+
+Run with ``python benchmarks/bench_validator.py [--batches N] [--rounds R]``
+from the repository root (djongo_app's test extra installed). The server is
+$MONGODB_URI or a SecantusDB started for the run. The validator is the one
+``DatabaseSchemaEditor`` builds for ``benchapp.Entry`` (a ``$jsonSchema``
+requiring its NOT NULL columns, ``validationLevel: moderate``);
+django-mongodb-backend creates none, and ``ENFORCE_SCHEMA: False`` leaves
+it out. Each collection gets N batches of 1,000 entries (``insert_many``),
+then ten ``update_many`` calls that each add 1 to ``n_comments`` of a tenth
+of them, as the benchmark's ``update(F() + 1)`` does; the medians of R
+rounds are printed (docs/performance.md, "The validator").
+"""
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+BATCH = 1000
+UPDATES = 10
+PUBLISHED = datetime.datetime(2024, 1, 1)
+
+
+def entry(number):
+    return {
+        "_id": number,
+        "blog_id": number % 10 + 1,
+        "headline": f"Entry {number} about topic {number % 100}",
+        "body": "Lorem ipsum dolor sit amet. " * 8,
+        "pub_date": PUBLISHED,
+        "rating": number % 10,
+        "n_comments": number % 7,
+        "seo": {"title": f"seo{number % 100}", "keywords": "mongodb,django"},
+        "editors": [number % 5 + 1, number % 7 + 1],
+    }
+
+
+def measure(collection, batches):
+    """Return the wall time of one insert_many batch and of one update_many."""
+    started = time.perf_counter()
+    for batch in range(batches):
+        collection.insert_many([entry(batch * BATCH + k) for k in range(BATCH)])
+    inserting = (time.perf_counter() - started) / batches
+    started = time.perf_counter()
+    for i in range(UPDATES):
+        collection.update_many({"rating": i % 10}, {"$inc": {"n_comments": 1}})
+    return inserting, (time.perf_counter() - started) / UPDATES
+
+
+def entry_validator(uri):
+    """Return the create_collection options of benchapp.Entry's collection."""
+    from benchmarks import worker
+
+    worker.configure("djongo_app", uri)
+    from django.db import connection
+
+    from benchmarks.benchapp.models import Entry
+
+    with connection.schema_editor(collect_sql=True) as editor:
+        return editor._validator_options(Entry)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    from pymongo import MongoClient
+
+    from djongo_app.testing import server_uri
+
+    uri = os.environ.get("MONGODB_URI") or server_uri()
+    options = entry_validator(uri)
+    required = options["validator"]["$jsonSchema"]["required"]
+    print(f"djongo_app's validator requires: {', '.join(required)}")
+    variants = {"no validator (django-mongodb-backend)": {}, "djongo_app's": options}
+    database = MongoClient(uri)["djongo_app_bench_validator"]
+    figures = {name: ([], []) for name in variants}
+    for _ in range(args.rounds):
+        for name, options in variants.items():
+            database.drop_collection("entries")
+            database.create_collection("entries", **options)
+            inserting, updating = measure(database["entries"], args.batches)
+            figures[name][0].append(inserting)
+            figures[name][1].append(updating)
+    database.client.drop_database(database.name)
+    rows = args.batches * BATCH
+    print(f"| validator | insert_many of {BATCH:,} | update_many of a tenth of {rows:,} |")
+    print("|---|---|---|")
+    for name, (inserts, updates) in figures.items():
+        insert_ms = statistics.median(inserts) * 1e3
+        update_ms = statistics.median(updates) * 1e3
+        print(f"| {name} | {insert_ms:.1f} ms | {update_ms:.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()
