@@ -131,7 +131,6 @@ class DatabaseWrapper(BaseDatabaseWrapper):
             "arguments": client_arguments(self.settings_dict, self.alias),
             "name": self.settings_dict["NAME"],
             "key_in_id": key_in_id(self.settings_dict, self.alias),
-            "schema_enforced": bool(self.settings_dict.get("ENFORCE_SCHEMA", True)),
         }
 
     @async_unsafe
@@ -140,13 +139,7 @@ class DatabaseWrapper(BaseDatabaseWrapper):
         with connecting(conn_params["arguments"], self.alias):
             client = shared_client(conn_params["arguments"])
             transactions = supports_transactions(client)
-        return MongoConnection(
-            client,
-            conn_params["name"],
-            transactions,
-            conn_params["key_in_id"],
-            conn_params["schema_enforced"],
-        )
+        return MongoConnection(client, conn_params["name"], transactions, conn_params["key_in_id"])
 
     def init_connection_state(self):
         # The version check asks the server; no session state to set up.

@@ -1,5 +1,4 @@
-"""The planner's knowledge of unique keys and of the columns that always
-hold numbers, read from the installed models.
+"""The planner's knowledge of unique keys, read from the installed models.
 
 A column is a unique key of a table when a concrete model with that
 ``db_table`` declares its field ``primary_key``, ``unique`` (a
@@ -7,16 +6,12 @@ A column is a unique key of a table when a concrete model with that
 condition. The schema editor creates a unique index for each of these, so
 the planner may rely on them (transpiler/catalog.py). A table no model
 describes has only ``_id``.
-
-A column always holds a number when every concrete model of its table
-declares it as a NOT NULL integer, float or decimal field: the schema
-editor's validator refuses NULL and a missing key there.
 """
 
 from django.apps import apps
 from django.db import models
 
-from .internal_types import COUNTER_TYPES, NUMBER_TYPES
+from .internal_types import COUNTER_TYPES
 from .transpiler import catalog
 
 
@@ -26,7 +21,6 @@ class ModelCatalog:
         self._unique = {}
         self._keys = {}
         self._columns = {}
-        self._numbers = {}
 
     def _refresh(self):
         found = apps.get_models(include_auto_created=True)
@@ -35,7 +29,6 @@ class ModelCatalog:
             self._unique = _unique_columns(found)
             self._keys = _counter_keys(found)
             self._columns = _stored_columns(found)
-            self._numbers = _number_columns(found)
             self._models = found
 
     def unique_columns(self, table):
@@ -49,12 +42,6 @@ class ModelCatalog:
             return None
         self._refresh()
         return self._columns.get(table)
-
-    def numbers(self, table):
-        if not apps.ready:
-            return frozenset()
-        self._refresh()
-        return self._numbers.get(table, frozenset())
 
     def default_key(self, table):
         """Return the column a new collection ``table`` keeps in ``_id``:
@@ -99,25 +86,6 @@ def _stored_columns(found):
         stored = {f.column for f in opts.local_concrete_fields if f.column}
         columns[opts.db_table] = frozenset(columns.get(opts.db_table, frozenset()) | stored)
     return columns
-
-
-def _number_columns(found):
-    """Table → the columns every model of the table declares as a NOT
-    NULL number."""
-    numbers, others = {}, {}
-    for model in found:
-        opts = model._meta
-        if opts.proxy:
-            continue
-        for field in opts.local_concrete_fields:
-            if not field.column:
-                continue
-            number = not field.null and field.get_internal_type() in NUMBER_TYPES
-            kept = numbers if number else others
-            kept.setdefault(opts.db_table, set()).add(field.column)
-    return {
-        table: frozenset(columns - others.get(table, set())) for table, columns in numbers.items()
-    }
 
 
 def _counter_keys(found):

@@ -403,18 +403,9 @@ class MongoConnection:
     clusters); on a standalone server every statement commits.
     """
 
-    def __init__(
-        self,
-        client: MongoClient,
-        name: str,
-        transactions: bool,
-        key_in_id: bool = True,
-        schema_enforced: bool = True,
-    ):
+    def __init__(self, client: MongoClient, name: str, transactions: bool, key_in_id: bool = True):
         self.client = client
         self.name = name
-        # ENFORCE_SCHEMA: False lets documents lack NOT NULL columns' keys.
-        self.schema_enforced = schema_enforced
         self.database = client[name]
         # Collection handles by name: pymongo builds a new one per lookup.
         self._collections: dict[str, Any] = {}

@@ -52,10 +52,6 @@ class ExecutionContext:
     def session(self):
         return self.connection.session
 
-    @property
-    def schema_enforced(self):
-        return self.connection.schema_enforced
-
     def run_subquery(self, plan):
         """Run an uncorrelated subquery while its statement is bound: inside
         the statement's execution, never again to log it, and once however

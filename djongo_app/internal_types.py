@@ -14,9 +14,6 @@ INTEGER_TYPES = (
     "PositiveSmallIntegerField",
 )
 
-# Internal types stored as BSON numbers (integers, doubles, Decimal128).
-NUMBER_TYPES = frozenset({*INTEGER_TYPES, "FloatField", "DecimalField"})
-
 # Internal types whose values a __schema__ counter hands out (and whose
 # column a collection djongo_app creates keeps in _id, keylayout.py).
 COUNTER_TYPES = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})

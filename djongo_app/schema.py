@@ -42,7 +42,7 @@ from .defaults import (
     set_defaults,
 )
 from .errors import wrap_pymongo_errors
-from .internal_types import COUNTER_TYPES, NUMBER_TYPES
+from .internal_types import COUNTER_TYPES, INTEGER_TYPES
 from .keylayout import KEY, drop_key, record_key
 from .lookups import COLUMN
 from .ondelete import add_reference, drop_references, reference_of, rename_references
@@ -82,7 +82,9 @@ CASE_FUNCTIONS = (Lower, Upper)
 # their comparisons as they are.
 NON_STRING_TYPES = frozenset(
     {
-        *NUMBER_TYPES,
+        *INTEGER_TYPES,
+        "FloatField",
+        "DecimalField",
         "BooleanField",
         "DateField",
         "DateTimeField",

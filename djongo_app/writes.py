@@ -200,7 +200,7 @@ class Writer:
             # Constants: only the paths some row gets a new value for can
             # break a unique index or the validator (save() sets them all).
             changed = _changed_paths(update.get("$set", {}), before, collection.codec_options)
-            paths = changed | set(update.get("$unset", ())) | set(update.get("$inc", ()))
+            paths = changed | set(update.get("$unset", ()))
         self._checker(name, session).check_update(ids, pipeline, paths)
         query = {"_id": {"$in": ids}}
         matched = collection.update_many(query, update, session=session).matched_count
@@ -442,16 +442,6 @@ def _as_pipeline(update: Any) -> tuple[list[dict[str, Any]], set[str] | None]:
             stages.append({"$set": {path: {"$literal": v} for path, v in argument.items()}})
         elif operator == "$unset":
             stages.append({"$unset": list(argument)})
-        elif operator == "$inc":
-            # A missing key starts from 0, as $inc sets it.
-            stages.append(
-                {
-                    "$set": {
-                        path: {"$add": [{"$ifNull": [f"${path}", 0]}, {"$literal": v}]}
-                        for path, v in argument.items()
-                    }
-                }
-            )
         else:
             raise NotSupportedError(
                 f"The update operator {operator} inside a savepoint is not supported by djongo_app."

@@ -1,12 +1,9 @@
-"""What the planner may assume about tables: which columns are unique keys,
-which columns always hold numbers.
+"""What the planner may assume about tables: which columns are unique keys.
 
 A join to a unique key (a foreign key to a primary key) cannot change the
 number of rows of the table it is joined to, which lets the planner cut a
 page before the join, or replace a join that only filters by an ``$in`` of
-the matching keys. A column that always holds a number lets an UPDATE add
-to it with ``$inc`` (increments.py). The transpiler itself knows only that
-``_id`` is unique;
+the matching keys. The transpiler itself knows only that ``_id`` is unique;
 the backend installs a :class:`Catalog` that reads the models' declarations
 (djongo_app/catalog.py).
 """
@@ -29,11 +26,6 @@ class Catalog(Protocol):
         no model describes it."""
         ...
 
-    def numbers(self, table: str) -> frozenset[str]:
-        """Return the columns of ``table`` that always hold a number (NOT
-        NULL numeric fields of every model of the table)."""
-        ...
-
 
 class NoCatalog:
     """Nothing known beyond ``_id``."""
@@ -43,9 +35,6 @@ class NoCatalog:
 
     def columns(self, table: str) -> frozenset[str] | None:
         return None
-
-    def numbers(self, table: str) -> frozenset[str]:
-        return frozenset()
 
 
 _catalog: Catalog = NoCatalog()
@@ -65,9 +54,3 @@ def is_unique(table: str, column: str) -> bool:
 def model_columns(table: str) -> frozenset[str] | None:
     """Return every column the models of ``table`` store (None: unknown)."""
     return _catalog.columns(table)
-
-
-def holds_numbers(table: str, column: str) -> bool:
-    """Return whether every document of ``table`` holds a number in
-    ``column`` (never NULL, never missing)."""
-    return column in _catalog.numbers(table)

@@ -33,7 +33,6 @@ from .functions import (
     PYTHON_FUNCTIONS,
     is_null,
 )
-from .increments import Increment, bind_increments, increment_of
 from .joins import equality_pair, equi_joins, reduce_joins
 from .layout import NO_KEYS, KeyLayout
 from .plans import (
@@ -1198,7 +1197,6 @@ class Planner:
         expressions, _ = self.compilers(scope)
         constants: dict[str, Callable[[Any], Any]] = {}
         computed: dict[str, Bound] = {}
-        increments: dict[str, Increment] = {}
         for assignment in update.assignments:
             value = assignment.value
             if isinstance(value, n.Param):
@@ -1213,29 +1211,14 @@ class Planner:
                 )
             else:
                 computed[assignment.column] = expressions.value(value)
-                increment = increment_of(update.table, assignment.column, value)
-                if increment is not None:
-                    increments[assignment.column] = increment
 
         if computed:
             # An update pipeline keeps SQL's NULL arithmetic (NULL + 1 is
             # NULL) where $inc would fail on a null field.
-            def pipeline(ctx: Any) -> Any:
+            def update_document(ctx: Any) -> Any:
                 values = {c: literal(v(ctx)) for c, v in constants.items()}
                 values.update({c: v(ctx) for c, v in computed.items()})
                 return [{"$set": values}]
-
-            update_document = pipeline
-            if len(increments) == len(computed):
-                # Every computed column adds a number to a column that
-                # always holds one: $inc agrees (increments.py).
-                def update_document(ctx: Any) -> Any:
-                    added = bind_increments(increments, ctx)
-                    if added is None:
-                        return pipeline(ctx)
-                    if not constants:
-                        return {"$inc": added}
-                    return {"$set": {c: v(ctx) for c, v in constants.items()}, "$inc": added}
         else:
 
             def update_document(ctx: Any) -> Any:

@@ -17,9 +17,6 @@ class Context(Protocol):
     """What a compiled closure may look at when a plan is bound."""
 
     params: tuple[Any, ...] | list[Any]
-    # False under ENFORCE_SCHEMA: False, where documents may lack the keys
-    # of NOT NULL columns (increments.py).
-    schema_enforced: bool
 
     def run_subquery(self, plan: Any) -> list[tuple[Any, ...]]: ...
 

@@ -4,7 +4,6 @@ import datetime
 import decimal
 import uuid
 
-from django.db import transaction
 from django.db.models import Count, F, Max, Q, Sum
 from django.test import TestCase
 
@@ -68,38 +67,6 @@ class CrudTests(TestCase):
             update["u"], [{"$set": {"value": {"$multiply": ["$value", {"$literal": 3}]}}}]
         )
         self.assertEqual(Counter.objects.get().value, 3)
-
-    def test_update_adding_to_a_not_null_number_uses_inc(self):
-        """Book.pages is a NOT NULL number: $inc, with SQL's row count."""
-        ann = Author.objects.create(name="Ann")
-        one = Book.objects.create(title="One", author=ann, pages=10)
-        Book.objects.create(title="Two", author=ann, pages=20)
-        with CaptureCommands() as commands:
-            updated = Book.objects.filter(pk=one.pk).update(pages=F("pages") + 5)
-        self.assertEqual(updated, 1)
-        (update,) = commands[0]["updates"]
-        self.assertEqual(update["u"], {"$inc": {"pages": 5}})
-        self.assertEqual(Book.objects.update(rating=2.5, pages=F("pages") - 1), 2)
-        self.assertEqual(
-            sorted(Book.objects.values_list("title", "pages", "rating")),
-            [("One", 14, 2.5), ("Two", 19, 2.5)],
-        )
-
-    def test_increment_rolled_back_with_its_savepoint(self):
-        """Under a savepoint the $inc is checked and journaled like any
-        update: rolling back to the savepoint restores the number."""
-        ann = Author.objects.create(name="Ann")
-        book = Book.objects.create(title="One", author=ann, pages=10)
-        with self.assertRaises(RuntimeError), transaction.atomic():
-            with CaptureCommands() as commands:
-                Book.objects.filter(pk=book.pk).update(pages=F("pages") + 5)
-            (update,) = commands[0]["updates"]
-            self.assertEqual(update["u"], {"$inc": {"pages": 5}})
-            self.assertEqual(Book.objects.get().pages, 15)
-            raise RuntimeError
-        self.assertEqual(Book.objects.get().pages, 10)
-        Book.objects.filter(pk=book.pk).update(pages=F("pages") + 1)
-        self.assertEqual(Book.objects.get().pages, 11)
 
     def test_delete_cascades_to_related_rows(self):
         ann = Author.objects.create(name="Ann")

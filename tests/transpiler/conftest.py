@@ -9,10 +9,9 @@ pytest.register_assert_rewrite("tests.transpiler.utils")
 
 
 class _ProjectingCatalog:
-    """The installed catalog, but with no table's full column list and no
-    column known to hold numbers: the tables' commands keep their
-    projections and update pipelines whether or not the backend (and its
-    model catalog) was loaded before them."""
+    """The installed catalog, but with no table's full column list: the
+    tables' commands keep their projections whether or not the backend
+    (and its model catalog) was loaded before them."""
 
     def __init__(self, installed):
         self.installed = installed
@@ -22,9 +21,6 @@ class _ProjectingCatalog:
 
     def columns(self, table):
         return None
-
-    def numbers(self, table):
-        return frozenset()
 
 
 @pytest.fixture(autouse=True)

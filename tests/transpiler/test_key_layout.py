@@ -201,9 +201,6 @@ class _Columns:
     def columns(self, table):
         return frozenset({"id", "name", "email"}) if table == "testapp_author" else None
 
-    def numbers(self, table):
-        return frozenset()
-
 
 def test_a_select_of_every_column_reads_whole_documents():
     """Every column of the table's models: no projection (the key read

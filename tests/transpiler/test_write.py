@@ -1,12 +1,8 @@
 """INSERT, UPDATE and DELETE → insert, update and delete commands."""
 
 import pytest
-from bson import Decimal128
 
-from djongo_app.transpiler import catalog
-from djongo_app.transpiler.cache import compile_sql
-
-from .utils import AGE, ID, Context, assert_command, command
+from .utils import AGE, ID, assert_command, command
 
 INSERT_AUTHOR = (
     'INSERT INTO "testapp_author" ("name", "email", "age", "active") VALUES (%s, %s, %s, %s)'
@@ -216,143 +212,6 @@ def update(collection, q, u):
 )
 def test_update(sql, params, expected):
     assert_command(command(sql, params, subquery_rows=[(4,), (5,)]), expected)
-
-
-class _Numbers:
-    """A catalog in which testapp_book's pages and rating always hold
-    numbers (NOT NULL numeric fields)."""
-
-    def unique_columns(self, table):
-        return frozenset()
-
-    def columns(self, table):
-        return None
-
-    def numbers(self, table):
-        return frozenset({"pages", "rating"}) if table == "testapp_book" else frozenset()
-
-
-@pytest.fixture
-def numbers_catalog():
-    installed = catalog._catalog
-    catalog.install(_Numbers())
-    yield
-    catalog.install(installed)
-
-
-BOOK = '"testapp_book"'
-PAGES = '"testapp_book"."pages"'
-BY_ID = ' WHERE "testapp_book"."id" = %s'
-PAGES_PIPELINE = [{"$set": {"pages": {"$add": ["$pages", {"$literal": 1}]}}}]
-
-
-@pytest.mark.parametrize(
-    ("sql", "params", "u"),
-    [
-        pytest.param(
-            # Book.objects.filter(pk=3).update(pages=F("pages") + 1)
-            f"UPDATE {BOOK} SET {PAGES} = ({PAGES} + %s)" + BY_ID,
-            (1, 3),
-            {"$inc": {"pages": 1}},
-            id="plus",
-        ),
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = (%s + {PAGES})" + BY_ID,
-            (2, 3),
-            {"$inc": {"pages": 2}},
-            id="plus-column-on-the-right",
-        ),
-        pytest.param(
-            f'UPDATE {BOOK} SET "rating" = ("testapp_book"."rating" - %s)' + BY_ID,
-            (0.5, 3),
-            {"$inc": {"rating": -0.5}},
-            id="minus-float",
-        ),
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = ({PAGES} - %s)" + BY_ID,
-            (Decimal128("1.5"), 3),
-            {"$inc": {"pages": Decimal128("-1.5")}},
-            id="minus-decimal",
-        ),
-        pytest.param(
-            f'UPDATE {BOOK} SET "title" = %s, {PAGES} = ({PAGES} + %s)' + BY_ID,
-            ("t", 1, 3),
-            {"$set": {"title": "t"}, "$inc": {"pages": 1}},
-            id="with-a-constant",
-        ),
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = ({PAGES} + 1)" + BY_ID,
-            (3,),
-            {"$inc": {"pages": 1}},
-            id="literal",
-        ),
-        # The pipeline stays where $inc would not mean the same.
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = (%s - {PAGES})" + BY_ID,
-            (1, 3),
-            [{"$set": {"pages": {"$subtract": [{"$literal": 1}, "$pages"]}}}],
-            id="minus-column-on-the-right",
-        ),
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = ({PAGES} + %s)" + BY_ID,
-            (None, 3),
-            [{"$set": {"pages": {"$add": ["$pages", {"$literal": None}]}}}],
-            id="null-increment",
-        ),
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = ({PAGES} + %s)" + BY_ID,
-            (True, 3),
-            [{"$set": {"pages": {"$add": ["$pages", {"$literal": True}]}}}],
-            id="boolean-increment",
-        ),
-        pytest.param(
-            f'UPDATE {BOOK} SET {PAGES} = ("testapp_book"."rating" + %s)' + BY_ID,
-            (1, 3),
-            [{"$set": {"pages": {"$add": ["$rating", {"$literal": 1}]}}}],
-            id="another-column",
-        ),
-        pytest.param(
-            f"UPDATE {BOOK} SET {PAGES} = ({PAGES} * %s)" + BY_ID,
-            (2, 3),
-            [{"$set": {"pages": {"$multiply": ["$pages", {"$literal": 2}]}}}],
-            id="multiply",
-        ),
-        pytest.param(
-            f'UPDATE {BOOK} SET {PAGES} = ({PAGES} + %s), "price" = ("testapp_book"."price" + %s)'
-            + BY_ID,
-            (1, 1, 3),
-            [
-                {
-                    "$set": {
-                        "pages": {"$add": ["$pages", {"$literal": 1}]},
-                        "price": {"$add": ["$price", {"$literal": 1}]},
-                    }
-                }
-            ],
-            id="and-a-nullable-column",
-        ),
-        pytest.param(
-            # Counter.value is NULL-able: NULL + 1 stays NULL.
-            'UPDATE "testapp_counter" SET "value" = ("testapp_counter"."value" + %s)',
-            (1,),
-            [{"$set": {"value": {"$add": ["$value", {"$literal": 1}]}}}],
-            id="nullable-column",
-        ),
-    ],
-)
-def test_increment(numbers_catalog, sql, params, u):
-    """A column that always holds a number, plus or minus a number: $inc."""
-    collection = "testapp_counter" if "counter" in sql else "testapp_book"
-    q = {} if "counter" in sql else {"id": 3}
-    assert_command(command(sql, params), update(collection, q, u))
-
-
-def test_increment_keeps_the_pipeline_when_the_schema_is_not_enforced(numbers_catalog):
-    """Under ENFORCE_SCHEMA: False a document may lack the key."""
-    plan = compile_sql(f"UPDATE {BOOK} SET {PAGES} = ({PAGES} + %s)" + BY_ID)
-    ctx = Context((1, 3))
-    ctx.schema_enforced = False
-    assert plan.command(ctx)["updates"][0]["u"] == PAGES_PIPELINE
 
 
 @pytest.mark.parametrize(

@@ -35,8 +35,6 @@ class Context:
     the subqueries that ran are kept in ``subqueries``.
     """
 
-    schema_enforced = True
-
     def __init__(self, params: Sequence[Any] = (), subquery_rows: Iterable[tuple] = ()):
         self.params = tuple(params)
         self.subquery_rows = list(subquery_rows)
