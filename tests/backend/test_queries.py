@@ -4,6 +4,7 @@ import datetime
 import decimal
 import uuid
 
+from django.db import transaction
 from django.db.models import Count, F, Max, Q, Sum
 from django.test import TestCase
 
@@ -67,6 +68,19 @@ class CrudTests(TestCase):
             update["u"], [{"$set": {"value": {"$multiply": ["$value", {"$literal": 3}]}}}]
         )
         self.assertEqual(Counter.objects.get().value, 3)
+
+    def test_column_arithmetic_rolled_back_with_its_savepoint(self):
+        """Under a savepoint an update pipeline is checked and journaled:
+        rolling back to the savepoint restores the number."""
+        ann = Author.objects.create(name="Ann")
+        book = Book.objects.create(title="One", author=ann, pages=10)
+        with self.assertRaises(RuntimeError), transaction.atomic():
+            Book.objects.filter(pk=book.pk).update(pages=F("pages") + 5)
+            self.assertEqual(Book.objects.get().pages, 15)
+            raise RuntimeError
+        self.assertEqual(Book.objects.get().pages, 10)
+        Book.objects.filter(pk=book.pk).update(pages=F("pages") + 1)
+        self.assertEqual(Book.objects.get().pages, 11)
 
     def test_delete_cascades_to_related_rows(self):
         ann = Author.objects.create(name="Ann")
