@@ -12,14 +12,14 @@ of Djongo's layout (and djongo_app's before) keep it in ``id`` under a
 unique index (docs/performance.md, "The key in ``_id``").
 """
 
-import argparse
 import datetime
 import os
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.rawwrites import options_and_server, print_medians, timed_rounds
 
 BATCH = 1000
 UPDATES = 10
@@ -63,34 +63,24 @@ def measure(collection, keys, batches):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args, uri = options_and_server(__doc__.split("\n\n")[0])
     from pymongo import MongoClient
 
-    from djongo_app.testing import server_uri
-
-    uri = os.environ.get("MONGODB_URI") or server_uri()
     database = MongoClient(uri)["djongo_app_bench_key_layout"]
-    figures = {name: ([], []) for name in LAYOUTS}
-    for _ in range(args.rounds):
-        for name, (keys, unique) in LAYOUTS.items():
-            collection = database["comments"]
-            collection.drop()
-            if unique is not None:
-                collection.create_index("id", unique=unique)
-            inserting, updating = measure(collection, keys, args.batches)
-            figures[name][0].append(inserting)
-            figures[name][1].append(updating)
+
+    def run(layout):
+        keys, unique = layout
+        collection = database["comments"]
+        collection.drop()
+        if unique is not None:
+            collection.create_index("id", unique=unique)
+        return measure(collection, keys, args.batches)
+
+    figures = timed_rounds(args.rounds, LAYOUTS, run)
     database.client.drop_database(database.name)
     rows = args.batches * BATCH
-    print(f"| layout | insert_many of {BATCH:,} | update_many of a fifth of {rows:,} |")
-    print("|---|---|---|")
-    for name, (inserts, updates) in figures.items():
-        insert_ms = statistics.median(inserts) * 1e3
-        update_ms = statistics.median(updates) * 1e3
-        print(f"| {name} | {insert_ms:.0f} ms | {update_ms:.0f} ms |")
+    columns = ("layout", f"insert_many of {BATCH:,}", f"update_many of a fifth of {rows:,}")
+    print_medians(columns, figures)
 
 
 if __name__ == "__main__":

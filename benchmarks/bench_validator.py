@@ -14,14 +14,14 @@ of them, as the benchmark's ``update(F() + 1)`` does; the medians of R
 rounds are printed (docs/performance.md, "The validator").
 """
 
-import argparse
 import datetime
 import os
-import statistics
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks.rawwrites import options_and_server, print_medians, timed_rounds
 
 BATCH = 1000
 UPDATES = 10
@@ -68,36 +68,25 @@ def entry_validator(uri):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--batches", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args, uri = options_and_server(__doc__.split("\n\n")[0])
     from pymongo import MongoClient
 
-    from djongo_app.testing import server_uri
-
-    uri = os.environ.get("MONGODB_URI") or server_uri()
     options = entry_validator(uri)
     required = options["validator"]["$jsonSchema"]["required"]
     print(f"djongo_app's validator requires: {', '.join(required)}")
     variants = {"no validator (django-mongodb-backend)": {}, "djongo_app's": options}
     database = MongoClient(uri)["djongo_app_bench_validator"]
-    figures = {name: ([], []) for name in variants}
-    for _ in range(args.rounds):
-        for name, options in variants.items():
-            database.drop_collection("entries")
-            database.create_collection("entries", **options)
-            inserting, updating = measure(database["entries"], args.batches)
-            figures[name][0].append(inserting)
-            figures[name][1].append(updating)
+
+    def run(options):
+        database.drop_collection("entries")
+        database.create_collection("entries", **options)
+        return measure(database["entries"], args.batches)
+
+    figures = timed_rounds(args.rounds, variants, run)
     database.client.drop_database(database.name)
     rows = args.batches * BATCH
-    print(f"| validator | insert_many of {BATCH:,} | update_many of a tenth of {rows:,} |")
-    print("|---|---|---|")
-    for name, (inserts, updates) in figures.items():
-        insert_ms = statistics.median(inserts) * 1e3
-        update_ms = statistics.median(updates) * 1e3
-        print(f"| {name} | {insert_ms:.1f} ms | {update_ms:.1f} ms |")
+    columns = ("validator", f"insert_many of {BATCH:,}", f"update_many of a tenth of {rows:,}")
+    print_medians(columns, figures, digits=1)
 
 
 if __name__ == "__main__":
