@@ -11,7 +11,7 @@ django-mongodb-backend creates none, and ``ENFORCE_SCHEMA: False`` leaves
 it out. Each collection gets N batches of 1,000 entries (``insert_many``),
 then ten ``update_many`` calls that each add 1 to ``n_comments`` of a tenth
 of them, as the benchmark's ``update(F() + 1)`` does; the medians of R
-rounds are printed (docs/performance.md, "The validator").
+rounds are printed (docs/performance.md, "This round: the validator, ...").
 """
 
 import datetime
@@ -77,9 +77,9 @@ def main() -> None:
     variants = {"no validator (django-mongodb-backend)": {}, "djongo_app's": options}
     database = MongoClient(uri)["djongo_app_bench_validator"]
 
-    def run(options):
+    def run(collection_options):
         database.drop_collection("entries")
-        database.create_collection("entries", **options)
+        database.create_collection("entries", **collection_options)
         return measure(database["entries"], args.batches)
 
     figures = timed_rounds(args.rounds, variants, run)
