@@ -1,12 +1,13 @@
 """What the NOT NULL validator costs the server: raw pymongo inserts and
 updates of the benchmark's entries, with and without the validator
-djongo_app's schema editor gives their collection.
+djongo_app's schema editor gives their collection, and with the null check
+per column it had before (djongo_app/notnull.py says why it went).
 
 Run with ``python benchmarks/bench_validator.py [--batches N] [--rounds R]``
 from the repository root (djongo_app's test extra installed). The server is
 $MONGODB_URI or a SecantusDB started for the run. The validator is the one
 ``DatabaseSchemaEditor`` builds for ``benchapp.Entry`` (a ``$jsonSchema``
-requiring its NOT NULL columns, ``validationLevel: moderate``);
+requiring its NOT NULL columns' keys, ``validationLevel: moderate``);
 django-mongodb-backend creates none, and ``ENFORCE_SCHEMA: False`` leaves
 it out. Each collection gets N batches of 1,000 entries (``insert_many``),
 then ten ``update_many`` calls that each add 1 to ``n_comments`` of a tenth
@@ -74,7 +75,23 @@ def main() -> None:
     options = entry_validator(uri)
     required = options["validator"]["$jsonSchema"]["required"]
     print(f"djongo_app's validator requires: {', '.join(required)}")
-    variants = {"no validator (django-mongodb-backend)": {}, "djongo_app's": options}
+    # What djongo_app built before djongo_app/notnull.py: a property per
+    # column refusing null values as well.
+    per_column = {"not": {"bsonType": "null"}}
+    refusing = {
+        **options,
+        "validator": {
+            "$jsonSchema": {
+                **options["validator"]["$jsonSchema"],
+                "properties": dict.fromkeys(required, per_column),
+            }
+        },
+    }
+    variants = {
+        "no validator (django-mongodb-backend)": {},
+        "djongo_app's (required keys)": options,
+        "a null check per column as well": refusing,
+    }
     database = MongoClient(uri)["djongo_app_bench_validator"]
 
     def run(collection_options):

@@ -58,6 +58,7 @@ from .counters import Counters
 from .defaults import Defaults
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
 from .keylayout import layouts_of
+from .notnull import not_null_of
 from .ondelete import References
 from .savepoints import Journal
 
@@ -416,6 +417,8 @@ class MongoConnection:
         self.references = References(self.database)
         # The columns' db_default values by table.
         self.defaults = Defaults(self.database)
+        # The columns that refuse a null value, by table (notnull.py).
+        self.not_null = not_null_of(self.database)
         self.transactions = transactions
         self.autocommit = True
         self._session: Any = None

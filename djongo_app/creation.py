@@ -2,7 +2,7 @@
 
 from django.db.backends.base.creation import BaseDatabaseCreation
 
-from . import keylayout
+from . import keylayout, notnull
 from .counters import database_dropped
 from .errors import wrap_pymongo_errors
 
@@ -28,6 +28,7 @@ class DatabaseCreation(BaseDatabaseCreation):
             client.drop_database(name)
         database_dropped(client, name)
         keylayout.database_dropped(client, name)
+        notnull.database_dropped(client, name)
 
     def _clone_test_db(self, suffix, verbosity, keepdb=False):
         source = self.connection.settings_dict["NAME"]
@@ -35,11 +36,21 @@ class DatabaseCreation(BaseDatabaseCreation):
         self.connection.ensure_connection()
         client = self.connection.connection.client
         with wrap_pymongo_errors():
-            if not keepdb:
-                client.drop_database(target)
-                database_dropped(client, target)
-                keylayout.database_dropped(client, target)
-            for name in client[source].list_collection_names():
+            if keepdb and client[target].list_collection_names():
+                # --keepdb: a clone made by an earlier run stays as it is.
+                return
+            client.drop_database(target)
+            database_dropped(client, target)
+            keylayout.database_dropped(client, target)
+            notnull.database_dropped(client, target)
+            for info in client[source].list_collections():
+                name = info["name"]
+                if name.startswith("system."):
+                    continue  # the server's own (system.views)
+                # The validator (NOT NULL, CHECK) and collation go along.
+                client[target].create_collection(name, **info.get("options", {}))
+                if info.get("type") == "view":
+                    continue
                 documents = list(client[source][name].find())
                 if documents:
                     client[target][name].insert_many(documents)

@@ -45,6 +45,7 @@ from .errors import wrap_pymongo_errors
 from .internal_types import COUNTER_TYPES, INTEGER_TYPES
 from .keylayout import KEY, drop_key, record_key
 from .lookups import COLUMN
+from .notnull import drop_not_null, record_not_null
 from .ondelete import add_reference, drop_references, reference_of, rename_references
 from .shell import RecordingCounters, RecordingDatabase
 from .transpiler.expressions import ExpressionCompiler
@@ -236,8 +237,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             exists = bool(self.database.list_collection_names(filter={"name": table}))
             key = self._new_key(model, exists)
             self._key_changed(table, key)
+            options = {} if exists else self._validator_options(model)
             if not exists:
-                self.database.create_collection(table, **self._validator_options(model))
+                self.database.create_collection(table, **options)
             indexes = self._model_index_models(model)
             if indexes:
                 self.database[table].create_indexes(indexes)
@@ -250,6 +252,9 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             ]
             if auto:
                 self.counters.register(table, auto, key=key)
+            if options:
+                # After the counters: their entry starts with $setOnInsert.
+                self._record_not_null(model)
             self._record_references(references)
             entries = [default_entry(model, f, self.connection) for f in fields]
             if any(entries):
@@ -271,6 +276,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._recorded_keys.pop(table, None)
             if not self.collect_sql:
                 self.key_layouts.dropped(table)
+                self.connection.connection.not_null.changed(table, None)
             if self._references_of(model, model._meta.local_concrete_fields):
                 drop_references(self.schema_collection, table)
 
@@ -286,6 +292,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self._recorded_keys[new_db_table] = self._recorded_keys.pop(old_db_table)
             if not self.collect_sql:
                 self.key_layouts.renamed(old_db_table, new_db_table)
+                self.connection.connection.not_null.renamed(old_db_table, new_db_table)
             if self._references_of(model, model._meta.local_concrete_fields):
                 rename_references(self.schema_collection, old_db_table, new_db_table)
 
@@ -496,19 +503,17 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         columns = self._required_columns(model, add, remove)
         removed = {field.column for field in remove}
         fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
-        # A NOT NULL JSONField may hold JSON null (JSONNull()), which is
-        # stored as null: its key is required, its value may be null.
-        json_columns = {f.column for f in [*fields, *add] if f.get_internal_type() == "JSONField"}
-        properties = {
-            column: {"not": {"bsonType": "null"}}
-            for column in columns
-            if column not in json_columns
-        }
+        # The key is required; a null value is sent as a missing key
+        # (notnull.py): a property per column costs the test server as much
+        # as storing the document.
+        properties = {}
         for field in [*fields, *add]:
             if field.get_internal_type() in POSITIVE_FIELDS and field.column:
                 # The CHECK ("column" >= 0) of Django's positive fields.
                 properties.setdefault(field.column, {})["minimum"] = 0
-        schema = {"bsonType": "object", "required": columns, "properties": properties}
+        schema = {"bsonType": "object", "required": columns}
+        if properties:
+            schema["properties"] = properties
         checks = [
             {"$nor": [self._condition_filter(model, constraint.condition, polarity=False)]}
             for constraint in model._meta.constraints
@@ -523,6 +528,31 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         options = self._validator_options(model, add, remove, without)
         if options:
             self.database.command("collMod", model._meta.db_table, **options)
+            self._record_not_null(model, add, remove)
+
+    def _null_refusing_columns(self, model, add=(), remove=()):
+        """Return the required columns whose null value is sent as a
+        missing key: all but JSONFields, which hold JSON null as null."""
+        json_columns = {
+            f.column
+            for f in [*model._meta.local_concrete_fields, *add]
+            if f.get_internal_type() == "JSONField"
+        }
+        # _id is never missing: the driver makes an ObjectId for it.
+        json_columns.add("_id")
+        return [c for c in self._required_columns(model, add, remove) if c not in json_columns]
+
+    def _record_not_null(self, model, add=(), remove=()):
+        """Record the columns that refuse a null (notnull.py), in
+        ``__schema__`` and in this process."""
+        table = model._meta.db_table
+        columns = self._null_refusing_columns(model, add, remove)
+        if columns:
+            record_not_null(self.schema_collection, table, columns)
+        else:
+            drop_not_null(self.schema_collection, table)
+        if not self.collect_sql:
+            self.connection.connection.not_null.changed(table, frozenset(columns))
 
     def _condition_filter(self, model, condition, polarity=True):
         """Return the MongoDB filter of the rows where ``condition`` (a Q)

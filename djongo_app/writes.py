@@ -37,6 +37,7 @@ from pymongo.errors import BulkWriteError, WriteError
 
 from .conflicts import Checker, filter_paths, get_path
 from .errors import DUPLICATE_KEY_CODES
+from .notnull import refusing_nulls, send_nulls_as_missing
 from .ondelete import ACTIONS
 from .savepoints import RAW
 from .transpiler.nodes import OnConflict
@@ -76,6 +77,9 @@ class Writer:
         if conflict is not None and conflict.update is not None:
             return self._upsert(name, documents, conflict)
         connection = self.connection
+        refused = connection.not_null.of(name)
+        if refused:
+            send_nulls_as_missing(documents, refused)
         session = connection.session
         collection = connection.collection(name)
         if conflict is None and session is None:
@@ -122,6 +126,9 @@ class Writer:
         _check_arbiter(name, conflict.target, connection.rules_of(name))
         update = conflict.update or ()
         requests = [upsert_request(document, conflict) for document in documents]
+        refused = connection.not_null.of(name)
+        if refused:
+            requests = [(query, refusing_nulls(change, refused)) for query, change in requests]
         filters = [query for query, _ in requests]
         matched: dict[int, Any] = {}
         if self._recording:
@@ -133,6 +140,8 @@ class Writer:
                     checked.append({**_decoded(matched[position]), **values})
                 else:
                     checked.append(document)
+            if refused:
+                send_nulls_as_missing(checked, refused)
             self._checker(name, session).check_insert(
                 checked, exclude_ids=[before["_id"] for before in matched.values()]
             )
@@ -184,6 +193,9 @@ class Writer:
     def update(self, name: str, query: dict[str, Any], update: Any) -> int:
         """Update the documents ``query`` matches; return how many matched."""
         connection = self.connection
+        refused = connection.not_null.of(name)
+        if refused:
+            update = refusing_nulls(update, refused)
         session = connection.session
         collection = connection.collection(name)
         if not self._recording:

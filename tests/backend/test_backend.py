@@ -7,9 +7,12 @@ from django.contrib.auth.models import Permission, User
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, NotSupportedError, connection
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models.functions import Upper
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
+from pymongo.errors import WriteError
 
+from djongo_app.counters import SCHEMA_COLLECTION
 from djongo_app.transpiler import plan_cache
 from tests.testapp.models import Author, Book, Tag
 
@@ -224,13 +227,75 @@ class NotNullTests(TransactionTestCase):
 
     def test_validator_follows_the_model(self):
         connection.ensure_connection()
-        options = connection.connection.database.command(
-            "listCollections", filter={"name": "testapp_book"}
-        )["cursor"]["firstBatch"][0]["options"]
+        database = connection.connection.database
+        options = database.command("listCollections", filter={"name": "testapp_book"})["cursor"][
+            "firstBatch"
+        ][0]["options"]
         schema = options["validator"]["$jsonSchema"]
-        # The primary key is stored in _id, which MongoDB always has.
-        self.assertEqual(schema["required"], ["author_id", "pages", "title"])
+        # The primary key is stored in _id, which MongoDB always has. No
+        # rule per column: a NULL is sent as a missing key (notnull.py).
+        required = ["author_id", "pages", "title"]
+        self.assertEqual(schema, {"bsonType": "object", "required": required})
         self.assertEqual(options["validationLevel"], "moderate")
+        entry = database[SCHEMA_COLLECTION].find_one({"name": "testapp_book"})
+        self.assertEqual(entry["not_null"], required)
+        # Whatever writes the document, a missing NOT NULL key is refused.
+        with self.assertRaises(WriteError):
+            database.testapp_book.insert_one({"pages": 1, "author_id": 1})
+
+    def test_nullable_columns_keep_their_null(self):
+        author = Author.objects.create(name="Ann")
+        stored = connection.connection.database.testapp_author.find_one({"_id": author.pk})
+        self.assertIn("age", stored)
+        self.assertIsNone(stored["age"])
+
+    def test_update_to_null_is_integrity_error(self):
+        author = Author.objects.create(name="Ann", age=3)
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Author.objects.filter(pk=author.pk).update(name=None, age=4)
+        # An expression that is NULL for a row (an update pipeline).
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Author.objects.filter(pk=author.pk).update(name=Upper("email"))
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            author.name = None
+            author.save()
+        self.assertEqual(list(Author.objects.values_list("name", "age")), [("Ann", 3)])
+        # Expressions that are not NULL, and NULLs in nullable columns, pass.
+        Author.objects.filter(pk=author.pk).update(name=Upper("name"), age=None)
+        self.assertEqual(list(Author.objects.values_list("name", "age")), [("ANN", None)])
+
+    def test_bulk_create_with_one_null_writes_nothing(self):
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Author.objects.bulk_create([Author(name="a"), Author(name=None), Author(name="c")])
+        self.assertEqual(Author.objects.count(), 0)
+
+    def test_upsert_of_a_null_is_integrity_error(self):
+        Tag.objects.create(label="red")
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Book.objects.bulk_create(
+                [Book(title="t", author_id=None)],
+                update_conflicts=True,
+                unique_fields=["title", "author"],
+                update_fields=["pages"],
+            )
+        author = Author.objects.create(name="Ann")
+        Book.objects.create(title="t", author=author, pages=3)
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Book.objects.bulk_create(
+                [Book(title="t", author=author, pages=None)],
+                update_conflicts=True,
+                unique_fields=["title", "author"],
+                update_fields=["pages"],
+            )
+        self.assertEqual(list(Book.objects.values_list("title", "pages")), [("t", 3)])
+
+    def test_records_are_read_from_the_server(self):
+        """A process that has not run the DDL reads the records."""
+        author = Author.objects.create(name="Ann")
+        connection.connection.not_null.reset()
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Author.objects.filter(pk=author.pk).update(name=None)
+        self.assertEqual(connection.connection.not_null.of("testapp_author"), {"active", "name"})
 
 
 class RawSQLDialectTests(TestCase):

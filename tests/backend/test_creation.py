@@ -8,6 +8,7 @@ import tempfile
 from django.core.management import call_command
 from django.db import connection
 from django.test import SimpleTestCase, TransactionTestCase
+from pymongo.errors import WriteError
 
 from djongo_app.counters import SCHEMA_COLLECTION
 from tests.testapp.models import Address, Author, Blog, Contributor, Entry
@@ -30,6 +31,8 @@ class TestDatabaseTests(SimpleTestCase):
         name = creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)
         self.assertEqual(name, "djongo_app_probe_test")
         database = self.client[name]
+        rule = {"$jsonSchema": {"required": ["id"]}}
+        database.create_collection("things", validator=rule, validationLevel="moderate")
         database.things.insert_one({"id": 1})
         database.things.create_index("id", unique=True, name="things_id")
 
@@ -37,12 +40,20 @@ class TestDatabaseTests(SimpleTestCase):
         creation._create_test_db(verbosity=0, autoclobber=True, keepdb=True)
         self.assertEqual(database.things.count_documents({}), 1)
 
-        # A clone for a parallel test process has the documents and indexes.
+        # A clone for a parallel test process has the documents, indexes
+        # and validator (NOT NULL, CHECK).
         self.probe.settings_dict["NAME"] = name
         creation._clone_test_db("1", verbosity=0)
         clone = self.client["djongo_app_probe_test_1"]
         self.assertEqual(clone.things.count_documents({}), 1)
         self.assertTrue(clone.things.index_information()["things_id"]["unique"])
+        self.assertEqual(clone.things.options()["validator"], rule)
+        with self.assertRaises(WriteError):
+            clone.things.insert_one({"name": "no id"})
+        # With --keepdb a clone made before stays as it is.
+        clone.things.delete_many({})
+        creation._clone_test_db("1", verbosity=0, keepdb=True)
+        self.assertEqual(clone.things.count_documents({}), 0)
 
         # Without keepdb the database starts empty.
         creation._create_test_db(verbosity=0, autoclobber=True, keepdb=False)

@@ -15,19 +15,28 @@ from djongo_app.counters import SCHEMA_COLLECTION
 from djongo_app.shell import collection_text, js
 
 SCHEMA = (
-    '{validator: {$jsonSchema: {bsonType: "object", required: [%s], properties: {%s}}}, '
-    'validationLevel: "moderate"}'
+    '{validator: {$jsonSchema: {bsonType: "object", required: [%s]}}, validationLevel: "moderate"}'
 )
 
 
 def validator(*columns):
-    required = ", ".join(f'"{column}"' for column in columns)
-    properties = ", ".join(f'{column}: {{not: {{bsonType: "null"}}}}' for column in columns)
-    return SCHEMA % (required, properties)
+    return SCHEMA % ", ".join(f'"{column}"' for column in columns)
+
+
+def not_null(*columns):
+    """The __schema__ record of the columns whose NULL is sent as a missing key."""
+    names = ", ".join(f'"{column}"' for column in columns)
+    return (
+        f'db.__schema__.updateOne({{name: "sqlmigrate_memo"}}, {{$set: {{not_null: [{names}]}}}}, '
+        "{upsert: true});"
+    )
 
 
 def coll_mod(*columns):
-    return 'db.runCommand({collMod: "sqlmigrate_memo", ' + validator(*columns)[1:] + ");"
+    return [
+        'db.runCommand({collMod: "sqlmigrate_memo", ' + validator(*columns)[1:] + ");",
+        not_null(*columns),
+    ]
 
 
 @override_settings(MIGRATION_MODULES={"testapp": "tests.backend.sqlmigrate_migrations"})
@@ -48,24 +57,25 @@ class SqlmigrateTests(TestCase):
                 f'db.createCollection("sqlmigrate_memo", {validator("title")});',
                 'db.__schema__.updateOne({name: "sqlmigrate_memo"}, {$setOnInsert: {"auto.seq": 0},'
                 ' $set: {"auto.field_names": ["id"], key: "id"}}, {upsert: true});',
+                not_null("title"),
                 "--",
                 "-- Add field rank to memo",
                 "--",
                 "db.sqlmigrate_memo.updateMany({rank: {$exists: false}}, {$set: {rank: 3}});",
-                coll_mod("rank", "title"),
+                *coll_mod("rank", "title"),
                 "db.sqlmigrate_memo.createIndex({rank: 1}, "
                 '{name: "sqlmigrate_memo_rank_722b2b6f_idx"});',
                 "--",
                 "-- Alter field title on memo",
                 "--",
-                coll_mod("rank"),
+                *coll_mod("rank"),
                 'db.sqlmigrate_memo.createIndex({title: 1}, {name: "sqlmigrate_memo_title_7ccd696a_'
                 'uniq", unique: true});',
-                coll_mod("rank", "title"),
+                *coll_mod("rank", "title"),
                 "--",
                 "-- Remove field body from memo",
                 "--",
-                coll_mod("rank", "title"),
+                *coll_mod("rank", "title"),
                 'db.sqlmigrate_memo.updateMany({body: {$exists: true}}, {$unset: {body: ""}});',
             ],
         )

@@ -83,6 +83,7 @@ def test_validator_benchmark_runs():
     rows = [line for line in result.stdout.splitlines() if line.startswith("| ")][1:]
     assert [row.split(" | ")[0] for row in rows] == [
         "| no validator (django-mongodb-backend)",
-        "| djongo_app's",
+        "| djongo_app's (required keys)",
+        "| a null check per column as well",
     ], result.stdout
     assert all(row.endswith(" ms |") for row in rows), rows
