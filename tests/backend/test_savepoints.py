@@ -18,6 +18,7 @@ from django.db import (
     models,
     transaction,
 )
+from django.db.models.functions import Upper
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase
 from django.test.utils import CaptureQueriesContext, isolate_apps
@@ -327,6 +328,18 @@ class IntegrityErrorInSavepointTests(SavepointTestCase):
         self.assertIntegrityErrorKeepsTransaction(
             lambda: Author.objects.create(name=None), "a NOT NULL column is NULL"
         )
+        # An UPDATE to NULL (unset) and one whose expression is NULL
+        # ($$REMOVE) are checked the same way.
+        author = Author.objects.create(name="kept", age=1)
+        self.assertIntegrityErrorKeepsTransaction(
+            lambda: Author.objects.filter(pk=author.pk).update(name=None, age=2),
+            "a NOT NULL column is NULL",
+        )
+        self.assertIntegrityErrorKeepsTransaction(
+            lambda: Author.objects.filter(pk=author.pk).update(name=Upper("email")),
+            "a NOT NULL column is NULL",
+        )
+        self.assertIn(("kept", 1), committed(Author, "name", "age"))
 
     def test_check_constraint(self):
         self.assertIntegrityErrorKeepsTransaction(
