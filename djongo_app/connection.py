@@ -55,10 +55,11 @@ from pymongo.errors import ConfigurationError, ConnectionFailure, InvalidURI, Op
 from .codecs import type_registry
 from .conflicts import Rules, read_rules
 from .counters import Counters
-from .defaults import Defaults
+from .defaults import DEFAULTS, Defaults
+from .entries import SchemaEntries
 from .errors import AUTHENTICATION_FAILED, DRIVER_ERRORS, translate
 from .keylayout import layouts_of
-from .notnull import not_null_of
+from .notnull import NOT_NULL, NotNullColumns
 from .ondelete import References
 from .savepoints import Journal
 
@@ -415,10 +416,11 @@ class MongoConnection:
         self.key_layouts = layouts_of(self.database, key_in_id)
         # The database-level on_delete rules (DB_CASCADE, ...) by table.
         self.references = References(self.database)
-        # The columns' db_default values by table.
-        self.defaults = Defaults(self.database)
-        # The columns that refuse a null value, by table (notnull.py).
-        self.not_null = not_null_of(self.database)
+        # What __schema__ records of each table, read once (entries.py):
+        # the columns' db_default values, the columns that refuse a null.
+        self.entries = SchemaEntries(self.database, (DEFAULTS, NOT_NULL))
+        self.defaults = Defaults(self.entries)
+        self.not_null = NotNullColumns(self.entries)
         self.transactions = transactions
         self.autocommit = True
         self._session: Any = None
@@ -585,6 +587,13 @@ class MongoConnection:
             rules = self.rules[collection] = read_rules(self.database, collection)
         return rules
 
+    def entries_changed(self, collection: str) -> None:
+        """Read ``collection``'s ``__schema__`` entry again when next
+        needed: this connection's DDL changed it."""
+        self.entries.forget(collection)
+        self.defaults.forget(collection)
+        self.not_null.forget(collection)
+
     def schema_changed(self, collection: str) -> None:
         """Take note of DDL on ``collection``, which runs outside any
         transaction; refuse it when the running transaction wrote to the
@@ -593,7 +602,7 @@ class MongoConnection:
         transactionLifetimeLimitSeconds aborts it)."""
         self.rules.pop(collection, None)
         self.references.forget()
-        self.defaults.forget(collection)
+        self.entries_changed(collection)
         if self.in_transaction and self.journal.wrote_to(collection):
             raise TransactionManagementError(
                 f"djongo_app: the schema of {collection!r} cannot change inside a "

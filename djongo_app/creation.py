@@ -2,7 +2,7 @@
 
 from django.db.backends.base.creation import BaseDatabaseCreation
 
-from . import keylayout, notnull
+from . import keylayout
 from .counters import database_dropped
 from .errors import wrap_pymongo_errors
 
@@ -28,7 +28,6 @@ class DatabaseCreation(BaseDatabaseCreation):
             client.drop_database(name)
         database_dropped(client, name)
         keylayout.database_dropped(client, name)
-        notnull.database_dropped(client, name)
 
     def _clone_test_db(self, suffix, verbosity, keepdb=False):
         source = self.connection.settings_dict["NAME"]
@@ -42,7 +41,6 @@ class DatabaseCreation(BaseDatabaseCreation):
             client.drop_database(target)
             database_dropped(client, target)
             keylayout.database_dropped(client, target)
-            notnull.database_dropped(client, target)
             for info in client[source].list_collections():
                 name = info["name"]
                 if name.startswith("system."):

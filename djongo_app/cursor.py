@@ -77,6 +77,7 @@ class ExecutionContext:
     def drop_ids(self, table):
         self.connection.counters.drop(table)
         self.connection.key_layouts.dropped(table)
+        self.connection.entries_changed(table)
 
     def fill_defaults(self, table, documents):
         """Give the documents the db_default of each column they lack."""

@@ -33,7 +33,6 @@ from typing import Any
 
 from django.db import NotSupportedError
 
-from .counters import SCHEMA_COLLECTION
 from .transpiler.expressions import ExpressionCompiler
 from .transpiler.parser import parse
 from .transpiler.quoting import quote_identifier
@@ -156,10 +155,11 @@ def _refusal(field: str, expression: Any, reason: Any) -> str:
 
 class Defaults:
     """The column defaults of one database's collections, cached per
-    collection."""
+    collection; ``entries`` (a :class:`~djongo_app.entries.SchemaEntries`)
+    reads them."""
 
-    def __init__(self, database: Any):
-        self.collection = database[SCHEMA_COLLECTION]
+    def __init__(self, entries: Any):
+        self.entries = entries
         self._cache: dict[str, TableDefaults | None] = {}
 
     def of(self, table: str) -> TableDefaults | None:
@@ -168,8 +168,8 @@ class Defaults:
             return self._cache[table]
         except KeyError:
             pass
-        entry = self.collection.find_one({"name": table}, {DEFAULTS: 1})
-        defaults = self._cache[table] = table_defaults(table, (entry or {}).get(DEFAULTS))
+        entry = self.entries.of(table)
+        defaults = self._cache[table] = table_defaults(table, entry.get(DEFAULTS))
         return defaults
 
     def forget(self, table: str | None = None) -> None:

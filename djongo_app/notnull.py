@@ -25,96 +25,47 @@ validator, 69 ms with one, 40-48 ms with ``required`` alone;
 writes an explicit null is not stopped by ``required``; one that leaves
 the key out is.
 
-The records are read once per process and database (one ``find``) and
-kept in step with this process's DDL; DDL from another process is seen
-after a restart, as the key layouts of :mod:`.keylayout` are. A
-collection created before the record existed has none, and its validator
-refuses null values itself: nothing is rewritten for it.
+A connection reads a collection's record with its other ``__schema__``
+facts (:mod:`.entries`: one ``find_one``, which an INSERT makes anyway for
+the defaults) and again after its own DDL on the collection; DDL from
+another process is seen by the connections opened after it. A collection
+created before the record existed has none, and its validator refuses
+null values itself: nothing is rewritten for it.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
-
-from .counters import SCHEMA_COLLECTION
 
 NOT_NULL = "not_null"
 
 # An aggregation expression's missing value: $set of it removes the key.
 REMOVE = "$$REMOVE"
 
-_registries: dict[tuple[int, str], NotNullColumns] = {}
-_registries_lock = threading.Lock()
-
-
-def not_null_of(database: Any) -> NotNullColumns:
-    """Return the NOT NULL records of ``database`` (a pymongo Database),
-    shared by every connection of this process."""
-    key = (id(database.client), database.name)
-    registry = _registries.get(key)
-    if registry is None:
-        with _registries_lock:
-            registry = _registries.setdefault(key, NotNullColumns(database))
-    return registry
-
-
-def database_dropped(client: Any, name: str) -> None:
-    """Forget the records of database ``name``: it is empty now."""
-    registry = _registries.get((id(client), name))
-    if registry is not None:
-        registry.reset()
-
 
 class NotNullColumns:
-    """The columns of each collection that refuse a null value."""
+    """The columns of each collection that refuse a null value, as one
+    connection read them; ``entries`` (a
+    :class:`~djongo_app.entries.SchemaEntries`) reads the records."""
 
-    def __init__(self, database: Any):
-        self.database = database
-        self._columns: dict[str, frozenset[str]] | None = None
+    def __init__(self, entries: Any):
+        self.entries = entries
+        self._columns: dict[str, frozenset[str]] = {}
 
     def of(self, table: str) -> frozenset[str]:
         """Return ``table``'s columns that refuse a null (empty for a
         collection without a record)."""
-        columns = self._columns
+        columns = self._columns.get(table)
         if columns is None:
-            columns = self._columns = self._load()
-        return columns.get(table, frozenset())
+            columns = self._columns[table] = frozenset(self.entries.of(table).get(NOT_NULL) or ())
+        return columns
 
-    def _load(self) -> dict[str, frozenset[str]]:
-        entries = self.database[SCHEMA_COLLECTION].find(
-            {NOT_NULL: {"$type": "array"}}, {"name": 1, NOT_NULL: 1}
-        )
-        return {
-            entry["name"]: frozenset(entry[NOT_NULL])
-            for entry in entries
-            if isinstance(entry.get("name"), str)
-        }
-
-    def changed(self, table: str, columns: frozenset[str] | None) -> None:
-        """Follow this process's DDL: ``table`` now refuses nulls in
-        ``columns`` (None: the collection is gone, or has no record)."""
-        if self._columns is None:
-            return  # read from the server on first use, with the change
-        current = dict(self._columns)
-        if columns:
-            current[table] = columns
+    def forget(self, table: str | None = None) -> None:
+        """Drop what was read for ``table`` (for every table, without one)."""
+        if table is None:
+            self._columns.clear()
         else:
-            current.pop(table, None)
-        self._columns = current
-
-    def renamed(self, old: str, new: str) -> None:
-        if self._columns is None:
-            return
-        current = dict(self._columns)
-        columns = current.pop(old, None)
-        current.pop(new, None)
-        if columns:
-            current[new] = columns
-        self._columns = current
-
-    def reset(self) -> None:
-        self._columns = None
+            self._columns.pop(table, None)
 
 
 def record_not_null(schema: Any, table: str, columns: list[str]) -> None:
@@ -186,9 +137,7 @@ def _stage_refusing_nulls(stage: dict[str, Any], columns: frozenset[str]) -> dic
 __all__ = [
     "NOT_NULL",
     "NotNullColumns",
-    "database_dropped",
     "drop_not_null",
-    "not_null_of",
     "record_not_null",
     "refusing_nulls",
     "send_nulls_as_missing",

@@ -276,7 +276,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self._recorded_keys.pop(table, None)
             if not self.collect_sql:
                 self.key_layouts.dropped(table)
-                self.connection.connection.not_null.changed(table, None)
+                self.connection.connection.entries_changed(table)
             if self._references_of(model, model._meta.local_concrete_fields):
                 drop_references(self.schema_collection, table)
 
@@ -292,7 +292,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
                 self._recorded_keys[new_db_table] = self._recorded_keys.pop(old_db_table)
             if not self.collect_sql:
                 self.key_layouts.renamed(old_db_table, new_db_table)
-                self.connection.connection.not_null.renamed(old_db_table, new_db_table)
+                self.connection.connection.entries_changed(old_db_table)
+                self.connection.connection.entries_changed(new_db_table)
             if self._references_of(model, model._meta.local_concrete_fields):
                 rename_references(self.schema_collection, old_db_table, new_db_table)
 
@@ -443,7 +444,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
 
     def _defaults_changed(self, table):
         if not self.collect_sql:
-            self.connection.connection.defaults.forget(table)
+            self.connection.connection.entries_changed(table)
 
     def _default_update(self, model, field, entry):
         """Return the update that gives a document ``field``'s recorded
@@ -505,8 +506,11 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
         # The key is required; a null value is sent as a missing key
         # (notnull.py): a property per column costs the test server as much
-        # as storing the document.
+        # as storing the document. A null _id cannot be sent as a missing
+        # one (the driver would make an ObjectId): the server refuses it.
         properties = {}
+        if "_id" in columns and not self._key_is_made(model):
+            properties["_id"] = {"not": {"bsonType": "null"}}
         for field in [*fields, *add]:
             if field.get_internal_type() in POSITIVE_FIELDS and field.column:
                 # The CHECK ("column" >= 0) of Django's positive fields.
@@ -530,17 +534,22 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
             self.database.command("collMod", model._meta.db_table, **options)
             self._record_not_null(model, add, remove)
 
+    @staticmethod
+    def _key_is_made(model):
+        """Return whether ``model``'s primary key, when it is ``_id``, is
+        made for the row (an ObjectIdAutoField: Django never sends None)."""
+        pk = model._meta.pk
+        return pk is not None and pk.column == "_id" and getattr(pk, "db_returning", False)
+
     def _null_refusing_columns(self, model, add=(), remove=()):
         """Return the required columns whose null value is sent as a
-        missing key: all but JSONFields, which hold JSON null as null."""
-        json_columns = {
-            f.column
-            for f in [*model._meta.local_concrete_fields, *add]
-            if f.get_internal_type() == "JSONField"
-        }
-        # _id is never missing: the driver makes an ObjectId for it.
-        json_columns.add("_id")
-        return [c for c in self._required_columns(model, add, remove) if c not in json_columns]
+        missing key: all but JSONFields, which hold JSON null as null, and
+        ``_id`` (refused by the validator itself)."""
+        removed = {field.column for field in remove}
+        fields = [f for f in model._meta.local_concrete_fields if f.column not in removed]
+        kept_null = {f.column for f in [*fields, *add] if f.get_internal_type() == "JSONField"}
+        kept_null.add("_id")
+        return [c for c in self._required_columns(model, add, remove) if c not in kept_null]
 
     def _record_not_null(self, model, add=(), remove=()):
         """Record the columns that refuse a null (notnull.py), in
@@ -552,7 +561,7 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         else:
             drop_not_null(self.schema_collection, table)
         if not self.collect_sql:
-            self.connection.connection.not_null.changed(table, frozenset(columns))
+            self.connection.connection.entries_changed(table)
 
     def _condition_filter(self, model, condition, polarity=True):
         """Return the MongoDB filter of the rows where ``condition`` (a Q)

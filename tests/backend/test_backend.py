@@ -10,6 +10,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models.functions import Upper
 from django.test import TestCase, TransactionTestCase
 from django.test.utils import CaptureQueriesContext
+from pymongo import MongoClient
 from pymongo.errors import WriteError
 
 from djongo_app.counters import SCHEMA_COLLECTION
@@ -270,7 +271,6 @@ class NotNullTests(TransactionTestCase):
         self.assertEqual(Author.objects.count(), 0)
 
     def test_upsert_of_a_null_is_integrity_error(self):
-        Tag.objects.create(label="red")
         with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
             Book.objects.bulk_create(
                 [Book(title="t", author_id=None)],
@@ -289,13 +289,47 @@ class NotNullTests(TransactionTestCase):
             )
         self.assertEqual(list(Book.objects.values_list("title", "pages")), [("t", 3)])
 
-    def test_records_are_read_from_the_server(self):
-        """A process that has not run the DDL reads the records."""
-        author = Author.objects.create(name="Ann")
-        connection.connection.not_null.reset()
+    def test_another_process_ddl_is_seen_by_new_connections(self):
+        """A migration run elsewhere makes ``age`` NOT NULL: a connection
+        opened after it reads the record and sends a NULL as a missing key."""
+        author = Author.objects.create(name="Ann", age=3)
+        database = connection.connection.database
+        info = database.command("listCollections", filter={"name": "testapp_author"})
+        options = info["cursor"]["firstBatch"][0]["options"]
+        entry = database[SCHEMA_COLLECTION].find_one({"name": "testapp_author"})
+
+        def restore():
+            database.command(
+                "collMod",
+                "testapp_author",
+                validator=options["validator"],
+                validationLevel="moderate",
+            )
+            database[SCHEMA_COLLECTION].update_one(
+                {"name": "testapp_author"}, {"$set": {"not_null": entry["not_null"]}}
+            )
+            connection.close()
+
+        self.addCleanup(restore)
+        schema = options["validator"]["$jsonSchema"]
+        other = MongoClient(
+            connection.connection.client.address[0], connection.connection.client.address[1]
+        )
+        self.addCleanup(other.close)
+        other_database = other[database.name]
+        other_database.command(
+            "collMod",
+            "testapp_author",
+            validator={"$jsonSchema": {**schema, "required": [*schema["required"], "age"]}},
+            validationLevel="moderate",
+        )
+        other_database[SCHEMA_COLLECTION].update_one(
+            {"name": "testapp_author"}, {"$push": {"not_null": "age"}}
+        )
+        connection.close()
         with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
-            Author.objects.filter(pk=author.pk).update(name=None)
-        self.assertEqual(connection.connection.not_null.of("testapp_author"), {"active", "name"})
+            Author.objects.filter(pk=author.pk).update(age=None)
+        self.assertEqual(list(Author.objects.values_list("age", flat=True)), [3])
 
 
 class RawSQLDialectTests(TestCase):

@@ -57,6 +57,11 @@ def validator(table):
     return info[0]["options"].get("validator")
 
 
+def not_null(table):
+    entry = database()[SCHEMA_COLLECTION].find_one({"name": table}) or {}
+    return entry.get("not_null")
+
+
 def required(table):
     rules = validator(table)
     if "$and" in rules:
@@ -215,6 +220,50 @@ class FieldOperationTests(SchemaOperationTestCase):
             state.apps.get_model(APP, "Pony").objects.create(name="d", rating=None)
         self.migrate(state, migrations.AlterField("Pony", "rating", models.IntegerField(null=True)))
         self.assertEqual(required("schemaops_pony"), ["name"])
+
+    def test_not_null_record_follows_the_fields(self):
+        """The columns whose NULL is written as a missing key (notnull.py)
+        follow AddField, AlterField and RemoveField; a JSONField holds JSON
+        null, and loses that when it becomes another type."""
+        state = self.create_pony(("data", models.JSONField()))
+        self.assertEqual(not_null("schemaops_pony"), ["name"])
+        state = self.migrate(
+            state, migrations.AddField("Pony", "rank", models.IntegerField(default=1))
+        )
+        self.assertEqual(not_null("schemaops_pony"), ["name", "rank"])
+        state = self.migrate(state, migrations.AlterField("Pony", "data", models.TextField()))
+        self.assertEqual(not_null("schemaops_pony"), ["data", "name", "rank"])
+        Pony = state.apps.get_model(APP, "Pony")
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Pony.objects.create(name="a", data=None)
+        state = self.migrate(state, migrations.RemoveField("Pony", "rank"))
+        state = self.migrate(
+            state, migrations.AlterField("Pony", "data", models.TextField(null=True))
+        )
+        self.assertEqual(not_null("schemaops_pony"), ["name"])
+        state.apps.get_model(APP, "Pony").objects.create(name="b", data=None)
+        self.assertEqual(values("schemaops_pony", "name", "data"), [("b", None)])
+
+    def test_a_null_key_stored_in_id_is_refused(self):
+        """A primary key the application gives, stored in _id: its NULL
+        cannot be sent as a missing key (the driver would make an ObjectId),
+        so the validator refuses it."""
+        state = self.migrate(
+            ProjectState(),
+            migrations.CreateModel(
+                "Code",
+                [
+                    ("code", models.IntegerField(primary_key=True, db_column="_id")),
+                    ("name", models.CharField(max_length=20)),
+                ],
+            ),
+        )
+        Code = state.apps.get_model(APP, "Code")
+        self.assertEqual(not_null("schemaops_code"), ["name"])
+        with self.assertRaisesMessage(IntegrityError, "NOT NULL"):
+            Code.objects.create(code=None, name="a")
+        Code.objects.create(code=7, name="b")
+        self.assertEqual(values("schemaops_code", "_id", "name"), [(7, "b")])
 
     def test_alter_field_adds_and_removes_unique_and_db_index(self):
         state = self.create_pony(("code", models.CharField(max_length=5)))
