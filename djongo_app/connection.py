@@ -591,8 +591,6 @@ class MongoConnection:
         """Read ``collection``'s ``__schema__`` entry again when next
         needed: this connection's DDL changed it."""
         self.entries.forget(collection)
-        self.defaults.forget(collection)
-        self.not_null.forget(collection)
 
     def schema_changed(self, collection: str) -> None:
         """Take note of DDL on ``collection``, which runs outside any

@@ -154,30 +154,17 @@ def _refusal(field: str, expression: Any, reason: Any) -> str:
 
 
 class Defaults:
-    """The column defaults of one database's collections, cached per
-    collection; ``entries`` (a :class:`~djongo_app.entries.SchemaEntries`)
-    reads them."""
+    """The column defaults of one database's collections, read by
+    ``entries`` (a :class:`~djongo_app.entries.SchemaEntries`)."""
 
     def __init__(self, entries: Any):
         self.entries = entries
-        self._cache: dict[str, TableDefaults | None] = {}
 
     def of(self, table: str) -> TableDefaults | None:
         """Return the defaults of ``table``, or None when it has none."""
-        try:
-            return self._cache[table]
-        except KeyError:
-            pass
-        entry = self.entries.of(table)
-        defaults = self._cache[table] = table_defaults(table, entry.get(DEFAULTS))
-        return defaults
-
-    def forget(self, table: str | None = None) -> None:
-        """Drop the cached defaults (of ``table`` only, when given)."""
-        if table is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(table, None)
+        return self.entries.derived(
+            table, DEFAULTS, lambda entry: table_defaults(table, entry.get(DEFAULTS))
+        )
 
 
 def default_entry(model: Any, field: Any, connection: Any) -> dict[str, Any] | None:

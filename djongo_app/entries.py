@@ -11,6 +11,7 @@ by the connections opened after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .counters import SCHEMA_COLLECTION
@@ -23,6 +24,8 @@ class SchemaEntries:
         self.collection = database[SCHEMA_COLLECTION]
         self.projection = {"_id": 0, **dict.fromkeys(fields, 1)}
         self._entries: dict[str, dict[str, Any]] = {}
+        # table → name → what was made of the entry (see derived()).
+        self._derived: dict[str, dict[str, Any]] = {}
 
     def of(self, table: str) -> dict[str, Any]:
         """Return ``table``'s entry (empty when it has none)."""
@@ -33,12 +36,26 @@ class SchemaEntries:
             )
         return entry
 
+    def derived(self, table: str, name: str, make: Callable[[dict[str, Any]], Any]) -> Any:
+        """Return ``make(entry)`` of ``table``'s entry, made once per
+        reading of the entry and kept under ``name``."""
+        made = self._derived.get(table)
+        if made is None:
+            made = self._derived[table] = {}
+        try:
+            return made[name]
+        except KeyError:
+            value = made[name] = make(self.of(table))
+            return value
+
     def forget(self, table: str | None = None) -> None:
-        """Drop the entry read for ``table`` (every entry, without one)."""
+        """Drop what was read for ``table`` (for every table, without one)."""
         if table is None:
             self._entries.clear()
+            self._derived.clear()
         else:
             self._entries.pop(table, None)
+            self._derived.pop(table, None)
 
 
 __all__ = ["SchemaEntries"]

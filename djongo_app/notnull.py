@@ -44,28 +44,20 @@ REMOVE = "$$REMOVE"
 
 
 class NotNullColumns:
-    """The columns of each collection that refuse a null value, as one
-    connection read them; ``entries`` (a
-    :class:`~djongo_app.entries.SchemaEntries`) reads the records."""
+    """The columns of each collection that refuse a null value, read by
+    ``entries`` (a :class:`~djongo_app.entries.SchemaEntries`)."""
 
     def __init__(self, entries: Any):
         self.entries = entries
-        self._columns: dict[str, frozenset[str]] = {}
 
     def of(self, table: str) -> frozenset[str]:
         """Return ``table``'s columns that refuse a null (empty for a
         collection without a record)."""
-        columns = self._columns.get(table)
-        if columns is None:
-            columns = self._columns[table] = frozenset(self.entries.of(table).get(NOT_NULL) or ())
-        return columns
+        return self.entries.derived(table, NOT_NULL, _columns_of)
 
-    def forget(self, table: str | None = None) -> None:
-        """Drop what was read for ``table`` (for every table, without one)."""
-        if table is None:
-            self._columns.clear()
-        else:
-            self._columns.pop(table, None)
+
+def _columns_of(entry: dict[str, Any]) -> frozenset[str]:
+    return frozenset(entry.get(NOT_NULL) or ())
 
 
 def record_not_null(schema: Any, table: str, columns: list[str]) -> None:
