@@ -552,8 +552,8 @@ class DatabaseSchemaEditor(BaseDatabaseSchemaEditor):
         return [c for c in self._required_columns(model, add, remove) if c not in kept_null]
 
     def _record_not_null(self, model, add=(), remove=()):
-        """Record the columns that refuse a null (notnull.py), in
-        ``__schema__`` and in this process."""
+        """Record in ``__schema__`` the columns that refuse a null
+        (notnull.py); this connection reads the record again."""
         table = model._meta.db_table
         columns = self._null_refusing_columns(model, add, remove)
         if columns:
