@@ -2,14 +2,17 @@
 installed) django-mongodb-backend, each beside raw pymongo, and print the
 tables of docs/performance.md.
 
-    python -m benchmarks [--rows 1000] [--rounds 5] [--scale 100000]
+    python -m benchmarks [--rows 1000] [--rounds 6] [--processes 3] [--scale 100000]
 
 Each backend runs in a process of its own (benchmarks.worker) with raw
 pymongo beside it in that process, against the same server ($MONGODB_URI,
 or a SecantusDB started for the run). Rounds are interleaved: every round
 runs each operation on each backend in turn (the order rotates), so load
-from elsewhere on the machine spreads over all of them. Figures are the
-median over rounds of the mean per call.
+from elsewhere on the machine spreads over all of them. The rounds are
+shared among ``--processes`` fresh processes per backend, one after the
+other, since the same code runs faster in one process than in the next.
+Figures are the median over all rounds of the mean per call; a ratio is
+the median of the rounds' ratios (each round's pair ran in one process).
 
 django-mongodb-backend runs from this interpreter when it can import it,
 otherwise from ``--dmb-python`` (or $DMB_PYTHON): a Python with Django 5.2,
@@ -92,7 +95,13 @@ def median(values):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1000, help="entries in the workload")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=6, help="rounds in all")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=3,
+        help="fresh worker processes per backend, the rounds shared among them",
+    )
     parser.add_argument(
         "--reps", type=float, default=1.0, help="factor on each operation's calls per round"
     )
@@ -121,7 +130,7 @@ def main(argv=None):
     backends = [b for b in ORDER if b in wanted]
     load_before = os.getloadavg()
     started = time.perf_counter()
-    workers = {b: Worker(b, pythons[b], uri) for b in backends}
+    workers = {}
     results = {
         "load": {},
         "versions": {},
@@ -131,17 +140,27 @@ def main(argv=None):
         "unsupported": {},
     }
     try:
-        applicable, operations = {}, []
-        for backend, worker in workers.items():
-            answer = worker.ask(cmd="setup", rows=args.rows)
-            results["versions"][backend] = answer["versions"]
-            applicable[backend] = set(answer["applicable"])
-            for name in answer["operations"]:
-                if name not in operations:
-                    operations.append(name)
-        if args.only:
-            operations = [name for name in operations if args.only in name]
-        run_rounds(args, workers, backends, applicable, operations, results)
+        processes = max(1, min(args.processes, args.rounds))
+        for process_number in range(processes):
+            # A process's speed differs from the next one's running the same
+            # code (raw pymongo's own figures move by up to a fifth): the
+            # rounds are shared among fresh processes, and the medians are
+            # taken over all of them.
+            for worker in workers.values():
+                worker.close()
+            workers = {b: Worker(b, pythons[b], uri) for b in backends}
+            applicable, operations = {}, []
+            for backend, worker in workers.items():
+                answer = worker.ask(cmd="setup", rows=args.rows)
+                results["versions"][backend] = answer["versions"]
+                applicable[backend] = set(answer["applicable"])
+                for name in answer["operations"]:
+                    if name not in operations:
+                        operations.append(name)
+            if args.only:
+                operations = [name for name in operations if args.only in name]
+            rounds = range(process_number, args.rounds, processes)
+            run_rounds(args, workers, backends, applicable, operations, results, rounds)
         if not args.no_profile:
             # One backend at a time: the test server has failed commits of
             # concurrent bulk inserts from two workers.
@@ -164,9 +183,9 @@ def main(argv=None):
         Path(args.json).write_text(json.dumps(results, indent=1))
 
 
-def run_rounds(args, workers, backends, applicable, operations, results):
+def run_rounds(args, workers, backends, applicable, operations, results, rounds):
     timings = results["timings"]
-    for round_number in range(args.rounds):
+    for round_number in rounds:
         for index, name in enumerate(operations):
             shift = (round_number + index) % len(backends)
             for backend in backends[shift:] + backends[:shift]:
@@ -221,10 +240,13 @@ def duration(seconds):
 
 
 def ratio_cell(cell, side):
-    orm, raw = median(cell[f"orm_{side}"]), median(cell[f"raw_{side}"])
-    if not raw:
+    """Return the median of the rounds' ratios (each round's ORM and raw
+    calls ran in the same process) and the median ORM time per call."""
+    pairs = zip(cell[f"orm_{side}"], cell[f"raw_{side}"], strict=True)
+    ratios = [orm / raw for orm, raw in pairs if raw]
+    if not ratios:
         return "—"
-    return f"x{orm / raw:.2f} ({duration(orm)})"
+    return f"x{median(ratios):.2f} ({duration(median(cell[f'orm_{side}']))})"
 
 
 def report(results, backends, operations):

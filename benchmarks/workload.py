@@ -18,13 +18,14 @@ data).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Avg, Count, F
 
 from .benchapp.models import BACKEND, Author, Blog, Comment, Entry, Note, Reading
@@ -37,6 +38,8 @@ BULK_ROWS = 1000
 # Entries deleted per repetition of the delete operation (each with two
 # many-to-many rows).
 DELETED = 5
+# The first repetition index of the delete operation run in a transaction.
+ATOMIC_DELETES = 500_000
 
 
 def author_values(i):
@@ -193,6 +196,11 @@ class Workload:
         def page(cursor):
             return list(cursor.sort("pub_date", -1).limit(PAGE))
 
+        @contextlib.contextmanager
+        def raw_transaction():
+            with raw.client.start_session() as session, session.start_transaction():
+                yield session
+
         # create() ----------------------------------------------------------
         def create_orm(i):
             Author.objects.create(**{**author_values(i), "name": f"new{i}"})
@@ -248,6 +256,19 @@ class Workload:
         def bulk_object_id_cleanup():
             Reading.objects.all().delete()
             raw.readings.delete_many({})
+
+        # The same writes all or nothing: what each side's user writes for
+        # that. Django's bulk_create() and delete() already run in atomic(),
+        # a real transaction on djongo_app and SQLite but a no-op on
+        # django-mongodb-backend, whose users call its own atomic() instead.
+        def bulk_atomic_orm(i):
+            with atomic_block():
+                Reading.objects.bulk_create(state["readings"])
+
+        def bulk_atomic_raw(i):
+            documents = [dict(values) for values in state["documents"]]
+            with raw_transaction() as session:
+                raw.readings.insert_many(documents, session=session)
 
         # Reads ---------------------------------------------------------------
         def get_orm(i):
@@ -388,6 +409,25 @@ class Workload:
             raw.entry_authors.delete_many({"entry_id": {"$in": ids}})
             raw.entries.delete_many({"_id": {"$in": ids}})
 
+        # Rows of their own (the profile runs the ORM side alone, leaving
+        # the raw side's rows of the same indexes in place).
+        def delete_atomic_setup(i):
+            delete_setup(ATOMIC_DELETES + i)
+
+        def delete_atomic_orm(i):
+            with atomic_block():
+                Entry.objects.filter(headline__startswith=f"tmp{ATOMIC_DELETES + i}-").delete()
+
+        def delete_atomic_raw(i):
+            pattern = "^" + re.escape(f"tmp{ATOMIC_DELETES + i}-")
+            with raw_transaction() as session:
+                found = raw.entries.find(
+                    {"headline": {"$regex": pattern}}, {"_id": 1}, session=session
+                )
+                ids = [e["_id"] for e in found]
+                raw.entry_authors.delete_many({"entry_id": {"$in": ids}}, session=session)
+                raw.entries.delete_many({"_id": {"$in": ids}}, session=session)
+
         # The admin ---------------------------------------------------------
         from .benchapp.admin import changelist_page
 
@@ -477,7 +517,35 @@ class Workload:
                 reps=10,
                 setup=delete_setup,
             ),
+            Operation(
+                "bulk_create 1,000 rows in a transaction (ObjectId pk)",
+                "write",
+                bulk_atomic_orm,
+                bulk_atomic_raw,
+                setup=bulk_object_id_setup,
+                cleanup=bulk_object_id_cleanup,
+                backends=("djongo_app", "dmb"),
+            ),
+            Operation(
+                "delete() with its cascade in a transaction",
+                "write",
+                delete_atomic_orm,
+                delete_atomic_raw,
+                reps=10,
+                setup=delete_atomic_setup,
+            ),
         ]
+
+
+def atomic_block():
+    """Return the block that makes writes all or nothing on this process's
+    backend: Django's atomic(), or django-mongodb-backend's own atomic()
+    (Django's is a no-op there)."""
+    if BACKEND == "dmb":
+        from django_mongodb_backend import transaction as mongodb_transaction
+
+        return mongodb_transaction.atomic()
+    return transaction.atomic()
 
 
 def shuffled(items, seed):
