@@ -16,9 +16,10 @@ The clock is CPU time (waiting for the server is not the client's work).
 the kernel's profiling timer interrupts the process once per tick of its
 CPU time, and each interruption is charged to the layer of the innermost
 frame on the stack that belongs to one (frames of the standard library
-pass it outwards, to their caller). A C function has no frame, so its
-time goes to the Python function that called it: the ``sqlite3``
-module's time is the Django sqlite3 backend's. Sampling costs the same
+pass it outwards, to their caller; a signal handled as a function is
+entered is its caller's, see :class:`Sampler`). A C function has no
+frame, so its time goes to the Python function that called it: the
+``sqlite3`` module's time is the Django sqlite3 backend's. Sampling costs the same
 whatever the number of calls, so it charges each layer its own time.
 
 :func:`profile` (cProfile) is kept for comparison and to find which
@@ -30,6 +31,7 @@ so a layer made of many small calls looks much bigger than it is.
 from __future__ import annotations
 
 import cProfile
+import dis
 import pstats
 import signal
 import time
@@ -126,19 +128,45 @@ def profile(call, reps):
     return split(pstats.Stats(profiler))
 
 
+def resume_offsets(code):
+    """Return the offsets of ``code``'s RESUME instructions: where a call
+    (offset of the first) or a generator's resumption enters it."""
+    return frozenset(i.offset for i in dis.get_instructions(code) if i.opname == "RESUME")
+
+
 class Sampler:
     """Count, per layer, the profiling-timer signals that arrive while
     ``active``: the timer fires once per ``interval`` of the process's CPU
-    time, and the handler runs in the main thread at the next bytecode,
-    so each signal stands for one interval of CPU spent where it lands."""
+    time, and the handler runs in the main thread when the interpreter
+    next checks for signals, so each signal stands for one interval of CPU
+    spent where it lands.
+
+    The interpreter checks at a function's entry (its RESUME instruction)
+    among other places. A signal handled there arrived while the caller
+    ran (the function has not run an instruction yet), so it is charged
+    from the caller: otherwise a small function called from a loop would
+    be charged much of the loop's time (a one-line function called once
+    per pass of a 100 µs loop: 39% of the samples, against 16% for the
+    call and the function together timed without it).
+    """
 
     def __init__(self):
         self.active = False
         self.counts = dict.fromkeys(LAYERS, 0)
         self.layers_by_file = {}
+        self.entries_by_code = {}
+
+    def at_entry(self, frame):
+        code = frame.f_code
+        entries = self.entries_by_code.get(code)
+        if entries is None:
+            entries = self.entries_by_code[code] = resume_offsets(code)
+        return frame.f_lasti in entries
 
     def layer_of_stack(self, frame):
         known = self.layers_by_file
+        if frame is not None and frame.f_back is not None and self.at_entry(frame):
+            frame = frame.f_back
         while frame is not None:
             filename = frame.f_code.co_filename
             try:
