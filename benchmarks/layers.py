@@ -19,8 +19,9 @@ frame on the stack that belongs to one (frames of the standard library
 pass it outwards, to their caller; a signal handled as a function is
 entered is its caller's, see :class:`Sampler`). A C function has no
 frame, so its time goes to the Python function that called it: the
-``sqlite3`` module's time is the Django sqlite3 backend's. Sampling costs the same
-whatever the number of calls, so it charges each layer its own time.
+``sqlite3`` module's time is the Django sqlite3 backend's. Sampling
+costs the same whatever the number of calls, so it charges each layer
+its own time.
 
 :func:`profile` (cProfile) is kept for comparison and to find which
 function is dear: cProfile adds a fixed cost to every call (in this

@@ -143,7 +143,7 @@ def main(argv=None):
         processes = max(1, min(args.processes, args.rounds))
         for process_number in range(processes):
             # A process's speed differs from the next one's running the same
-            # code (raw pymongo's own figures move by up to a fifth): the
+            # code (raw pymongo's own figures move by a tenth or more): the
             # rounds are shared among fresh processes, and the medians are
             # taken over all of them.
             for worker in workers.values():
