@@ -19,9 +19,10 @@ IntegrityError), as SQL refuses a NULL in a NOT NULL column:
 Why not a validator that refuses null values itself
 (``properties: {column: {not: {bsonType: "null"}}}``): on the test server
 (SecantusDB) checking one property per column costs about as much as
-storing the document (insert_many of 1,000 entries: 40 ms without a
-validator, 69 ms with one, 40-48 ms with ``required`` alone;
-``benchmarks/bench_validator.py``). A program other than djongo_app that
+storing the document (insert_many of 1,000 entries: 40-50 ms without a
+validator, 68-69 ms with one property per column, 48-55 ms with
+``required`` alone, the range over runs; ``benchmarks/bench_validator.py``
+and docs/performance.md). A program other than djongo_app that
 writes an explicit null is not stopped by ``required``; one that leaves
 the key out is.
 
