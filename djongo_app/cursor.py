@@ -12,6 +12,7 @@ from django.db import DatabaseError, ProgrammingError
 
 from .codecs import decode_row, decode_rows
 from .errors import DRIVER_ERRORS, DUPLICATE_KEY_CODES, error_code, translate, wrap_pymongo_errors
+from .reads import find_cursor
 from .transpiler import plan_cache
 from .writes import Writer
 
@@ -43,6 +44,9 @@ class ExecutionContext:
 
     def collection(self, name):
         return self.connection.collection(name)
+
+    def find(self, table, command):
+        return find_cursor(self.connection.collection(table), command, self.connection.session)
 
     @property
     def database(self):

@@ -43,6 +43,11 @@ class Executor(Context, Protocol):
 
     def collection(self, name: str) -> Any: ...
 
+    def find(self, table: str, command: dict[str, Any]) -> Any:
+        """Run the ``find`` ``command`` on ``table``; return its cursor,
+        the first batch read (djongo_app/reads.py)."""
+        ...
+
     @property
     def database(self) -> Any: ...
 
@@ -230,14 +235,7 @@ class FindPlan(Plan):
         command = self.command(ctx)
         if self.limit == 0:
             return Result(rows=[], description=self.columns, command=command)
-        cursor = ctx.collection(self.collection).find(
-            command["filter"],
-            self.projection,
-            sort=list(self.sort) or None,
-            skip=self.skip,
-            limit=self.limit or 0,
-            session=ctx.session,
-        )
+        cursor = ctx.find(self.collection, command)
         row = self.row
         if isinstance(row, ColumnsReader):
             rows = first_batch_fetched(map(row.read, cursor))
