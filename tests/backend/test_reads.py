@@ -2,7 +2,7 @@
 what pymongo's ``find()`` would add, they get."""
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import DatabaseError, OperationalError, connections
 from pymongo import errors as pymongo_errors
 from pymongo import monitoring
 from pymongo.synchronous.database import Database
@@ -11,14 +11,19 @@ from djongo_app.reads import _retryable
 
 
 class FindCommands(monitoring.CommandListener):
-    """The find commands a client started on the test's collection."""
+    """The find commands a client started on the test's collections, and
+    the names of the cursor commands that followed."""
 
     def __init__(self):
         self.commands = []
+        self.names = []
 
     def started(self, event):
-        if event.command_name == "find" and event.command["find"] == "read_numbers":
+        if event.command_name == "find" and event.command["find"].startswith("read_"):
             self.commands.append(event.command)
+            self.names.append("find")
+        elif event.command_name in ("getMore", "killCursors") and self.names:
+            self.names.append(event.command_name)
 
     def succeeded(self, event):
         pass
@@ -62,6 +67,47 @@ def test_rows_past_the_first_batch_are_read_from_the_server(numbers):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_page_is_read_from_the_reply_without_a_cursor(numbers):
+    listener = FindCommands()
+    wrapper = wrapper_with("page", event_listeners=[listener])
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute('SELECT "n" FROM "read_numbers" ORDER BY "n" DESC LIMIT 101')
+            assert cursor.fetchall() == [(n,) for n in range(250, 149, -1)]
+            cursor.execute('SELECT "n" FROM "read_numbers" ORDER BY "n" DESC LIMIT 102')
+            assert cursor.fetchall() == [(n,) for n in range(250, 148, -1)]
+        assert listener.names == ["find", "find", "getMore"]
+    finally:
+        wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_over_16_mib_is_read_again_through_a_cursor():
+    """21 documents of 1 MiB each pass a first batch's 16 MiB: the
+    server keeps a cursor open, which is closed; the find is sent again
+    and its rows read through a cursor."""
+    listener = FindCommands()
+    wrapper = wrapper_with("large-rows", event_listeners=[listener])
+    wrapper.ensure_connection()
+    collection = wrapper.connection.database["read_large"]
+    collection.drop()
+    collection.insert_many([{"_id": n, "n": n, "text": str(n) * (1 << 20)} for n in range(1, 10)])
+    collection.insert_many([{"_id": n, "n": n, "text": "x" * (1 << 20)} for n in range(10, 31)])
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute(
+                'SELECT "n", "text" FROM "read_large" WHERE "n" > %s ORDER BY "n" LIMIT 21', [5]
+            )
+            rows = cursor.fetchall()
+        assert [n for n, _ in rows] == list(range(6, 27))
+        assert all(len(text) >= 1 << 20 for _, text in rows)
+        assert listener.names == ["find", "killCursors", "find", "getMore"]
+    finally:
+        collection.drop()
+        wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_read_concern_of_the_settings_is_sent(numbers):
     listener = FindCommands()
     wrapper = wrapper_with("read-concern", readConcernLevel="majority", event_listeners=[listener])
@@ -92,21 +138,29 @@ def test_without_settings_no_read_concern_is_sent(numbers):
         wrapper.close()
 
 
+# A find with a limit that fits in a first batch is sent by
+# Database.command, any other by Database.cursor_command.
+READS = {
+    "command": 'SELECT "n" FROM "read_numbers" WHERE "n" = %s LIMIT 21',
+    "cursor_command": 'SELECT "n" FROM "read_numbers" WHERE "n" = %s',
+}
+
+
 class FailOnce:
-    """Make the next ``Database.cursor_command`` raise ``error`` before it
-    sends anything; count the calls."""
+    """Make the next call of ``Database.<method>`` raise ``error`` before
+    it sends anything; count the calls."""
 
-    def __init__(self, monkeypatch, error):
+    def __init__(self, monkeypatch, method, error):
         self.calls = 0
-        send = Database.cursor_command
+        send = getattr(Database, method)
 
-        def cursor_command(database, *args, **kwargs):
+        def failing(database, *args, **kwargs):
             self.calls += 1
             if self.calls == 1:
                 raise error
             return send(database, *args, **kwargs)
 
-        monkeypatch.setattr(Database, "cursor_command", cursor_command)
+        monkeypatch.setattr(Database, method, failing)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,52 +173,58 @@ class FailOnce:
     ],
     ids=["network", "not-primary", "interrupted"],
 )
-def test_a_read_that_failed_with_a_retryable_error_is_sent_once_more(numbers, monkeypatch, error):
-    failing = FailOnce(monkeypatch, error)
+@pytest.mark.parametrize("method", READS)
+def test_a_read_that_failed_with_a_retryable_error_is_sent_once_more(
+    numbers, monkeypatch, error, method
+):
+    failing = FailOnce(monkeypatch, method, error)
     with connections["default"].cursor() as cursor:
-        cursor.execute('SELECT "n" FROM "read_numbers" WHERE "n" = %s', [42])
+        cursor.execute(READS[method], [42])
         assert cursor.fetchall() == [(42,)]
     assert failing.calls == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_read_is_retried_once_only(numbers, monkeypatch):
+@pytest.mark.parametrize("method", READS)
+def test_a_read_is_retried_once_only(numbers, monkeypatch, method):
     calls = []
 
-    def cursor_command(database, *args, **kwargs):
+    def failing(database, *args, **kwargs):
         calls.append(1)
         raise pymongo_errors.AutoReconnect("down")
 
-    monkeypatch.setattr(Database, "cursor_command", cursor_command)
+    monkeypatch.setattr(Database, method, failing)
     with (
         pytest.raises(OperationalError, match="down"),
         connections["default"].cursor() as cursor,
     ):
-        cursor.execute('SELECT "n" FROM "read_numbers" WHERE "n" = %s', [42])
+        cursor.execute(READS[method], [42])
     assert len(calls) == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_other_errors_are_not_retried(numbers, monkeypatch):
-    failing = FailOnce(monkeypatch, pymongo_errors.OperationFailure("bad value", code=2))
+@pytest.mark.parametrize("method", READS)
+def test_other_errors_are_not_retried(numbers, monkeypatch, method):
+    bad_value = pymongo_errors.OperationFailure("bad value", code=2)
+    failing = FailOnce(monkeypatch, method, bad_value)
     with (
-        pytest.raises(Exception, match="bad value"),
+        pytest.raises(DatabaseError, match="bad value"),
         connections["default"].cursor() as cursor,
     ):
-        cursor.execute('SELECT "n" FROM "read_numbers" WHERE "n" = %s', [42])
+        cursor.execute(READS[method], [42])
     assert failing.calls == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_no_retry_when_the_settings_turn_retryable_reads_off(numbers, monkeypatch):
     wrapper = wrapper_with("no-retry", retryReads=False)
-    failing = FailOnce(monkeypatch, pymongo_errors.AutoReconnect("connection reset"))
+    failing = FailOnce(monkeypatch, "command", pymongo_errors.AutoReconnect("connection reset"))
     try:
         with (
             pytest.raises(OperationalError, match="connection reset"),
             wrapper.cursor() as cursor,
         ):
-            cursor.execute('SELECT "n" FROM "read_numbers" WHERE "n" = %s', [42])
+            cursor.execute(READS["command"], [42])
         assert failing.calls == 1
     finally:
         wrapper.close()
@@ -175,7 +235,8 @@ def test_no_retry_inside_a_transaction(numbers, monkeypatch):
     default = connections["default"]
     if not default.features.supports_transactions:
         pytest.skip("the server has no transactions")
-    failing = FailOnce(monkeypatch, pymongo_errors.AutoReconnect("connection reset"))
+    reset = pymongo_errors.AutoReconnect("connection reset")
+    failing = FailOnce(monkeypatch, "cursor_command", reset)
     default.set_autocommit(False)
     try:
         with (
