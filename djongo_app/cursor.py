@@ -12,7 +12,7 @@ from django.db import DatabaseError, ProgrammingError
 
 from .codecs import decode_row, decode_rows
 from .errors import DRIVER_ERRORS, DUPLICATE_KEY_CODES, error_code, translate, wrap_pymongo_errors
-from .reads import find_cursor
+from .reads import aggregate_cursor, find_cursor
 from .transpiler import plan_cache
 from .writes import Writer
 
@@ -47,6 +47,10 @@ class ExecutionContext:
 
     def find(self, table, command):
         return find_cursor(self.connection.collection(table), command, self.connection.session)
+
+    def aggregate(self, table, command):
+        target = self.connection.collection(table) if table else self.connection.database
+        return aggregate_cursor(target, command, self.connection.session)
 
     @property
     def database(self):

@@ -30,6 +30,7 @@ import contextlib
 from typing import Any
 
 from pymongo import errors
+from pymongo.collection import Collection
 
 # MongoDB's first batch holds up to 101 documents (and up to 16 MiB): a
 # find with a limit up to this needs no getMore, unless its rows are large.
@@ -51,18 +52,70 @@ def find_cursor(collection: Any, command: dict[str, Any], session: Any) -> Any:
     ``command`` itself is left as it is (the plan logs it): a read concern
     goes into a copy.
     """
+    limit = command.get("limit")
+    return _read(collection, command, session, limit is not None and limit <= FIRST_BATCH_SIZE)
+
+
+def aggregate_cursor(target: Any, command: dict[str, Any], session: Any) -> Any:
+    """Send the ``aggregate`` ``command`` (as ``AggregatePlan.command``
+    builds it, without the ``cursor`` option) to ``target``, a collection
+    or, for a collection-less pipeline, a database; return an iterable of
+    the documents it outputs, as :func:`find_cursor` does."""
+    command = {**command, "cursor": {}}
+    return _read(target, command, session, fits_first_batch(command["pipeline"]))
+
+
+# Stages that output no more documents than they are given: after a
+# $limit, with only these, a pipeline outputs at most that many. $unwind
+# is one in djongo_app's pipelines: the planner cuts a page before a join
+# only when the join is to a unique key (PagedJoinPlan), whose $lookup
+# finds at most one document. Were a pipeline to output more all the
+# same, its reply would hold an open cursor, and the read is sent again
+# through a cursor (_first_batch): slower, never wrong.
+NOT_MULTIPLYING_STAGES = frozenset(
+    {
+        "$unwind",
+        "$match",
+        "$project",
+        "$addFields",
+        "$set",
+        "$unset",
+        "$replaceRoot",
+        "$replaceWith",
+        "$sort",
+        "$skip",
+        "$lookup",
+        "$group",
+        "$count",
+    }
+)
+
+
+def fits_first_batch(pipeline: list[dict[str, Any]]) -> bool:
+    """Return True when ``pipeline`` outputs at most a first batch of
+    documents: a ``$limit`` up to FIRST_BATCH_SIZE followed only by
+    stages that do not multiply documents."""
+    for stage in reversed(pipeline):
+        name = next(iter(stage))
+        if name == "$limit":
+            return bool(stage[name] <= FIRST_BATCH_SIZE)
+        if name not in NOT_MULTIPLYING_STAGES:
+            return False
+    return False
+
+
+def _read(target: Any, command: dict[str, Any], session: Any, fits: bool) -> Any:
     in_transaction = session is not None and session.in_transaction
-    if not in_transaction and collection.read_concern.level:
-        command = {**command, "readConcern": collection.read_concern.document}
-    database = collection.database
+    if not in_transaction and target.read_concern.level:
+        command = {**command, "readConcern": target.read_concern.document}
+    database = target.database if isinstance(target, Collection) else target
     arguments = {
         # None: the transaction's (primary).
-        "read_preference": None if in_transaction else collection.read_preference,
-        "codec_options": collection.codec_options,
+        "read_preference": None if in_transaction else target.read_preference,
+        "codec_options": target.codec_options,
         "session": session,
     }
-    limit = command.get("limit")
-    send = _first_batch if limit is not None and limit <= FIRST_BATCH_SIZE else _cursor
+    send = _first_batch if fits else _cursor
     try:
         return send(database, command, arguments)
     except errors.PyMongoError as exc:
@@ -76,18 +129,19 @@ def _cursor(database: Any, command: dict[str, Any], arguments: dict[str, Any]) -
 
 
 def _first_batch(database: Any, command: dict[str, Any], arguments: dict[str, Any]) -> Any:
-    """Return the documents of a find whose limit fits in a first batch,
-    read through ``Database.command()``: no cursor object is made. Rows
-    past 16 MiB do not fit; then the server's cursor is closed and the
-    find sent again through a cursor (in a transaction it reads the same
+    """Return the documents of a read that fits in a first batch, read
+    through ``Database.command()``: no cursor object is made. Rows past
+    16 MiB do not fit; then the server's cursor is closed and the read
+    sent again through a cursor (in a transaction it reads the same
     snapshot; outside one, a newer state, as a new statement would)."""
     reply = database.command(command, **arguments)["cursor"]
     if not reply["id"]:
         return reply["firstBatch"]
     # Another server may answer (a secondary): the cursor then times out
     # there after 10 minutes, as an abandoned one does.
+    namespace = reply["ns"].split(".", 1)[1]
     with contextlib.suppress(errors.PyMongoError):
-        database.command("killCursors", command["find"], cursors=[reply["id"]], **arguments)
+        database.command("killCursors", namespace, cursors=[reply["id"]], **arguments)
     return _cursor(database, command, arguments)
 
 

@@ -44,8 +44,14 @@ class Executor(Context, Protocol):
     def collection(self, name: str) -> Any: ...
 
     def find(self, table: str, command: dict[str, Any]) -> Any:
-        """Run the ``find`` ``command`` on ``table``; return its cursor,
-        the first batch read (djongo_app/reads.py)."""
+        """Run the ``find`` ``command`` on ``table``; return the documents
+        found, the first batch read (djongo_app/reads.py)."""
+        ...
+
+    def aggregate(self, table: str, command: dict[str, Any]) -> Any:
+        """Run the ``aggregate`` ``command`` on ``table`` (on the database
+        when ``table`` is empty: a SELECT without FROM); return the
+        documents output, the first batch read."""
         ...
 
     @property
@@ -360,9 +366,7 @@ class AggregatePlan(Plan):
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
         keys = self.output_keys
-        # No collection: a SELECT without FROM, run at the database level.
-        target = ctx.collection(self.collection) if self.collection else ctx.database
-        cursor = target.aggregate(command["pipeline"], session=ctx.session)
+        cursor = ctx.aggregate(self.collection, command)
         if self.empty_result is not None:
             documents = list(cursor)
             if not documents:
@@ -401,8 +405,7 @@ class PagedJoinPlan(AggregatePlan):
 
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
-        cursor = ctx.collection(self.collection).aggregate(command["pipeline"], session=ctx.session)
-        documents = list(cursor)
+        documents = list(ctx.aggregate(self.collection, command))
         if self.markers and self.fallback is not None:
             for document in documents:
                 if not all(document.get(marker) for marker in self.markers):

@@ -1,5 +1,6 @@
-"""SELECTs that become a ``find`` are sent as commands (djongo_app/reads.py):
-what pymongo's ``find()`` would add, they get."""
+"""SELECTs that become a ``find`` or an ``aggregate`` are sent as commands
+(djongo_app/reads.py): what pymongo's ``find()`` and ``aggregate()`` would
+add, they get."""
 
 import pytest
 from django.db import DatabaseError, OperationalError, connections
@@ -7,21 +8,22 @@ from pymongo import errors as pymongo_errors
 from pymongo import monitoring
 from pymongo.synchronous.database import Database
 
-from djongo_app.reads import _retryable
+from djongo_app.reads import _retryable, fits_first_batch
 
 
 class FindCommands(monitoring.CommandListener):
-    """The find commands a client started on the test's collections, and
-    the names of the cursor commands that followed."""
+    """The find and aggregate commands a client started on the test's
+    collections, and the names of the cursor commands that followed."""
 
     def __init__(self):
         self.commands = []
         self.names = []
 
     def started(self, event):
-        if event.command_name == "find" and event.command["find"].startswith("read_"):
+        name = event.command_name
+        if name in ("find", "aggregate") and str(event.command[name]).startswith("read_"):
             self.commands.append(event.command)
-            self.names.append("find")
+            self.names.append(name)
         elif event.command_name in ("getMore", "killCursors") and self.names:
             self.names.append(event.command_name)
 
@@ -82,26 +84,37 @@ def test_a_page_is_read_from_the_reply_without_a_cursor(numbers):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_page_over_16_mib_is_read_again_through_a_cursor():
+@pytest.mark.parametrize(
+    ("sql", "command"),
+    [
+        ('SELECT "n", "text" FROM "read_large" WHERE "n" > %s ORDER BY "n" LIMIT 21', "find"),
+        (
+            'SELECT "n", "text", ("n" + 1) AS "m" FROM "read_large" WHERE "n" > %s '
+            'ORDER BY "n" LIMIT 21',
+            "aggregate",
+        ),
+    ],
+    ids=["find", "aggregate"],
+)
+def test_a_page_over_16_mib_is_read_again_through_a_cursor(sql, command):
     """21 documents of 1 MiB each pass a first batch's 16 MiB: the
-    server keeps a cursor open, which is closed; the find is sent again
+    server keeps a cursor open, which is closed; the read is sent again
     and its rows read through a cursor."""
     listener = FindCommands()
     wrapper = wrapper_with("large-rows", event_listeners=[listener])
     wrapper.ensure_connection()
     collection = wrapper.connection.database["read_large"]
     collection.drop()
-    collection.insert_many([{"_id": n, "n": n, "text": str(n) * (1 << 20)} for n in range(1, 10)])
-    collection.insert_many([{"_id": n, "n": n, "text": "x" * (1 << 20)} for n in range(10, 31)])
+    collection.insert_many(
+        [{"_id": n, "n": n, "text": f"{n:02}" * (1 << 19)} for n in range(1, 31)]
+    )
     try:
         with wrapper.cursor() as cursor:
-            cursor.execute(
-                'SELECT "n", "text" FROM "read_large" WHERE "n" > %s ORDER BY "n" LIMIT 21', [5]
-            )
+            cursor.execute(sql, [5])
             rows = cursor.fetchall()
-        assert [n for n, _ in rows] == list(range(6, 27))
-        assert all(len(text) >= 1 << 20 for _, text in rows)
-        assert listener.names == ["find", "killCursors", "find", "getMore"]
+        assert [row[0] for row in rows] == list(range(6, 27))
+        assert all(row[1] == f"{row[0]:02}" * (1 << 19) for row in rows)
+        assert listener.names == [command, "killCursors", command, "getMore"]
     finally:
         collection.drop()
         wrapper.close()
@@ -265,3 +278,40 @@ def test_no_retry_inside_a_transaction(numbers, monkeypatch):
 )
 def test_which_errors_are_retryable(error, retryable):
     assert _retryable(error) is retryable
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "fits"),
+    [
+        ([{"$match": {"a": 1}}, {"$limit": 20}], True),
+        ([{"$limit": 101}], True),
+        ([{"$limit": 102}], False),
+        ([{"$match": {"a": 1}}, {"$sort": {"a": 1}}], False),
+        ([{"$sort": {"a": 1}}, {"$limit": 20}, {"$lookup": {}}, {"$project": {"a": 1}}], True),
+        ([{"$limit": 20}, {"$group": {"_id": "$a"}}, {"$sort": {"_id": 1}}], True),
+        ([{"$limit": 20}, {"$lookup": {}}, {"$unwind": "$b"}], True),
+        ([{"$limit": 20}, {"$lookup": {}}, {"$facet": {}}], False),
+        ([{"$limit": 20}, {"$unionWith": "other"}], False),
+        ([{"$limit": 5000}, {"$limit": 20}], True),
+        ([{"$limit": 20}, {"$limit": 5000}], False),
+    ],
+)
+def test_which_pipelines_fit_in_a_first_batch(pipeline, fits):
+    assert fits_first_batch(pipeline) is fits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_aggregate_page_is_read_from_the_reply_without_a_cursor(numbers):
+    listener = FindCommands()
+    wrapper = wrapper_with("aggregate-page", event_listeners=[listener])
+    grouped = 'SELECT "n", COUNT(*) FROM "read_numbers" GROUP BY "n" ORDER BY "n" DESC'
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute(grouped + " LIMIT 3")
+            assert cursor.fetchall() == [(250, 1), (249, 1), (248, 1)]
+            cursor.execute(grouped)
+            assert cursor.fetchall() == [(n, 1) for n in range(250, 0, -1)]
+        assert listener.names == ["aggregate", "aggregate", "getMore"]
+        assert listener.commands[0]["cursor"] == {}
+    finally:
+        wrapper.close()
