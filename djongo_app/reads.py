@@ -1,27 +1,30 @@
-"""Reads: a SELECT plan's ``find`` command, sent as the plan built it.
+"""Reads: a SELECT plan's ``find`` or ``aggregate`` command, sent as the
+plan built it.
 
-A :class:`~djongo_app.transpiler.plans.FindPlan` already holds the
-command the server gets. ``Collection.find()`` would take it apart into
-options and build it again in a cursor object. :func:`find_cursor` sends
+A plan already holds the command the server gets. ``Collection.find()``
+and ``aggregate()`` would take it apart into options and build it again
+in a cursor object. :func:`find_cursor` and :func:`aggregate_cursor` send
 it as it is:
 
-* a find whose limit fits in a first batch (a ``get()``, a page) through
-  ``Database.command()``, its documents read from the reply: no cursor
-  object at all;
+* a read that fits in a first batch (a find with a limit of at most 101:
+  a ``get()``, a page; a pipeline cut by such a ``$limit``,
+  :func:`fits_first_batch`) through ``Database.command()``, its documents
+  read from the reply: no cursor object at all;
 * any other through ``Database.cursor_command()``, whose cursor reads
   the next batches from the server that answered.
 
-On a cold cache a ``get()``'s find costs 120 µs of client CPU the first
-way, 134 µs the second and 146 µs through ``find()`` (docs/performance.md).
+On a cold cache a ``get()``'s find costs 117-122 µs of client CPU the
+first way, 133-153 µs the second and 141-161 µs through ``find()``
+(docs/performance.md, "This round: reads sent as commands").
 
-What ``find()`` adds to a command is added here: the collection's read
-preference, read concern and codec options, and one retry of a read that
-failed with a retryable error, as MongoDB's retryable reads specify
-(neither method retries). Inside a transaction the session supplies the
-read preference and read concern, and nothing is retried
-(``Cursor._run`` retries a transaction from its start). ``aggregate()``
-and ``count_documents()`` are used as they are: sent as commands they
-measured no cheaper.
+What ``find()`` and ``aggregate()`` add to a command is added here: the
+collection's read preference, read concern and codec options, and one
+retry of a read that failed with a retryable error, as MongoDB's
+retryable reads specify (neither method retries). Inside a transaction
+the session supplies the read preference and read concern, and nothing
+is retried (``Cursor._run`` retries a transaction from its start).
+``count_documents()`` is used as it is: sent as a command it measured no
+cheaper.
 """
 
 from __future__ import annotations

@@ -363,16 +363,23 @@ class AggregatePlan(Plan):
     def command(self, ctx: Context) -> dict[str, Any]:
         return {"aggregate": self.collection or 1, "pipeline": self.pipeline(ctx)}
 
+    def reader(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        """Return the :func:`key_reader` of ``output_keys``, made once
+        (again if they are replaced)."""
+        kept = self.__dict__.get("_kept_reader")
+        if kept is None or kept[0] is not self.output_keys:
+            kept = self.__dict__["_kept_reader"] = (self.output_keys, key_reader(self.output_keys))
+        return kept[1]
+
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
-        keys = self.output_keys
         cursor = ctx.aggregate(self.collection, command)
         if self.empty_result is not None:
             documents = list(cursor)
             if not documents:
                 documents = self._empty_input_row(ctx)
             cursor = iter(documents)
-        rows: Iterator[tuple[Any, ...]] = map(key_reader(keys), cursor)
+        rows: Iterator[tuple[Any, ...]] = map(self.reader(), cursor)
         if self.finishers:
             rows = map(self._finish, rows)
         return Result(rows=first_batch_fetched(rows), description=self.columns, command=command)
@@ -410,7 +417,7 @@ class PagedJoinPlan(AggregatePlan):
             for document in documents:
                 if not all(document.get(marker) for marker in self.markers):
                     return self.fallback.execute(ctx)
-        rows = list(map(key_reader(self.output_keys), documents))
+        rows = list(map(self.reader(), documents))
         return Result(rows=rows, description=self.columns, command=command)
 
 
