@@ -48,9 +48,9 @@ class ExecutionContext:
     def find(self, table, command):
         return find_cursor(self.connection.collection(table), command, self.connection.session)
 
-    def aggregate(self, table, command):
+    def aggregate(self, table, command, paged_joins=False):
         target = self.connection.collection(table) if table else self.connection.database
-        return aggregate_cursor(target, command, self.connection.session)
+        return aggregate_cursor(target, command, self.connection.session, paged_joins)
 
     @property
     def database(self):

@@ -30,8 +30,10 @@ cheaper.
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
+import pymongo
 from pymongo import errors
 from pymongo.collection import Collection
 
@@ -59,25 +61,25 @@ def find_cursor(collection: Any, command: dict[str, Any], session: Any) -> Any:
     return _read(collection, command, session, limit is not None and limit <= FIRST_BATCH_SIZE)
 
 
-def aggregate_cursor(target: Any, command: dict[str, Any], session: Any) -> Any:
+def aggregate_cursor(
+    target: Any, command: dict[str, Any], session: Any, paged_joins: bool = False
+) -> Any:
     """Send the ``aggregate`` ``command`` (as ``AggregatePlan.command``
     builds it, without the ``cursor`` option) to ``target``, a collection
     or, for a collection-less pipeline, a database; return an iterable of
-    the documents it outputs, as :func:`find_cursor` does."""
+    the documents it outputs, as :func:`find_cursor` does.
+
+    ``paged_joins``: the pipeline's ``$unwind`` stages follow lookups of a
+    unique key (a page cut before its joins), one document each.
+    """
     command = {**command, "cursor": {}}
-    return _read(target, command, session, fits_first_batch(command["pipeline"]))
+    return _read(target, command, session, fits_first_batch(command["pipeline"], paged_joins))
 
 
 # Stages that output no more documents than they are given: after a
-# $limit, with only these, a pipeline outputs at most that many. $unwind
-# is one in djongo_app's pipelines: the planner cuts a page before a join
-# only when the join is to a unique key (PagedJoinPlan), whose $lookup
-# finds at most one document. Were a pipeline to output more all the
-# same, its reply would hold an open cursor, and the read is sent again
-# through a cursor (_first_batch): slower, never wrong.
+# $limit, with only these, a pipeline outputs at most that many.
 NOT_MULTIPLYING_STAGES = frozenset(
     {
-        "$unwind",
         "$match",
         "$project",
         "$addFields",
@@ -94,15 +96,21 @@ NOT_MULTIPLYING_STAGES = frozenset(
 )
 
 
-def fits_first_batch(pipeline: list[dict[str, Any]]) -> bool:
+def fits_first_batch(pipeline: list[dict[str, Any]], paged_joins: bool = False) -> bool:
     """Return True when ``pipeline`` outputs at most a first batch of
     documents: a ``$limit`` up to FIRST_BATCH_SIZE followed only by
-    stages that do not multiply documents."""
+    stages that do not multiply documents (and, with ``paged_joins``,
+    ``$unwind`` stages of lookups that find at most one document).
+
+    A pipeline that outputs more all the same leaves a cursor open in
+    its reply, and is sent again through a cursor (``_first_batch``):
+    slower, never wrong.
+    """
     for stage in reversed(pipeline):
         name = next(iter(stage))
         if name == "$limit":
             return bool(stage[name] <= FIRST_BATCH_SIZE)
-        if name not in NOT_MULTIPLYING_STAGES:
+        if name not in NOT_MULTIPLYING_STAGES and not (paged_joins and name == "$unwind"):
             return False
     return False
 
@@ -112,6 +120,9 @@ def _read(target: Any, command: dict[str, Any], session: Any, fits: bool) -> Any
     if not in_transaction and target.read_concern.level:
         command = {**command, "readConcern": target.read_concern.document}
     database = target.database if isinstance(target, Collection) else target
+    if target.codec_options is not database.codec_options:
+        # A cursor decodes its next batches with its database's options.
+        database = database.with_options(codec_options=target.codec_options)
     arguments = {
         # None: the transaction's (primary).
         "read_preference": None if in_transaction else target.read_preference,
@@ -119,12 +130,24 @@ def _read(target: Any, command: dict[str, Any], session: Any, fits: bool) -> Any
         "session": session,
     }
     send = _first_batch if fits else _cursor
+    client = database.client
+    started = time.monotonic()
     try:
         return send(database, command, arguments)
     except errors.PyMongoError as exc:
-        if in_transaction or not database.client.options.retry_reads or not _retryable(exc):
+        if in_transaction or not client.options.retry_reads or not _retryable(exc):
             raise
-    return send(database, command, arguments)
+        budget = client.options.timeout
+        if budget is not None:
+            # timeoutMS bounds the read and its retry together, as it
+            # bounds pymongo's own retries (each call would start afresh).
+            budget -= time.monotonic() - started
+            if exc.timeout or budget <= 0:
+                raise
+    if budget is None:
+        return send(database, command, arguments)
+    with pymongo.timeout(budget):
+        return send(database, command, arguments)
 
 
 def _cursor(database: Any, command: dict[str, Any], arguments: dict[str, Any]) -> Any:

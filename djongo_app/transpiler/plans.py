@@ -48,10 +48,11 @@ class Executor(Context, Protocol):
         found, the first batch read (djongo_app/reads.py)."""
         ...
 
-    def aggregate(self, table: str, command: dict[str, Any]) -> Any:
+    def aggregate(self, table: str, command: dict[str, Any], paged_joins: bool = False) -> Any:
         """Run the ``aggregate`` ``command`` on ``table`` (on the database
         when ``table`` is empty: a SELECT without FROM); return the
-        documents output, the first batch read."""
+        documents output, the first batch read. ``paged_joins``: see
+        :func:`djongo_app.reads.aggregate_cursor`."""
         ...
 
     @property
@@ -412,7 +413,7 @@ class PagedJoinPlan(AggregatePlan):
 
     def execute(self, ctx: Executor) -> Result:
         command = self.command(ctx)
-        documents = list(ctx.aggregate(self.collection, command))
+        documents = list(ctx.aggregate(self.collection, command, paged_joins=True))
         if self.markers and self.fallback is not None:
             for document in documents:
                 if not all(document.get(marker) for marker in self.markers):

@@ -2,10 +2,13 @@
 (djongo_app/reads.py): what pymongo's ``find()`` and ``aggregate()`` would
 add, they get."""
 
+import contextlib
+
 import pytest
 from django.db import DatabaseError, OperationalError, connections
 from pymongo import errors as pymongo_errors
 from pymongo import monitoring
+from pymongo.synchronous.collection import Collection
 from pymongo.synchronous.database import Database
 
 from djongo_app.reads import _retryable, fits_first_batch
@@ -18,6 +21,7 @@ class FindCommands(monitoring.CommandListener):
     def __init__(self):
         self.commands = []
         self.names = []
+        self.killed = []
 
     def started(self, event):
         name = event.command_name
@@ -28,7 +32,8 @@ class FindCommands(monitoring.CommandListener):
             self.names.append(event.command_name)
 
     def succeeded(self, event):
-        pass
+        if event.command_name == "killCursors" and self.names:
+            self.killed.extend(event.reply.get("cursorsKilled", []))
 
     def failed(self, event):
         pass
@@ -41,6 +46,31 @@ def wrapper_with(alias, **options):
     settings = dict(default.settings_dict)
     settings["OPTIONS"] = {**(settings.get("OPTIONS") or {}), **options}
     return type(default)(settings, alias=alias)
+
+
+@contextlib.contextmanager
+def no_cursors(monkeypatch):
+    """Within the block, fail a read of the test's collections through a
+    cursor object (pymongo's find(), aggregate() or cursor_command())."""
+    originals = {
+        (Collection, "find"): Collection.find,
+        (Collection, "aggregate"): Collection.aggregate,
+        (Database, "cursor_command"): Database.cursor_command,
+    }
+
+    def refusing(original):
+        def read(owner, first, *args, **kwargs):
+            name = owner.name if isinstance(owner, Collection) else next(iter(first.values()))
+            if str(name).startswith("read_"):
+                raise AssertionError(f"a cursor was made for {name}")
+            return original(owner, first, *args, **kwargs)
+
+        return read
+
+    with monkeypatch.context() as patch:
+        for (owner, method), original in originals.items():
+            patch.setattr(owner, method, refusing(original))
+        yield
 
 
 @pytest.fixture
@@ -69,13 +99,14 @@ def test_rows_past_the_first_batch_are_read_from_the_server(numbers):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_page_is_read_from_the_reply_without_a_cursor(numbers):
+def test_a_page_is_read_from_the_reply_without_a_cursor(numbers, monkeypatch):
     listener = FindCommands()
     wrapper = wrapper_with("page", event_listeners=[listener])
     try:
-        with wrapper.cursor() as cursor:
+        with wrapper.cursor() as cursor, no_cursors(monkeypatch):
             cursor.execute('SELECT "n" FROM "read_numbers" ORDER BY "n" DESC LIMIT 101')
             assert cursor.fetchall() == [(n,) for n in range(250, 149, -1)]
+        with wrapper.cursor() as cursor:
             cursor.execute('SELECT "n" FROM "read_numbers" ORDER BY "n" DESC LIMIT 102')
             assert cursor.fetchall() == [(n,) for n in range(250, 148, -1)]
         assert listener.names == ["find", "find", "getMore"]
@@ -115,6 +146,7 @@ def test_a_page_over_16_mib_is_read_again_through_a_cursor(sql, command):
         assert [row[0] for row in rows] == list(range(6, 27))
         assert all(row[1] == f"{row[0]:02}" * (1 << 19) for row in rows)
         assert listener.names == [command, "killCursors", command, "getMore"]
+        assert len(listener.killed) == 1
     finally:
         collection.drop()
         wrapper.close()
@@ -154,8 +186,12 @@ def test_without_settings_no_read_concern_is_sent(numbers):
 # A find with a limit that fits in a first batch is sent by
 # Database.command, any other by Database.cursor_command.
 READS = {
-    "command": 'SELECT "n" FROM "read_numbers" WHERE "n" = %s LIMIT 21',
-    "cursor_command": 'SELECT "n" FROM "read_numbers" WHERE "n" = %s',
+    "find-command": ("command", 'SELECT "n" FROM "read_numbers" WHERE "n" = %s LIMIT 21'),
+    "find-cursor": ("cursor_command", 'SELECT "n" FROM "read_numbers" WHERE "n" = %s'),
+    "aggregate-command": (
+        "command",
+        'SELECT "n", COUNT(*) FROM "read_numbers" WHERE "n" = %s GROUP BY "n" LIMIT 21',
+    ),
 }
 
 
@@ -165,13 +201,15 @@ class FailOnce:
 
     def __init__(self, monkeypatch, method, error):
         self.calls = 0
+        self.failed = None
         send = getattr(Database, method)
 
-        def failing(database, *args, **kwargs):
+        def failing(database, command, *args, **kwargs):
             self.calls += 1
             if self.calls == 1:
+                self.failed = next(iter(command))
                 raise error
-            return send(database, *args, **kwargs)
+            return send(database, command, *args, **kwargs)
 
         monkeypatch.setattr(Database, method, failing)
 
@@ -186,20 +224,22 @@ class FailOnce:
     ],
     ids=["network", "not-primary", "interrupted"],
 )
-@pytest.mark.parametrize("method", READS)
+@pytest.mark.parametrize("read", READS)
 def test_a_read_that_failed_with_a_retryable_error_is_sent_once_more(
-    numbers, monkeypatch, error, method
+    numbers, monkeypatch, error, read
 ):
+    method, sql = READS[read]
     failing = FailOnce(monkeypatch, method, error)
     with connections["default"].cursor() as cursor:
-        cursor.execute(READS[method], [42])
-        assert cursor.fetchall() == [(42,)]
+        cursor.execute(sql, [42])
+        assert [row[0] for row in cursor.fetchall()] == [42]
     assert failing.calls == 2
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("method", READS)
-def test_a_read_is_retried_once_only(numbers, monkeypatch, method):
+@pytest.mark.parametrize("read", READS)
+def test_a_read_is_retried_once_only(numbers, monkeypatch, read):
+    method, sql = READS[read]
     calls = []
 
     def failing(database, *args, **kwargs):
@@ -211,34 +251,36 @@ def test_a_read_is_retried_once_only(numbers, monkeypatch, method):
         pytest.raises(OperationalError, match="down"),
         connections["default"].cursor() as cursor,
     ):
-        cursor.execute(READS[method], [42])
+        cursor.execute(sql, [42])
     assert len(calls) == 2
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("method", READS)
-def test_other_errors_are_not_retried(numbers, monkeypatch, method):
+@pytest.mark.parametrize("read", READS)
+def test_other_errors_are_not_retried(numbers, monkeypatch, read):
+    method, sql = READS[read]
     bad_value = pymongo_errors.OperationFailure("bad value", code=2)
     failing = FailOnce(monkeypatch, method, bad_value)
     with (
         pytest.raises(DatabaseError, match="bad value"),
         connections["default"].cursor() as cursor,
     ):
-        cursor.execute(READS[method], [42])
+        cursor.execute(sql, [42])
     assert failing.calls == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_no_retry_when_the_settings_turn_retryable_reads_off(numbers, monkeypatch):
     wrapper = wrapper_with("no-retry", retryReads=False)
+    wrapper.ensure_connection()
     failing = FailOnce(monkeypatch, "command", pymongo_errors.AutoReconnect("connection reset"))
     try:
         with (
             pytest.raises(OperationalError, match="connection reset"),
             wrapper.cursor() as cursor,
         ):
-            cursor.execute(READS["command"], [42])
-        assert failing.calls == 1
+            cursor.execute(READS["find-command"][1], [42])
+        assert (failing.calls, failing.failed) == (1, "find")
     finally:
         wrapper.close()
 
@@ -289,7 +331,7 @@ def test_which_errors_are_retryable(error, retryable):
         ([{"$match": {"a": 1}}, {"$sort": {"a": 1}}], False),
         ([{"$sort": {"a": 1}}, {"$limit": 20}, {"$lookup": {}}, {"$project": {"a": 1}}], True),
         ([{"$limit": 20}, {"$group": {"_id": "$a"}}, {"$sort": {"_id": 1}}], True),
-        ([{"$limit": 20}, {"$lookup": {}}, {"$unwind": "$b"}], True),
+        ([{"$limit": 20}, {"$lookup": {}}, {"$unwind": "$b"}], False),
         ([{"$limit": 20}, {"$lookup": {}}, {"$facet": {}}], False),
         ([{"$limit": 20}, {"$unionWith": "other"}], False),
         ([{"$limit": 5000}, {"$limit": 20}], True),
@@ -300,18 +342,74 @@ def test_which_pipelines_fit_in_a_first_batch(pipeline, fits):
     assert fits_first_batch(pipeline) is fits
 
 
+def test_a_paged_joins_unwind_keeps_the_count():
+    # A page cut before joins to a unique key: each $unwind keeps one
+    # document; elsewhere (a derived table's LIMIT) it may make many.
+    page = [{"$sort": {"a": 1}}, {"$limit": 20}, {"$lookup": {}}, {"$unwind": "$b"}]
+    assert fits_first_batch(page, paged_joins=True)
+    assert not fits_first_batch(page)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_an_aggregate_page_is_read_from_the_reply_without_a_cursor(numbers):
+def test_an_aggregate_page_is_read_from_the_reply_without_a_cursor(numbers, monkeypatch):
     listener = FindCommands()
     wrapper = wrapper_with("aggregate-page", event_listeners=[listener])
     grouped = 'SELECT "n", COUNT(*) FROM "read_numbers" GROUP BY "n" ORDER BY "n" DESC'
     try:
-        with wrapper.cursor() as cursor:
+        with wrapper.cursor() as cursor, no_cursors(monkeypatch):
             cursor.execute(grouped + " LIMIT 3")
             assert cursor.fetchall() == [(250, 1), (249, 1), (248, 1)]
+        with wrapper.cursor() as cursor:
             cursor.execute(grouped)
             assert cursor.fetchall() == [(n, 1) for n in range(250, 0, -1)]
         assert listener.names == ["aggregate", "aggregate", "getMore"]
         assert listener.commands[0]["cursor"] == {}
     finally:
         wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("timeout_ms", "calls"), [(None, 2), (5000, 1)])
+def test_a_read_that_timed_out_under_timeoutms_is_not_retried(
+    numbers, monkeypatch, timeout_ms, calls
+):
+    """Under timeoutMS the read and its retry share one budget, and a
+    timeout has spent it; without timeoutMS a network timeout is retried
+    like any network error."""
+    options = {} if timeout_ms is None else {"timeoutMS": timeout_ms}
+    wrapper = wrapper_with(f"timeout-{timeout_ms}", **options)
+    wrapper.ensure_connection()
+    failing = FailOnce(monkeypatch, "command", pymongo_errors.NetworkTimeout("timed out"))
+    try:
+        with wrapper.cursor() as cursor:
+            if calls == 1:
+                with pytest.raises(OperationalError, match="timed out"):
+                    cursor.execute(READS["find-command"][1], [42])
+            else:
+                cursor.execute(READS["find-command"][1], [42])
+                assert cursor.fetchall() == [(42,)]
+        assert (failing.calls, failing.failed) == (calls, "find")
+    finally:
+        wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_in_a_transaction_reads_the_transactions_writes(numbers, monkeypatch):
+    default = connections["default"]
+    if not default.features.supports_transactions:
+        pytest.skip("the server has no transactions")
+    default.set_autocommit(False)
+    try:
+        with default.cursor() as cursor:
+            cursor.execute('INSERT INTO "read_numbers" ("_id", "n") VALUES (%s, %s)', [1000, 1000])
+            with no_cursors(monkeypatch):
+                cursor.execute(READS["find-command"][1], [1000])
+                assert cursor.fetchall() == [(1000,)]
+                cursor.execute(READS["aggregate-command"][1], [1000])
+                assert cursor.fetchall() == [(1000, 1)]
+    finally:
+        default.rollback()
+        default.set_autocommit(True)
+    with default.cursor() as cursor:
+        cursor.execute(READS["find-command"][1], [1000])
+        assert cursor.fetchall() == []
