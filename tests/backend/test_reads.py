@@ -8,8 +8,8 @@ import pytest
 from django.db import DatabaseError, OperationalError, connections
 from pymongo import errors as pymongo_errors
 from pymongo import monitoring
-from pymongo.synchronous.collection import Collection
-from pymongo.synchronous.database import Database
+from pymongo.collection import Collection
+from pymongo.database import Database
 
 from djongo_app.reads import _retryable, fits_first_batch
 
