@@ -74,6 +74,20 @@ def no_cursors(monkeypatch):
 
 
 @pytest.fixture
+def transaction():
+    """The default connection with autocommit off, rolled back after."""
+    default = connections["default"]
+    if not default.features.supports_transactions:
+        pytest.skip("the server has no transactions")
+    default.set_autocommit(False)
+    try:
+        yield default
+    finally:
+        default.rollback()
+        default.set_autocommit(True)
+
+
+@pytest.fixture
 def numbers():
     """A collection of 250 documents, more than a first batch (101)."""
     default = connections["default"]
@@ -286,23 +300,15 @@ def test_no_retry_when_the_settings_turn_retryable_reads_off(numbers, monkeypatc
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_retry_inside_a_transaction(numbers, monkeypatch):
-    default = connections["default"]
-    if not default.features.supports_transactions:
-        pytest.skip("the server has no transactions")
+def test_no_retry_inside_a_transaction(numbers, monkeypatch, transaction):
     reset = pymongo_errors.AutoReconnect("connection reset")
     failing = FailOnce(monkeypatch, "cursor_command", reset)
-    default.set_autocommit(False)
-    try:
-        with (
-            pytest.raises(OperationalError, match="connection reset"),
-            default.cursor() as cursor,
-        ):
-            cursor.execute('SELECT "n" FROM "read_numbers" WHERE "n" = %s', [42])
-        assert failing.calls == 1
-    finally:
-        default.rollback()
-        default.set_autocommit(True)
+    with (
+        pytest.raises(OperationalError, match="connection reset"),
+        transaction.cursor() as cursor,
+    ):
+        cursor.execute('SELECT "n" FROM "read_numbers" WHERE "n" = %s', [42])
+    assert failing.calls == 1
 
 
 @pytest.mark.parametrize(
@@ -394,22 +400,15 @@ def test_a_read_that_timed_out_under_timeoutms_is_not_retried(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_page_in_a_transaction_reads_the_transactions_writes(numbers, monkeypatch):
-    default = connections["default"]
-    if not default.features.supports_transactions:
-        pytest.skip("the server has no transactions")
-    default.set_autocommit(False)
-    try:
-        with default.cursor() as cursor:
-            cursor.execute('INSERT INTO "read_numbers" ("_id", "n") VALUES (%s, %s)', [1000, 1000])
-            with no_cursors(monkeypatch):
-                cursor.execute(READS["find-command"][1], [1000])
-                assert cursor.fetchall() == [(1000,)]
-                cursor.execute(READS["aggregate-command"][1], [1000])
-                assert cursor.fetchall() == [(1000, 1)]
-    finally:
-        default.rollback()
-        default.set_autocommit(True)
-    with default.cursor() as cursor:
+def test_a_page_in_a_transaction_reads_the_transactions_writes(numbers, monkeypatch, transaction):
+    with transaction.cursor() as cursor:
+        cursor.execute('INSERT INTO "read_numbers" ("_id", "n") VALUES (%s, %s)', [1000, 1000])
+        with no_cursors(monkeypatch):
+            cursor.execute(READS["find-command"][1], [1000])
+            assert cursor.fetchall() == [(1000,)]
+            cursor.execute(READS["aggregate-command"][1], [1000])
+            assert cursor.fetchall() == [(1000, 1)]
+    transaction.rollback()
+    with transaction.cursor() as cursor:
         cursor.execute(READS["find-command"][1], [1000])
         assert cursor.fetchall() == []
