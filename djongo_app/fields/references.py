@@ -29,6 +29,7 @@ from django.db import models, router
 from django.db.models import F, Value, signals
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.db.models.fields.related import lazy_related_operation
+from django.db.models.manager import BaseManager
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -661,6 +662,50 @@ def manager_class(model, mixin):
     return _manager_classes[key]
 
 
+def new_manager(cls, field, instance, model):
+    """Return ``cls(field, instance)`` with ``model`` set: a manager per
+    access, as Django makes its related managers.
+
+    A prefetch asks each owner for its manager, and code then asks again
+    for ``all()``; when no class of ``cls`` but ArrayReferenceManagerMixin
+    and BaseManager makes instances (``__new__``, ``__init__``), what
+    they set is set here directly: 0.3 µs a manager instead of 1.3 µs.
+    A default manager with an ``__init__`` of its own gets it run.
+    """
+    if not _made_plainly(cls):
+        manager = cls(field, instance)
+        manager.model = model
+        return manager
+    manager = object.__new__(cls)
+    # What BaseManager.__new__ and __init__ set (its creation counter
+    # orders a model's own managers; the class's serves these).
+    manager.__dict__.update(
+        _constructor_args=((field, instance), {}),
+        field=field,
+        instance=instance,
+        model=model,
+        name=None,
+        _db=None,
+        _hints={},
+    )
+    return manager
+
+
+_plainly_made = {}
+
+
+def _made_plainly(cls):
+    plain = _plainly_made.get(cls)
+    if plain is None:
+        ours = (ArrayReferenceManagerMixin, BaseManager, object)
+        plain = _plainly_made[cls] = not any(
+            "__init__" in klass.__dict__ or "__new__" in klass.__dict__
+            for klass in cls.__mro__
+            if klass not in ours
+        )
+    return plain
+
+
 class ForwardArrayReferenceDescriptor:
     """``book.authors``: a manager; assigning a list of objects or ids sets
     the array that the next ``book.save()`` writes."""
@@ -679,9 +724,7 @@ class ForwardArrayReferenceDescriptor:
                 raise instance.DoesNotExist(
                     f"{instance._meta.object_name} matching query does not exist."
                 )
-        manager = self.related_manager_class(self.field, instance)
-        manager.model = self.field.to
-        return manager
+        return new_manager(self.related_manager_class, self.field, instance, self.field.to)
 
     @cached_property
     def related_manager_class(self):
@@ -730,9 +773,7 @@ class ReverseArrayReferenceDescriptor:
     def __get__(self, instance, cls=None):
         if instance is None:
             return self
-        manager = self.related_manager_class(self.field, instance)
-        manager.model = self.field.model
-        return manager
+        return new_manager(self.related_manager_class, self.field, instance, self.field.model)
 
     def __set__(self, instance, value):
         raise TypeError(

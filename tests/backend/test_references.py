@@ -160,6 +160,55 @@ class ReverseManagerTests(TestCase):
             Reader(name="x").entries.add(new_entry("e"))
 
 
+class ManagerConstructionTests(TestCase):
+    """A manager is made per access without its classes' ``__init__``
+    when only Django's BaseManager and ours define one (new_manager)."""
+
+    def test_a_manager_holds_what_its_classes_would_set(self):
+        ann = Reader.objects.create(name="ann")
+        entry = new_entry("e", readers=[ann])
+        for manager, descriptor, model in (
+            (entry.readers, Entry.__dict__["readers"], Reader),
+            (ann.entries, Reader.__dict__["entries"], Entry),
+        ):
+            owner = entry if model is Reader else ann
+            built = descriptor.related_manager_class(descriptor.field, owner)
+            built.model = model
+            made = dict(vars(manager))
+            expected = dict(vars(built))
+            # The class's counter (BaseManager's) serves the managers made.
+            expected.pop("creation_counter")
+            self.assertEqual(made, expected)
+            self.assertEqual(manager, built)
+        self.assertEqual(names(entry.readers.all()), ["ann"])
+        self.assertEqual([e.headline for e in ann.entries.all()], ["e"])
+
+    @isolate_apps("tests.testapp")
+    def test_a_default_manager_with_an_init_of_its_own_has_it_run(self):
+        class LabelledManager(models.Manager):
+            def __init__(self):
+                super().__init__()
+                self.label = "labelled"
+
+        class Target(models.Model):
+            objects = LabelledManager()
+
+            class Meta:
+                app_label = "testapp"
+
+        class Holder(models.Model):
+            targets = ArrayReferenceField(Target, related_name="holders")
+            objects = LabelledManager()
+
+            class Meta:
+                app_label = "testapp"
+
+        forward = Holder(targets=[]).targets
+        reverse = Target(pk=1).holders
+        self.assertEqual((forward.label, forward.model), ("labelled", Target))
+        self.assertEqual((reverse.label, reverse.model), ("labelled", Holder))
+
+
 class PrefetchTests(TestCase):
     @classmethod
     def setUpTestData(cls):
