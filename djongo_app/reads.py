@@ -7,7 +7,8 @@ in a cursor object. :func:`find_cursor` and :func:`aggregate_cursor` send
 it as it is:
 
 * a read that fits in a first batch (a find with a limit of at most 101:
-  a ``get()``, a page; a pipeline cut by such a ``$limit``,
+  a ``get()``, a page; a find of at most 100 ``_id`` values,
+  :func:`few_by_key`; a pipeline cut by such a ``$limit``,
   :func:`fits_first_batch`) through ``Database.command()``, its documents
   read from the reply: no cursor object at all;
 * any other through ``Database.cursor_command()`` (pymongo 4.7 and
@@ -31,9 +32,12 @@ cheaper.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import time
+import uuid
 from typing import Any
 
+import bson
 import pymongo
 from pymongo import errors
 from pymongo.collection import Collection
@@ -59,7 +63,36 @@ def find_cursor(collection: Any, command: dict[str, Any], session: Any) -> Any:
     goes into a copy.
     """
     limit = command.get("limit")
-    return _read(collection, command, session, limit is not None and limit <= FIRST_BATCH_SIZE)
+    fits = (limit is not None and limit <= FIRST_BATCH_SIZE) or few_by_key(command.get("filter"))
+    return _read(collection, command, session, fits)
+
+
+# Values of _id that match one document each: a key equal to a list, a
+# document or a regular expression would match otherwise (or several).
+KEY_TYPES = (int, str, bson.ObjectId, uuid.UUID, datetime.datetime)
+
+
+def few_by_key(filter: Any) -> bool:
+    """Return True when ``filter`` (a find's) names the ``_id`` of fewer
+    than FIRST_BATCH_SIZE documents: ``{"_id": k}`` or ``{"_id": {"$in":
+    [...]}}`` beside any other conditions (which only leave documents
+    out). A ``pk__in`` read (a prefetch, ``in_bulk()``, a page's selected
+    rows: Django's chunks are 100) fits in a first batch that way, with no
+    limit to say so. Fewer, not as many: a first batch that ends full
+    leaves the cursor open, however many documents are left (none)."""
+    if type(filter) is not dict:
+        return False
+    key = filter.get("_id")
+    if type(key) is dict and len(key) == 1:
+        if "$in" in key:
+            values = key["$in"]
+            return (
+                type(values) is list
+                and len(values) < FIRST_BATCH_SIZE
+                and all(isinstance(value, KEY_TYPES) for value in values)
+            )
+        key = key.get("$eq")
+    return isinstance(key, KEY_TYPES)
 
 
 def aggregate_cursor(

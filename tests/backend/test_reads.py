@@ -3,15 +3,17 @@
 add, they get."""
 
 import contextlib
+import re
 
 import pytest
+from bson import ObjectId
 from django.db import DatabaseError, OperationalError, connections
 from pymongo import errors as pymongo_errors
 from pymongo import monitoring
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from djongo_app.reads import _retryable, fits_first_batch
+from djongo_app.reads import _retryable, few_by_key, fits_first_batch
 
 
 class FindCommands(monitoring.CommandListener):
@@ -354,6 +356,51 @@ def test_a_paged_joins_unwind_keeps_the_count():
     page = [{"$sort": {"a": 1}}, {"$limit": 20}, {"$lookup": {}}, {"$unwind": "$b"}]
     assert fits_first_batch(page, paged_joins=True)
     assert not fits_first_batch(page)
+
+
+@pytest.mark.parametrize(
+    ("filter", "fits"),
+    [
+        ({"_id": 7}, True),
+        ({"_id": "a", "n": {"$gt": 1}}, True),
+        ({"_id": {"$eq": ObjectId()}}, True),
+        ({"_id": {"$in": list(range(100))}}, True),
+        ({"_id": {"$in": list(range(101))}}, False),
+        # A regular expression, a range, a list: any number of keys.
+        ({"_id": re.compile("^a")}, False),
+        ({"_id": {"$in": [1, re.compile("^a")]}}, False),
+        ({"_id": {"$gte": 1}}, False),
+        ({"_id": {"$in": [1], "$ne": 2}}, False),
+        ({"_id": {"$eq": [1]}}, False),
+        ({"n": 1}, False),
+        ({"$or": [{"_id": 1}, {"n": 1}]}, False),
+        ({}, False),
+    ],
+)
+def test_which_finds_name_few_keys(filter, fits):
+    assert few_by_key(filter) is fits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_find_of_few_keys_is_read_from_the_reply_without_a_cursor(numbers, monkeypatch):
+    """``pk__in`` of at most 100 keys (a prefetch, in_bulk()) needs no
+    cursor, however many documents the collection holds."""
+    listener = FindCommands()
+    wrapper = wrapper_with("few-keys", event_listeners=[listener])
+    try:
+        for count in (100, 101):
+            sql = (
+                f'SELECT "n" FROM "read_numbers" WHERE "_id" IN ({", ".join(["%s"] * count)}) '
+                'ORDER BY "n"'
+            )
+            with wrapper.cursor() as cursor:
+                with no_cursors(monkeypatch) if count == 100 else contextlib.nullcontext():
+                    cursor.execute(sql, list(range(250, 250 - count, -1)))
+                assert cursor.fetchall() == [(n,) for n in range(251 - count, 251)]
+        assert listener.names == ["find", "find", "getMore"]
+        assert "limit" not in listener.commands[0]
+    finally:
+        wrapper.close()
 
 
 @pytest.mark.django_db(transaction=True)
