@@ -63,8 +63,11 @@ def find_cursor(collection: Any, command: dict[str, Any], session: Any) -> Any:
     goes into a copy.
     """
     limit = command.get("limit")
-    fits = (limit is not None and limit <= FIRST_BATCH_SIZE) or few_by_key(command.get("filter"))
-    return _read(collection, command, session, fits)
+    if limit is not None and limit <= FIRST_BATCH_SIZE:
+        return _read(collection, command, session, _first_batch)
+    if few_by_key(command.get("filter")) and collection.full_name not in _KEYS_NOT_UNIQUE:
+        return _read(collection, command, session, _first_batch_by_key)
+    return _read(collection, command, session, _cursor)
 
 
 # Values of _id that match one document each: a key equal to a list, a
@@ -79,7 +82,9 @@ def few_by_key(filter: Any) -> bool:
     out). A ``pk__in`` read (a prefetch, ``in_bulk()``, a page's selected
     rows: Django's chunks are 100) fits in a first batch that way, with no
     limit to say so. Fewer, not as many: a first batch that ends full
-    leaves the cursor open, however many documents are left (none)."""
+    leaves the cursor open, however many documents are left (none).
+    Where ``_id`` is not unique (a view), the reply says so and the rows
+    are read through a cursor (:func:`_first_batch_by_key`)."""
     if type(filter) is not dict:
         return False
     key = filter.get("_id")
@@ -107,7 +112,8 @@ def aggregate_cursor(
     unique key (a page cut before its joins), one document each.
     """
     command = {**command, "cursor": {}}
-    return _read(target, command, session, fits_first_batch(command["pipeline"], paged_joins))
+    fits = fits_first_batch(command["pipeline"], paged_joins)
+    return _read(target, command, session, _first_batch if fits else _cursor)
 
 
 # Stages that output no more documents than they are given: after a
@@ -149,7 +155,7 @@ def fits_first_batch(pipeline: list[dict[str, Any]], paged_joins: bool = False) 
     return False
 
 
-def _read(target: Any, command: dict[str, Any], session: Any, fits: bool) -> Any:
+def _read(target: Any, command: dict[str, Any], session: Any, send: Any) -> Any:
     in_transaction = session is not None and session.in_transaction
     if not in_transaction and target.read_concern.level:
         command = {**command, "readConcern": target.read_concern.document}
@@ -163,7 +169,6 @@ def _read(target: Any, command: dict[str, Any], session: Any, fits: bool) -> Any
         "codec_options": target.codec_options,
         "session": session,
     }
-    send = _first_batch if fits else _cursor
     client = database.client
     started = time.monotonic()
     try:
@@ -203,6 +208,25 @@ def _first_batch(database: Any, command: dict[str, Any], arguments: dict[str, An
     with contextlib.suppress(errors.PyMongoError):
         database.command("killCursors", namespace, cursors=[reply["id"]], **arguments)
     return _cursor(database, command, arguments)
+
+
+# The collections (database.collection) where a find of fewer than 101
+# _id values left a cursor open: a view (which may give several documents
+# one _id), a time-series collection, a collection sharded on another key.
+_KEYS_NOT_UNIQUE: set[str] = set()
+
+
+def _first_batch_by_key(database: Any, command: dict[str, Any], arguments: dict[str, Any]) -> Any:
+    """:func:`_first_batch` for a find that :func:`few_by_key` accepted.
+    Where more documents came back than a first batch holds, ``_id`` is not
+    a unique key (or the rows are large): the collection's next finds of
+    keys go through a cursor at once."""
+    documents = _first_batch(database, command, arguments)
+    if type(documents) is not list:
+        if len(_KEYS_NOT_UNIQUE) >= 1000:
+            _KEYS_NOT_UNIQUE.clear()
+        _KEYS_NOT_UNIQUE.add(f"{database.name}.{command['find']}")
+    return documents
 
 
 def _retryable(exc: BaseException) -> bool:

@@ -19,6 +19,7 @@ the default), or is refused (``PROTECT``, ``RESTRICT``), or leaves the id
 dangling (``DO_NOTHING``).
 """
 
+import inspect
 import json
 import operator
 
@@ -693,15 +694,27 @@ def new_manager(cls, field, instance, model):
 
 _plainly_made = {}
 
+# What a class of a manager may define to take part in making one; a
+# class that defines any of them gets its managers made by calling it.
+_MAKING = frozenset({"__new__", "__init__", "__setattr__", "__slots__", "_set_creation_counter"})
+_MANAGER_ATTRIBUTES = ("_constructor_args", "field", "instance", "model", "name", "_db", "_hints")
+
 
 def _made_plainly(cls):
+    """Return whether ``cls(field, instance)`` sets nothing but what
+    :func:`new_manager` sets directly: no class of ``cls`` but ours and
+    BaseManager takes part in making it, its metaclass does not either,
+    and none of the attributes is a descriptor (a property, a slot)."""
     plain = _plainly_made.get(cls)
     if plain is None:
         ours = (ArrayReferenceManagerMixin, BaseManager, object)
-        plain = _plainly_made[cls] = not any(
-            "__init__" in klass.__dict__ or "__new__" in klass.__dict__
-            for klass in cls.__mro__
-            if klass not in ours
+        plain = _plainly_made[cls] = (
+            not any(_MAKING & klass.__dict__.keys() for klass in cls.__mro__ if klass not in ours)
+            and not any("__call__" in vars(meta) for meta in type(cls).__mro__[:-2])
+            and not any(
+                hasattr(inspect.getattr_static(cls, name, None), "__set__")
+                for name in _MANAGER_ATTRIBUTES
+            )
         )
     return plain
 

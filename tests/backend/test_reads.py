@@ -13,6 +13,7 @@ from pymongo import monitoring
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from djongo_app import reads
 from djongo_app.reads import _retryable, few_by_key, fits_first_batch
 
 
@@ -400,6 +401,38 @@ def test_a_find_of_few_keys_is_read_from_the_reply_without_a_cursor(numbers, mon
         assert listener.names == ["find", "find", "getMore"]
         assert "limit" not in listener.commands[0]
     finally:
+        wrapper.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_find_of_keys_on_a_view_that_repeats_them_reads_every_row():
+    """On a view, _id need not be unique: a find of 10 keys outputs 300
+    documents. All are read; the view's next finds of keys go through a
+    cursor at once."""
+    listener = FindCommands()
+    wrapper = wrapper_with("view-keys", event_listeners=[listener])
+    wrapper.ensure_connection()
+    database = wrapper.connection.database
+    database.drop_collection("read_view")
+    database.drop_collection("read_base")
+    database["read_base"].insert_many([{"_id": k, "ns": list(range(30))} for k in range(1, 11)])
+    database.create_collection(
+        "read_view",
+        viewOn="read_base",
+        pipeline=[{"$unwind": "$ns"}, {"$project": {"_id": 1, "n": "$ns"}}],
+    )
+    sql = f'SELECT "n" FROM "read_view" WHERE "_id" IN ({", ".join(["%s"] * 10)})'
+    every_row = sorted((n,) for _ in range(10) for n in range(30))
+    try:
+        for _ in range(2):
+            with wrapper.cursor() as cursor:
+                cursor.execute(sql, list(range(1, 11)))
+                assert sorted(cursor.fetchall()) == every_row
+        assert listener.names == ["find", "killCursors", "find", "getMore", "find", "getMore"]
+    finally:
+        reads._KEYS_NOT_UNIQUE.discard(f"{database.name}.read_view")
+        database.drop_collection("read_view")
+        database.drop_collection("read_base")
         wrapper.close()
 
 

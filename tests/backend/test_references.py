@@ -208,6 +208,60 @@ class ManagerConstructionTests(TestCase):
         self.assertEqual((forward.label, forward.model), ("labelled", Target))
         self.assertEqual((reverse.label, reverse.model), ("labelled", Holder))
 
+    @isolate_apps("tests.testapp")
+    def test_managers_whose_classes_take_part_in_making_them_are_made_by_calling(self):
+        class Slotted(models.Manager):
+            __slots__ = ("_db",)
+
+        class Recording(models.Manager):
+            def __setattr__(self, name, value):
+                super().__setattr__(name, value)
+                self.__dict__.setdefault("set_names", []).append(name)
+
+        class Counting(models.Manager):
+            def _set_creation_counter(self):
+                super()._set_creation_counter()
+                self.counted = True
+
+        class Named(models.Manager):
+            @property
+            def name(self):
+                return self.__dict__.get("stored_name", "never set")
+
+            @name.setter
+            def name(self, value):
+                self.__dict__["stored_name"] = f"set to {value}"
+
+        for manager_class in (Slotted, Recording, Counting, Named):
+            with self.subTest(manager_class.__name__):
+                target = type(
+                    f"Target{manager_class.__name__}",
+                    (models.Model,),
+                    {
+                        "__module__": __name__,
+                        "objects": manager_class(),
+                        "Meta": type("Meta", (), {"app_label": "testapp"}),
+                    },
+                )
+                holder = type(
+                    f"Holder{manager_class.__name__}",
+                    (models.Model,),
+                    {
+                        "__module__": __name__,
+                        "targets": ArrayReferenceField(target),
+                        "Meta": type("Meta", (), {"app_label": "testapp"}),
+                    },
+                )
+                made = holder(targets=[]).targets
+                self.assertIsNone(made._db)
+                self.assertEqual(made.model, target)
+                if manager_class is Named:
+                    self.assertEqual(made.name, "set to None")
+                if manager_class is Recording:
+                    self.assertIn("instance", made.set_names)
+                if manager_class is Counting:
+                    self.assertTrue(made.counted)
+
 
 class PrefetchTests(TestCase):
     @classmethod
