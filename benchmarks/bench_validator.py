@@ -12,7 +12,7 @@ django-mongodb-backend creates none, and ``ENFORCE_SCHEMA: False`` leaves
 it out. Each collection gets N batches of 1,000 entries (``insert_many``),
 then ten ``update_many`` calls that each add 1 to ``n_comments`` of a tenth
 of them, as the benchmark's ``update(F() + 1)`` does; the medians of R
-rounds are printed (docs/performance.md, "This round: the validator, ...").
+rounds are printed (docs/performance.md, "The validator, `$inc`, prefetch copies").
 """
 
 import datetime

@@ -17,7 +17,7 @@ it as it is:
 
 On a cold cache a ``get()``'s find costs 117-122 µs of client CPU the
 first way, 133-153 µs the second and 141-161 µs through ``find()``
-(docs/performance.md, "This round: reads sent as commands").
+(docs/performance.md, "Reads sent as commands").
 
 What ``find()`` and ``aggregate()`` add to a command is added here: the
 collection's read preference, read concern and codec options, and one
