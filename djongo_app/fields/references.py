@@ -668,10 +668,11 @@ def new_manager(cls, field, instance, model):
     access, as Django makes its related managers.
 
     A prefetch asks each owner for its manager, and code then asks again
-    for ``all()``; when no class of ``cls`` but ArrayReferenceManagerMixin
-    and BaseManager makes instances (``__new__``, ``__init__``), what
-    they set is set here directly: 0.3 µs a manager instead of 1.3 µs.
-    A default manager with an ``__init__`` of its own gets it run.
+    for ``all()``; when only ArrayReferenceManagerMixin and BaseManager
+    take part in making one (:func:`_made_plainly`), what they set is set
+    here directly: 0.3 µs a manager instead of 1.3 µs. A default manager
+    with an ``__init__`` (or ``__setattr__``, slots, ...) of its own is
+    made by calling it.
     """
     if not _made_plainly(cls):
         manager = cls(field, instance)
